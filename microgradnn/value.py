@@ -19,7 +19,7 @@ from microgradnn.engine import GRAD_MODE, Node
 __all__ = ["Value"]
 
 Number = int | float
-Operand = Union["Value", int, float]  # noqa: UP007 (a forward reference)
+Operand = Union["Value", int, float]
 
 
 def _as_value(x: object, op: str) -> Value:

@@ -27,7 +27,7 @@ _LAZY = {
     "fit": "microgradnn.training",
     "History": "microgradnn.training",
 }
-_SUBMODULES = {"nn", "optim", "data", "viz", "testing", "functional", "cli", "training", "serialization"}
+_SUBMODULES = {"nn", "optim", "data", "viz", "testing", "cli", "training", "serialization"}
 
 __all__ = [
     "GradcheckError",

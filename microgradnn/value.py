@@ -51,14 +51,13 @@ class Value(Node):
     node (e.g. ``"layers.0.neurons.1"``) so pictures can group it.
     """
 
-    __slots__ = ("_local", "scope")
+    __slots__ = ("_local",)
 
     _zero_grad = 0.0
 
     data: float
     grad: float
     _local: tuple[float, ...]
-    scope: str | None
 
     def __init__(
         self,

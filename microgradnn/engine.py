@@ -80,7 +80,7 @@ class Node:
     `a + a` lists `a` twice and receives two contributions.
     """
 
-    __slots__ = ("__weakref__", "_op", "_parents", "data", "grad", "label", "scope")
+    __slots__ = ("_op", "_parents", "data", "grad", "label", "scope")
 
     # What `grad` holds before any contribution arrives.
     _zero_grad: Any = None

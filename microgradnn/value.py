@@ -86,7 +86,7 @@ class Value(Node):
         else:  # a leaf, or an op run under no_grad(): nothing to differentiate
             self._parents = ()
             self._local = ()
-            self._op = _op if _parents else ""
+            self._op = ""
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:

@@ -1,0 +1,144 @@
+"""The graph core: order, accumulation, backward twice, steps, deep graphs."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from microgradnn import Value, enable_grad, is_grad_enabled, no_grad, topological_order
+from microgradnn.testing import strategies as mst
+
+
+def test_topological_order_puts_parents_first():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = a * b
+    d = c + a
+    order = topological_order(d)
+    assert order[-1] is d
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for parent in node.parents:
+            assert position[id(parent)] < position[id(node)]
+    assert len(order) == 4  # each node once, even though `a` is used twice
+
+
+def test_gradients_accumulate_across_backward_calls_until_zero_grad():
+    x = Value(3.0)
+    y = x * x
+    y.backward()
+    assert x.grad == 6.0
+    y.backward()  # the same graph again: leaves accumulate, interior nodes restart
+    assert x.grad == 12.0
+    assert y.grad == 1.0
+    x.zero_grad()
+    y.backward()
+    assert x.grad == 6.0
+
+
+def test_interior_grad_shows_latest_pass():
+    x = Value(2.0)
+    h = x * 3
+    (h + 1).backward()
+    (h * 5).backward()
+    assert h.grad == 5.0
+    assert x.grad == 3.0 + 15.0
+
+
+def test_backward_with_explicit_gradient():
+    x = Value(2.0)
+    (x * 4).backward(0.5)
+    assert x.grad == 2.0
+
+
+def test_backward_on_a_leaf():
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+@settings(deadline=None, max_examples=40)
+@given(expr=mst.expressions(n_inputs=3), xs=st.lists(st.floats(-2, 2), min_size=3, max_size=3))
+def test_backward_steps_agree_with_backward(expr, xs):
+    leaves_a = [Value(x) for x in xs]
+    expr(*leaves_a).backward()
+    leaves_b = [Value(x) for x in xs]
+    root = expr(*leaves_b)
+    steps = list(root.backward_steps())
+    assert [a.grad for a in leaves_a] == [b.grad for b in leaves_b]
+    # Each step's contributions are local derivative x upstream, and steps go in reverse topological order.
+    seen = set()
+    for step in steps:
+        assert id(step.node) not in seen
+        for parent in step.parents:
+            assert id(parent) not in seen  # a parent is never processed before its child
+        seen.add(id(step.node))
+        for local, contribution in zip(step.local_derivatives, step.contributions, strict=True):
+            assert contribution == local * step.upstream
+
+
+def test_step_records_and_prints():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = x * w
+    y.label = "y"
+    (step,) = list(y.backward_steps())
+    assert step.node is y and step.upstream == 1.0
+    assert step.parents == (x, w)
+    assert step.local_derivatives == (-3.0, 2.0)
+    assert step.contributions == (-3.0, 2.0)
+    text = str(step)
+    assert "y[-6]" in text and "x[2]" in text and "local d = -3" in text
+
+
+def test_backward_steps_can_be_stopped_halfway():
+    x = Value(1.0)
+    y = ((x * 2).tanh() * 3).exp()
+    steps = y.backward_steps()
+    next(steps)
+    assert x.grad == 0.0  # not reached yet: stepping really is one node at a time
+    for _ in steps:
+        pass
+    assert x.grad != 0.0
+
+
+def test_million_node_chain_backprops_without_recursion():
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_no_grad_and_enable_grad_nest():
+    assert is_grad_enabled()
+    with no_grad():
+        assert not is_grad_enabled()
+        with enable_grad():
+            assert is_grad_enabled()
+            y = Value(1.0) * 2
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    assert y.parents != ()
+
+
+def test_no_grad_restores_mode_after_an_error():
+    with pytest.raises(ValueError), no_grad():
+        Value(-1.0).log()
+    assert is_grad_enabled()
+
+
+def test_failed_backward_restores_leaf_gradients():
+    class Exploding(Value):
+        __slots__ = ()
+
+        def _vjp(self, upstream):
+            raise RuntimeError("boom")
+
+    x = Value(2.0)
+    y = x * 3
+    y.backward()
+    bad = Exploding(0.0, _parents=(y,), _local=(1.0,), _op="boom")
+    z = bad + x * 1.0  # x gets a contribution before `bad` fails
+    with pytest.raises(RuntimeError, match="boom"):
+        z.backward()
+    assert x.grad == 3.0

@@ -1,0 +1,245 @@
+"""Turn a formula typed by a person, such as ``"tanh(x*w + b)"``, into a graph of `Value` nodes.
+
+The text is parsed with `ast.parse(mode="eval")` and then walked node by node
+against a whitelist: numbers, names you give values to, ``+ - * / **``, unary
+``-`` and ``+``, and calls to a few functions (`FUNCTIONS`). Anything else is
+refused with an `ExpressionError` that quotes the offending piece. Nothing is
+ever handed to `eval`, so a formula cannot run code.
+
+>>> out = evaluate("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+>>> round(out.data, 4)
+0.7064
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+
+from microgradnn.value import Value
+
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ExpressionError", "evaluate", "parse_assignments"]
+
+# Function name -> how to apply it to a Value. One argument each.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "tanh": Value.tanh,
+    "exp": Value.exp,
+    "log": Value.log,
+    "sqrt": Value.sqrt,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "abs": Value.abs,
+    "step": Value.step,
+}
+
+_BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+# Python spellings a learner might try, with what to write instead.
+_OPERATOR_HINTS: dict[type[ast.AST], str] = {
+    ast.BitXor: "'^' is bitwise xor in Python; write x**2 for a power",
+    ast.MatMult: "'@' is matrix product; expressions here are scalars, use '*'",
+    ast.FloorDiv: "'//' is floor division; use '/'",
+    ast.Mod: "'%' (remainder) has no derivative here; use + - * / **",
+}
+
+MAX_LENGTH = 2000  # characters; a longer formula would not make a readable picture anyway
+MAX_DEPTH = 200  # nesting levels; keeps the recursive walk far from Python's recursion limit
+
+
+class ExpressionError(ValueError):
+    """A formula that cannot be turned into a graph; the message quotes the piece at fault."""
+
+
+def _piece(text: str, node: ast.AST) -> str:
+    """The source text of `node`, for error messages."""
+    return ast.get_source_segment(text, node) or type(node).__name__
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply the syntax tree nests, measured without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) -> Value:
+    """Build the `Value` graph of the formula `text`; each name becomes a leaf labelled with its name.
+
+    `variables` maps every name used in the formula to a number (made into a
+    new leaf) or to a `Value` (used as it is, so the formula joins an existing
+    graph). A name used twice is the same node, so ``x*x`` gives x two
+    gradient contributions.
+    Raises `ExpressionError` for anything outside the whitelist, an unknown
+    name, or a math error such as ``log(0)``.
+    """
+    variables = dict(variables or {})
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    for name in variables:
+        _check_variable_name(name)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        where = f" at column {e.offset}" if e.offset else ""
+        raise ExpressionError(f"cannot parse {text.strip()!r}{where}: {e.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
+        raise ExpressionError(f"cannot parse the expression: {e}") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"the expression nests more than {MAX_DEPTH} levels deep; split it into smaller parts")
+    leaves = {name: _leaf(name, value) for name, value in variables.items()}
+    return _Builder(text.strip(), leaves).build(tree.body)
+
+
+class _Builder:
+    """Walks the syntax tree and builds Values, refusing every node kind not on the whitelist."""
+
+    def __init__(self, text: str, leaves: dict[str, Value]) -> None:
+        self.text = text
+        self.leaves = leaves
+
+    def build(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Constant):
+            return self._constant(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.BinOp):
+            return self._binary(node)
+        if isinstance(node, ast.UnaryOp):
+            return self._unary(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Attribute):
+            raise ExpressionError(
+                f"{_piece(self.text, node)!r}: attribute access is not allowed; write {node.attr}(...) as a function"
+            )
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            raise ExpressionError(f"{_piece(self.text, node)!r}: comparisons and and/or are not allowed")
+        kind = type(node).__name__
+        raise ExpressionError(f"{_piece(self.text, node)!r}: {kind} is not allowed; use numbers, names, + - * / **")
+
+    def _constant(self, node: ast.Constant) -> Value:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ExpressionError(f"{_piece(self.text, node)!r}: only real numbers are allowed as constants")
+        if (isinstance(value, int) and abs(value) > 2**1000) or not math.isfinite(value):
+            raise ExpressionError(f"{_piece(self.text, node)[:40]!r}: this number is too large for a float")
+        return Value(float(value), label=_piece(self.text, node))
+
+    def _name(self, node: ast.Name) -> Value:
+        if node.id in self.leaves:
+            return self.leaves[node.id]
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id!r} is a function; call it, as in {node.id}(x)")
+        raise ExpressionError(f"unknown name {node.id!r}; give it a value, e.g. --set {node.id}=1.0")
+
+    def _binary(self, node: ast.BinOp) -> Value:
+        op = type(node.op)
+        if op not in _BINARY:
+            hint = _OPERATOR_HINTS.get(op, "use + - * / **")
+            raise ExpressionError(f"{_piece(self.text, node)!r}: {hint}")
+        apply = _BINARY[op]
+        if op is ast.Pow:
+            # A literal exponent or base is a constant, not a node: x**2 has one parent, as in micrograd.
+            exponent, base = _literal(node.right), _literal(node.left)
+            if exponent is not None:
+                left = self.build(node.left)
+                return self._apply(node, lambda: left**exponent)
+            if base is not None:
+                right = self.build(node.right)
+                return self._apply(node, lambda: base**right)
+        left, right = self.build(node.left), self.build(node.right)
+        return self._apply(node, lambda: apply(left, right))
+
+    def _unary(self, node: ast.UnaryOp) -> Value:
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return self._apply(node, lambda: -operand)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise ExpressionError(f"{_piece(self.text, node)!r}: only unary - and + are allowed")
+
+    def _call(self, node: ast.Call) -> Value:
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            raise ExpressionError(f"{_piece(self.text, node)!r}: method calls are not allowed; write {method}(...)")
+        if not isinstance(node.func, ast.Name):
+            raise ExpressionError(f"{_piece(self.text, node.func)!r}: call a function by its plain name, e.g. tanh(x)")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            raise ExpressionError(f"{name}(...) is not an allowed function; the allowed ones are {allowed}")
+        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise ExpressionError(f"{_piece(self.text, node)!r}: {name} takes exactly one argument, as in {name}(x)")
+        argument = self.build(node.args[0])
+        return self._apply(node, lambda: FUNCTIONS[name](argument))
+
+    def _apply(self, node: ast.AST, compute: Callable[[], Value]) -> Value:
+        """Run one op; a math error names the piece of the formula that caused it."""
+        try:
+            return compute()
+        except (ValueError, OverflowError, ZeroDivisionError, TypeError) as e:
+            raise ExpressionError(f"{_piece(self.text, node)!r}: {e}") from None
+
+
+def _leaf(name: str, value: object) -> Value:
+    if isinstance(value, Value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ExpressionError(f"variable {name!r}: expected a number or a Value, got {type(value).__name__}")
+    return Value(float(value), label=name)
+
+
+def _literal(node: ast.expr) -> float | None:
+    """The number written at `node` (``2``, ``-0.5``), or None when it is not a plain literal."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        if (isinstance(node.value, int) and abs(node.value) > 2**1000) or not math.isfinite(node.value):
+            return None  # not a usable number: _constant reports it
+        return sign * float(node.value)
+    return None
+
+
+def _check_variable_name(name: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ExpressionError(f"{name!r} is not a valid variable name; use letters, digits and _ (e.g. w1)")
+    if name in FUNCTIONS:
+        raise ExpressionError(f"{name!r} is a function name and cannot be a variable; pick another name")
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, float]:
+    """Read ``["x=2", "w=-3"]`` (the command line's ``--set``) into ``{"x": 2.0, "w": -3.0}``."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, number = item.partition("=")
+        name, number = name.strip(), number.strip()
+        if not sep or not name or not number:
+            raise ExpressionError(f"--set {item!r}: expected NAME=NUMBER, e.g. x=2.0")
+        _check_variable_name(name)
+        try:
+            value = float(number)
+        except ValueError:
+            raise ExpressionError(f"--set {item!r}: {number!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"--set {item!r}: the value must be a finite number")
+        if name in values:
+            raise ExpressionError(f"--set {name} is given twice ({values[name]:g} and {value:g}); keep one")
+        values[name] = value
+    return values

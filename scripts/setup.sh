@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 if ! "$PYTHON" -c "import microgradnn, hypothesis, graphviz, PIL, matplotlib, playwright, sklearn, mkdocstrings" 2>/dev/null \
    || [ "$("$PYTHON" -c 'import microgradnn, os; print(os.path.dirname(os.path.dirname(microgradnn.__file__)))' 2>/dev/null)" != "$PWD" ]; then
   echo "setup: installing microgradnn with its test extras (pip)"
-  "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
+  # (the filter hides pip's notes about local package mirrors that some machines configure)
+  "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]" 2> >(grep -v "is ignored: it is neither" >&2)
 fi
 
 missing=()

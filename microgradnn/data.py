@@ -1,0 +1,201 @@
+"""Small datasets to learn on, and batching.
+
+Every generator returns numpy arrays ``(X, y)``: X of shape (n_samples,
+n_features) in float64, y of shape (n_samples,). Class labels are int64;
+the truth tables' labels are float64 (0.0 / 1.0), ready for a sigmoid
+output and a squared-error or binary cross-entropy loss. Random datasets take
+a `seed`, so the same call gives the same points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+__all__ = [
+    "and_",
+    "batches",
+    "blobs",
+    "circles",
+    "load_digits",
+    "moons",
+    "or_",
+    "spiral",
+    "truth_table",
+    "xor",
+]
+
+_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_TRUTH_TABLES = {
+    "xor": np.array([0.0, 1.0, 1.0, 0.0]),
+    "and": np.array([0.0, 0.0, 0.0, 1.0]),
+    "or": np.array([0.0, 1.0, 1.0, 1.0]),
+}
+
+
+def truth_table(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The four rows (x1, x2) in {0, 1}^2 and the gate's output: "xor", "and" or "or"."""
+    if name not in _TRUTH_TABLES:
+        raise ValueError(f"truth_table: unknown gate {name!r}; choose one of {sorted(_TRUTH_TABLES)}")
+    return _INPUTS.copy(), _TRUTH_TABLES[name].copy()
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """XOR: (0,0)->0, (0,1)->1, (1,0)->1, (1,1)->0; no single line separates the classes."""
+    return truth_table("xor")
+
+
+def and_() -> tuple[np.ndarray, np.ndarray]:
+    """AND: 1 only for (1,1). (Trailing underscore: `and` is a Python keyword.)"""
+    return truth_table("and")
+
+
+def or_() -> tuple[np.ndarray, np.ndarray]:
+    """OR: 0 only for (0,0). (Trailing underscore: `or` is a Python keyword.)"""
+    return truth_table("or")
+
+
+def _check_size(n_samples: int, noise: float, who: str, minimum: int = 1) -> None:
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < minimum:
+        raise ValueError(f"{who}: n_samples must be an int >= {minimum}, got {n_samples!r}")
+    if not noise >= 0:
+        raise ValueError(f"{who}: noise must be >= 0, got {noise!r}")
+
+
+def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (micrograd's demo data); y in {0, 1}.
+
+    Class 0 lies on (cos t, sin t), class 1 on (1 - cos t, 0.5 - sin t), t in
+    [0, pi]; then Gaussian noise of std `noise` is added to every coordinate.
+    """
+    _check_size(n_samples, noise, "moons", minimum=2)
+    rng = np.random.default_rng(seed)
+    n0 = n_samples // 2
+    n1 = n_samples - n0
+    t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
+    X = np.concatenate([np.stack([np.cos(t0), np.sin(t0)], 1), np.stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)], 1)])
+    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
+    return _shuffled(X + rng.normal(0.0, noise, X.shape), y, rng)
+
+
+def circles(
+    n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A circle of radius `factor` (class 1) inside the unit circle (class 0), plus Gaussian noise."""
+    _check_size(n_samples, noise, "circles", minimum=2)
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
+    rng = np.random.default_rng(seed)
+    n0 = n_samples // 2
+    n1 = n_samples - n0
+    # endpoint=False: 0 and 2 pi are the same point, so leave the second one out.
+    t0, t1 = np.linspace(0, 2 * np.pi, n0, endpoint=False), np.linspace(0, 2 * np.pi, n1, endpoint=False)
+    X = np.concatenate([np.stack([np.cos(t0), np.sin(t0)], 1), factor * np.stack([np.cos(t1), np.sin(t1)], 1)])
+    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
+    return _shuffled(X + rng.normal(0.0, noise, X.shape), y, rng)
+
+
+def spiral(
+    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`n_classes` arms of a spiral around the origin (CS231n's classic); y in {0, ..., n_classes - 1}.
+
+    Arm k: radius r from 0 to 1, angle 4 r + 2 pi k / n_classes, plus Gaussian
+    noise of std `noise` on the angle.
+    """
+    _check_size(n_samples, noise, "spiral", minimum=n_classes)
+    if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"spiral: n_classes must be an int >= 2, got {n_classes!r}")
+    rng = np.random.default_rng(seed)
+    sizes = [n_samples // n_classes + (1 if k < n_samples % n_classes else 0) for k in range(n_classes)]
+    points, labels = [], []
+    for k, n in enumerate(sizes):
+        r = np.linspace(0.0, 1.0, n)
+        angle = 4.0 * r + 2.0 * np.pi * k / n_classes + rng.normal(0.0, noise, n)
+        points.append(np.stack([r * np.cos(angle), r * np.sin(angle)], 1))
+        labels.append(np.full(n, k, np.int64))
+    return _shuffled(np.concatenate(points), np.concatenate(labels), rng)
+
+
+def blobs(
+    n_samples: int = 100,
+    centers: int | np.ndarray = 3,
+    n_features: int = 2,
+    cluster_std: float = 1.0,
+    center_box: tuple[float, float] = (-10.0, 10.0),
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian clusters: `centers` random centres in `center_box` (or the given array of centres)."""
+    _check_size(n_samples, cluster_std, "blobs")
+    rng = np.random.default_rng(seed)
+    if isinstance(centers, (int, np.integer)):
+        if centers < 1:
+            raise ValueError(f"blobs: centers must be >= 1, got {centers!r}")
+        centre_points = rng.uniform(center_box[0], center_box[1], size=(int(centers), n_features))
+    else:
+        centre_points = np.asarray(centers, dtype=np.float64)
+        if centre_points.ndim != 2:
+            raise ValueError(
+                f"blobs: centers must be an int or an array (k, n_features), got shape {centre_points.shape}"
+            )
+    k = len(centre_points)
+    sizes = [n_samples // k + (1 if i < n_samples % k else 0) for i in range(k)]
+    X = np.concatenate(
+        [c + rng.normal(0.0, cluster_std, (n, centre_points.shape[1])) for c, n in zip(centre_points, sizes)]
+    )
+    y = np.concatenate([np.full(n, i, np.int64) for i, n in enumerate(sizes)])
+    return _shuffled(X, y, rng)
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def batches(
+    X: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int | np.random.Generator | None = None,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (X_batch, y_batch) of `batch_size` rows (the last one may be smaller unless `drop_last`).
+
+    With `shuffle`, rows are visited in a random order drawn from `seed`
+    (pass a Generator to get a new order on each call).
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"batches: X has {len(X)} rows but y has {len(y)}; they must match")
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batches: batch_size must be an int >= 1, got {batch_size!r}")
+    order = np.random.default_rng(seed).permutation(len(y)) if shuffle else np.arange(len(y))
+    stop = len(y) - len(y) % batch_size if drop_last else len(y)
+    return _batch_iterator(X, y, order, int(batch_size), stop)
+
+
+def _batch_iterator(
+    X: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, stop: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    for start in range(0, stop, batch_size):
+        index = order[start : min(start + batch_size, stop)]
+        yield X[index], y[index]
+
+
+def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 handwritten digits: X (1797, 64) float64, y (1797,) int64 in 0..9.
+
+    Pixels are 0..16; `scale=True` divides them by 16 so they lie in [0, 1].
+    Needs scikit-learn (``pip install "microgradnn[digits]"``).
+    """
+    try:
+        from sklearn.datasets import load_digits as sklearn_load_digits
+    except ImportError as e:
+        raise ImportError(
+            'load_digits needs scikit-learn, which is an optional extra: pip install "microgradnn[digits]"'
+        ) from e
+    bunch = sklearn_load_digits()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    return (X / 16.0 if scale else X), np.asarray(bunch.target, dtype=np.int64)

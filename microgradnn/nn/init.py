@@ -1,0 +1,130 @@
+"""Weight initialisation, seedable: where a network's first guess comes from.
+
+Every function fills a Tensor's data in place (PyTorch's trailing-underscore
+convention) from a numpy `Generator`. Pass ``seed=`` (an int or a Generator)
+for a reproducible result, or call `manual_seed` once to make every later
+draw reproducible, as ``torch.manual_seed`` does.
+
+The rules, for a weight of shape (fan_out, fan_in):
+
+* Kaiming/He (for ReLU networks): std = gain / sqrt(fan_in), gain = sqrt(2);
+  uniform bound = sqrt(3) * std.
+* Xavier/Glorot (for tanh/sigmoid networks): std = gain * sqrt(2 / (fan_in + fan_out));
+  uniform bound = sqrt(3) * std.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "calculate_gain",
+    "constant_",
+    "get_rng",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "manual_seed",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
+
+Seed = int | np.random.Generator | None
+
+_DEFAULT = {"rng": np.random.default_rng()}
+
+
+def manual_seed(seed: int) -> None:
+    """Reseed the generator used whenever no `seed=` is given (layers, init functions, Dropout)."""
+    _DEFAULT["rng"] = np.random.default_rng(seed)
+
+
+def get_rng(seed: Seed = None) -> np.random.Generator:
+    """A Generator for `seed`: a new one for an int, the same one for a Generator, the shared default for None."""
+    if seed is None:
+        return _DEFAULT["rng"]
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.default_rng(int(seed))
+    raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__} ({seed!r})")
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor that keeps activations' variance steady through a layer with this nonlinearity."""
+    gains = {"linear": 1.0, "sigmoid": 1.0, "step": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1.0 + slope**2))
+    if nonlinearity not in gains:
+        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; choose one of {sorted(gains)}")
+    return gains[nonlinearity]
+
+
+def _fans(shape: tuple[int, ...], who: str) -> tuple[int, int]:
+    if len(shape) < 2:
+        raise ValueError(f"{who}: needs a weight with at least 2 axes (fan_out, fan_in), got shape {shape}")
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _fill(tensor: Any, values: np.ndarray) -> Any:
+    tensor.data[...] = values  # in place: optimizers and references keep seeing the same array
+    return tensor
+
+
+def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, seed: Seed = None) -> Any:
+    """Fill with draws from U(a, b)."""
+    return _fill(tensor, get_rng(seed).uniform(a, b, size=np.shape(tensor.data)))
+
+
+def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, seed: Seed = None) -> Any:
+    """Fill with draws from N(mean, std^2)."""
+    return _fill(tensor, get_rng(seed).normal(mean, std, size=np.shape(tensor.data)))
+
+
+def constant_(tensor: Any, value: float) -> Any:
+    """Fill with one number."""
+    return _fill(tensor, np.full(np.shape(tensor.data), value))
+
+
+def zeros_(tensor: Any) -> Any:
+    """Fill with 0."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Any) -> Any:
+    """Fill with 1."""
+    return constant_(tensor, 1.0)
+
+
+def kaiming_uniform_(tensor: Any, a: float = 0.0, nonlinearity: str = "relu", seed: Seed = None) -> Any:
+    """He init: U(-bound, bound), bound = gain * sqrt(3 / fan_in); `a` is leaky_relu's slope."""
+    fan_in, _ = _fans(np.shape(tensor.data), "kaiming_uniform_")
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan_in)
+    return uniform_(tensor, -bound, bound, seed)
+
+
+def kaiming_normal_(tensor: Any, a: float = 0.0, nonlinearity: str = "relu", seed: Seed = None) -> Any:
+    """He init: N(0, std^2), std = gain / sqrt(fan_in)."""
+    fan_in, _ = _fans(np.shape(tensor.data), "kaiming_normal_")
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan_in), seed)
+
+
+def xavier_uniform_(tensor: Any, gain: float = 1.0, seed: Seed = None) -> Any:
+    """Glorot init: U(-bound, bound), bound = gain * sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(np.shape(tensor.data), "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, seed)
+
+
+def xavier_normal_(tensor: Any, gain: float = 1.0, seed: Seed = None) -> Any:
+    """Glorot init: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(np.shape(tensor.data), "xavier_normal_")
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), seed)

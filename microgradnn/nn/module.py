@@ -1,0 +1,351 @@
+"""`Module`: the base class of every network piece, scalar or tensor.
+
+As in PyTorch, a module finds its parameters and submodules by attribute
+assignment: ``self.w = Value(0.5)`` registers a parameter, ``self.fc = Linear(2, 3)``
+a submodule, ``self.layers = [Layer(...), ...]`` a `ModuleList`. From that one
+registry come `parameters()`, `named_parameters()` (dotted names such as
+``"layers.0.neurons.1.w0"``), `zero_grad()`, `train()`/`eval()`,
+`state_dict()`/`load_state_dict()` and the printed tree.
+
+Every module also knows its dotted path inside the model it belongs to. The
+nodes it creates carry that path in `.scope`, so a picture of the graph can draw
+one box per neuron or layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from microgradnn.engine import GRAD_MODE, Node
+from microgradnn.value import Value
+
+__all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "is_parameter"]
+
+
+def is_parameter(x: object) -> bool:
+    """True for what a module registers as a parameter: any Value, or a Tensor with requires_grad=True."""
+    if isinstance(x, Value):
+        return True
+    return isinstance(x, Node) and bool(getattr(x, "requires_grad", False))
+
+
+def Parameter(data: Any, label: str = "") -> Node:
+    """A trainable Tensor: ``Tensor(data, requires_grad=True)``, keeping data's float dtype.
+
+    PyTorch's `nn.Parameter` is a Tensor subclass; here any Tensor with
+    ``requires_grad=True`` assigned to a module attribute is a parameter, so this
+    is only a short way to make one.
+    """
+    from microgradnn.tensor import Tensor
+
+    array = np.asarray(data.data if isinstance(data, Node) else data)
+    dtype = array.dtype if np.issubdtype(array.dtype, np.floating) else None
+    return Tensor(array.copy(), requires_grad=True, dtype=dtype, label=label)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` could not match."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class: subclass it, assign parameters and submodules in `__init__`, define `forward`.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w, self.b = Value(2.0), Value(1.0)
+    ...     def forward(self, x):
+    ...         return self.w * x + self.b
+    >>> [name for name, _ in Affine().named_parameters()]
+    ['w', 'b']
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        # Set through object.__setattr__: our own __setattr__ needs these to exist.
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_path", "")
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}: cannot assign {name!r} before Module.__init__() ran; "
+                "call super().__init__() first in your __init__"
+            )
+        params, modules = self._parameters, self._modules
+        params.pop(name, None)
+        modules.pop(name, None)
+        if isinstance(value, (list, tuple)) and value and all(isinstance(m, Module) for m in value):
+            value = ModuleList(value)  # a plain list of modules, micrograd style, becomes a ModuleList
+        if isinstance(value, Module):
+            modules[name] = value
+            value._set_path(_join(self._path, name))
+        elif is_parameter(value):
+            params[name] = value
+            value.scope = self._path or None
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Node) -> None:
+        """Register `param` under `name` (same as ``setattr(self, name, param)``, checked)."""
+        if not is_parameter(param):
+            raise TypeError(
+                f"{type(self).__name__}.register_parameter({name!r}): expected a Value or a Tensor with "
+                f"requires_grad=True, got {type(param).__name__}"
+            )
+        setattr(self, name, param)
+
+    def register_module(self, name: str, module: Module) -> None:
+        """Register `module` under `name` (same as ``setattr(self, name, module)``, checked)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.register_module({name!r}): expected a Module, got {module!r}")
+        setattr(self, name, module)
+
+    def _set_path(self, path: str) -> None:
+        """Record where this module sits in its model; children and parameters follow."""
+        object.__setattr__(self, "_path", path)
+        for p in self._parameters.values():
+            p.scope = path or None
+        for name, child in self._modules.items():
+            child._set_path(_join(path, name))
+
+    @property
+    def path(self) -> str:
+        """Dotted name of this module inside the model that holds it ('' for the model itself)."""
+        return self._path
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.forward(*args, **kwargs)
+        if self._path and GRAD_MODE.enabled:
+            _tag_new_nodes(out, args, self._path)
+        return out
+
+    # ------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "") -> list[tuple[str, Module]]:
+        """(dotted name, module) for this module ('' or `prefix`) and every submodule, each once."""
+        result: list[tuple[str, Module]] = []
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            result.append((name, module))
+            stack.extend(reversed([(_join(name, n), m) for n, m in module._modules.items()]))
+        return result
+
+    def modules(self) -> list[Module]:
+        """This module and every submodule."""
+        return [m for _, m in self.named_modules()]
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """(name, module) for the direct submodules."""
+        return list(self._modules.items())
+
+    def children(self) -> list[Module]:
+        """The direct submodules."""
+        return list(self._modules.values())
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Node]]:
+        """(dotted name, parameter) for every parameter, each once even if shared."""
+        result: list[tuple[str, Node]] = []
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    result.append((_join(module_name, name), p))
+        return result
+
+    def parameters(self) -> list[Node]:
+        """Every parameter (Values or Tensors), in registration order: what an optimizer needs."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers the parameters hold together."""
+        return sum(int(np.size(p.data)) for p in self.parameters())
+
+    # ---------------------------------------------------------------- state
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (0.0 for a Value, None for a Tensor)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode for this module and its submodules (Dropout drops); returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (Dropout passes everything through); returns self."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter as a numpy array, by dotted name (a Value gives a 0-d float64 array)."""
+        return {name: np.array(p.data, dtype=_dtype_of(p), copy=True) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values from `state_dict` into the parameters, in place.
+
+        Everything is checked before anything is written, so after an error the
+        model is unchanged. With `strict` (the default) the keys must match
+        exactly; shapes must always match.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
+        own = dict(self.named_parameters())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict({type(self).__name__}): keys do not match; missing: {missing or 'none'}, "
+                f"unexpected: {unexpected or 'none'} (pass strict=False to load only the keys both have)"
+            )
+        updates: list[tuple[Node, np.ndarray]] = []
+        for key, p in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            array = np.asarray(value.data if isinstance(value, Node) else value)
+            if array.dtype.kind not in "fiu":
+                raise TypeError(f"load_state_dict: {key!r} holds dtype {array.dtype}; parameters need numbers")
+            expected = np.shape(p.data)
+            if array.shape != expected:
+                raise ValueError(
+                    f"load_state_dict: shape mismatch for {key!r}: the model has {expected}, "
+                    f"the state dict has {array.shape}"
+                )
+            updates.append((p, array))
+        for p, array in updates:  # only now, with every entry checked, write
+            if isinstance(p, Value):
+                p.data = float(array)
+            else:
+                p.data[...] = array
+        return IncompatibleKeys(missing, unexpected)
+
+    # ----------------------------------------------------------------- repr
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses (e.g. 'in_features=2, out_features=3')."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): {_indent(repr(child))}" for name, child in self._child_reprs()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+    def _child_reprs(self) -> list[tuple[str, Any]]:
+        return list(self._modules.items())
+
+
+def _dtype_of(p: Node) -> Any:
+    return np.float64 if isinstance(p, Value) else np.asarray(p.data).dtype
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
+
+
+def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
+    """Give `scope` to the nodes this call created: those between `out` and the inputs not yet scoped.
+
+    Innermost modules tag first, so a container (Sequential) finds its
+    children's nodes already scoped and leaves them alone.
+    """
+    stop: set[int] = set()
+    for a in inputs:
+        if isinstance(a, Node):
+            stop.add(id(a))
+        elif isinstance(a, (list, tuple)):
+            stop.update(id(v) for v in a if isinstance(v, Node))
+    stack = [o for o in (out if isinstance(out, (list, tuple)) else [out]) if isinstance(o, Node)]
+    while stack:
+        node = stack.pop()
+        if id(node) in stop or node.scope is not None or not node._parents:
+            continue
+        node.scope = scope
+        stop.add(id(node))
+        stack.extend(node._parents)
+
+
+class ModuleList(Module):
+    """A list of modules, registered as children "0", "1", ...; indexable and iterable like a list."""
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add `module` at the end; returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.append: expected a Module, got {type(module).__name__}")
+        setattr(self, str(len(self._modules)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int) -> Module:
+        items = list(self._modules.values())
+        try:
+            return items[index]
+        except IndexError:
+            raise IndexError(f"{type(self).__name__} index {index} out of range (length {len(items)})") from None
+
+    def _child_reprs(self) -> list[tuple[str, Any]]:
+        # Runs of identical children print once, as "(0-15): 16 x Neuron(...)".
+        out: list[tuple[str, Any]] = []
+        items = list(self._modules.items())
+        i = 0
+        while i < len(items):
+            j = i
+            text = repr(items[i][1])
+            while j + 1 < len(items) and repr(items[j + 1][1]) == text:
+                j += 1
+            if j > i:
+                out.append((f"{items[i][0]}-{items[j][0]}", _Text(f"{j - i + 1} x {text}")))
+            else:
+                out.append(items[i])
+            i = j + 1
+        return out
+
+
+class _Text:
+    """A string that prints without quotes (for ModuleList's collapsed runs)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text

@@ -1,0 +1,257 @@
+"""Scalar networks on `Value`: `Neuron`, `Layer`, `MLP`, as in micrograd.
+
+A neuron computes a = f(w . x + b). The weighted sum is one n-ary node
+(`Value.dot`), so a picture of the graph shows each neuron as "dot, then
+activation", and backward visits one node per neuron instead of 2n.
+
+Defaults follow micrograd: weights drawn from U(-1, 1), biases 0, hidden
+layers ReLU, the last layer linear. Weights can also be set by hand, which is
+how the chapter's XOR network is built::
+
+    net = MLP(2, [2, 1], activation="step",
+              weights=[[[1, 1], [1, 1]], [[-1, 1]]], biases=[[-1.5, -0.5], [-0.5]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from microgradnn.nn.init import Seed, get_rng
+from microgradnn.nn.module import Module
+from microgradnn.value import Value
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
+
+# name -> the Value method that applies it (None: the identity).
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "step": Value.step,
+    "leaky_relu": Value.leaky_relu,
+    "linear": None,
+}
+
+# Activations whose output can be negative or is unbounded above act as "scores";
+# relu cannot output a negative score, so an MLP's last relu layer stays linear.
+_LINEAR_OUTPUT_BY_DEFAULT = {"relu", "leaky_relu", "linear"}
+
+ScalarInput = Sequence[Any] | np.ndarray | Value | float
+
+
+def _check_activation(activation: str, who: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{who}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    return activation
+
+
+def _resolve_nonlin(activation: str, nonlin: bool | None) -> str:
+    """micrograd's `nonlin=True/False` means relu/linear; it overrides `activation` when given."""
+    if nonlin is None:
+        return activation
+    return "relu" if nonlin else "linear"
+
+
+def _is_batch(x: Any) -> bool:
+    """A 2-D input (rows of samples) rather than one sample."""
+    if isinstance(x, np.ndarray):
+        return x.ndim == 2
+    return isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], (list, tuple, np.ndarray))
+
+
+def _as_row(x: Any) -> Any:
+    if isinstance(x, (Value, int, float, np.floating, np.integer)):
+        return [x]
+    return x
+
+
+def _matrix(values: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """Hand-set weights or biases as a float array of exactly `shape`, or a clear error."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what}: expected numbers in shape {shape}, got {values!r} (ragged or not numeric)") from None
+    if array.shape != shape:
+        raise ValueError(f"{what}: expected shape {shape}, got {array.shape} ({values!r})")
+    return array
+
+
+class Neuron(Module):
+    """One neuron: a = f(w . x + b) with `nin` weights w0..w{nin-1} and a bias b.
+
+    `activation` is one of relu, tanh, sigmoid, step, leaky_relu, linear;
+    `nonlin=True/False` (micrograd's keyword) means relu/linear.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        weights: Sequence[float] | None = None,
+        bias: float | None = None,
+        seed: Seed = None,
+        nonlin: bool | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(nin, (int, np.integer)) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        self.nin = int(nin)
+        self.activation = _check_activation(_resolve_nonlin(activation, nonlin), "Neuron")
+        self._act = ACTIVATIONS[self.activation]
+        if weights is None:
+            w = get_rng(seed).uniform(-1.0, 1.0, size=self.nin)
+        else:
+            w = _matrix(weights, (self.nin,), f"Neuron(nin={self.nin}) weights")
+        # Registered one by one, so state_dict names them "w0", "w1", ... and "b".
+        for i, wi in enumerate(w):
+            setattr(self, f"w{i}", Value(float(wi), label=f"w{i}"))
+        self.b = Value(0.0 if bias is None else float(_matrix(bias, (), f"Neuron(nin={self.nin}) bias")), label="b")
+        self.w = [getattr(self, f"w{i}") for i in range(self.nin)]
+
+    def __call__(self, x: ScalarInput) -> Any:
+        """f(w . x + b) for one sample (a sequence of `nin` numbers or Values); a list for a batch of rows."""
+        if _is_batch(x):
+            return [self(row) for row in x]
+        x = _as_row(x)
+        if len(x) != self.nin:
+            raise ValueError(f"Neuron(nin={self.nin}): expected {self.nin} inputs, got {len(x)}")
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Any]) -> Value:
+        scope = self._path or None
+        z = Value.dot(self.w, x, bias=self.b)  # the weighted sum w . x + b as one node
+        z.scope = scope
+        if self._act is None:
+            return z
+        a = self._act(z)
+        a.scope = scope
+        return a
+
+    def extra_repr(self) -> str:
+        return f"nin={self.nin}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same `nin` inputs; one output is returned as a Value, as in micrograd."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        weights: Sequence[Sequence[float]] | None = None,
+        biases: Sequence[float] | None = None,
+        seed: Seed = None,
+        nonlin: bool | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(nout, (int, np.integer)) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        if not isinstance(nin, (int, np.integer)) or nin < 1:
+            raise ValueError(f"Layer: nin must be a positive int, got {nin!r}")
+        self.nin, self.nout = int(nin), int(nout)
+        self.activation = _check_activation(_resolve_nonlin(activation, nonlin), "Layer")
+        w = None if weights is None else _matrix(weights, (self.nout, self.nin), "Layer weights (nout x nin)")
+        b = None if biases is None else _matrix(biases, (self.nout,), "Layer biases (nout)")
+        rng = get_rng(seed)
+        self.neurons = [
+            Neuron(
+                self.nin,
+                self.activation,
+                weights=None if w is None else w[i],
+                bias=None if b is None else b[i],
+                seed=rng,
+            )
+            for i in range(self.nout)
+        ]
+
+    def __call__(self, x: ScalarInput) -> Any:
+        """Every neuron's output for one sample (a Value if nout == 1); a list of those for a batch."""
+        if _is_batch(x):
+            return [self(row) for row in x]
+        x = _as_row(x)
+        if len(x) != self.nin:
+            raise ValueError(f"Layer(nin={self.nin}, nout={self.nout}): expected {self.nin} inputs, got {len(x)}")
+        out = [n._forward(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def extra_repr(self) -> str:
+        return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron of `Layer`s: sizes nin -> nouts[0] -> ... -> nouts[-1].
+
+    `activation` is used by the hidden layers. `output_activation` (the last
+    layer's) defaults to:
+
+    * "linear" when `activation` is relu, leaky_relu or linear (micrograd's
+      MLP: hidden ReLU, linear scores out, since relu cannot output a negative score);
+    * `activation` itself otherwise (step, sigmoid, tanh): every layer squashes,
+      as in the chapter's step network and micrograd's tanh lecture network.
+
+    `weights[l]` is layer l's (nout x nin) matrix and `biases[l]` its nout
+    biases; leave either out for micrograd's U(-1, 1) weights and zero biases.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int] | int,
+        activation: str = "relu",
+        output_activation: str | None = None,
+        *,
+        weights: Sequence[Any] | None = None,
+        biases: Sequence[Any] | None = None,
+        seed: Seed = None,
+    ) -> None:
+        super().__init__()
+        nouts = [nouts] if isinstance(nouts, (int, np.integer)) else list(nouts)
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer size, e.g. MLP(2, [16, 16, 1])")
+        self.nin, self.nouts = int(nin), [int(n) for n in nouts]
+        self.activation = _check_activation(activation, "MLP")
+        if output_activation is None:
+            output_activation = "linear" if activation in _LINEAR_OUTPUT_BY_DEFAULT else activation
+        self.output_activation = _check_activation(output_activation, "MLP output_activation")
+        for what, given in (("weights", weights), ("biases", biases)):
+            if given is not None and len(given) != len(nouts):
+                raise ValueError(f"MLP: {what} has {len(given)} entries but the MLP has {len(nouts)} layers")
+        sizes = [self.nin, *self.nouts]
+        rng = get_rng(seed)
+        layers = []
+        for i in range(len(nouts)):
+            last = i == len(nouts) - 1
+            try:
+                layers.append(
+                    Layer(
+                        sizes[i],
+                        sizes[i + 1],
+                        self.output_activation if last else self.activation,
+                        weights=None if weights is None else weights[i],
+                        biases=None if biases is None else biases[i],
+                        seed=rng,
+                    )
+                )
+            except ValueError as e:
+                raise ValueError(f"MLP layer {i}: {e}") from None
+        self.layers = layers
+
+    def __call__(self, x: ScalarInput) -> Any:
+        """The last layer's output for one sample (a Value for one output); a list of those for a batch."""
+        if _is_batch(x):
+            return [self(row) for row in x]
+        x = _as_row(x)
+        if len(x) != self.nin:
+            raise ValueError(f"MLP(nin={self.nin}): expected {self.nin} inputs, got {len(x)}")
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"nin={self.nin}, nouts={self.nouts}"

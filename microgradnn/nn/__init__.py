@@ -1,7 +1,53 @@
-"""Neural-network building blocks (work in progress)."""
+"""Neural-network building blocks: modules, layers, activations, losses, initialisation.
 
-from microgradnn.nn import init
+Scalar networks on `Value` (micrograd style): `Neuron`, `Layer`, `MLP`.
+Tensor networks on `Tensor` (PyTorch style): `Linear`, `Sequential` and the
+activation modules. Both are `Module`s: `parameters()`, `state_dict()`,
+`zero_grad()` and the printed tree work the same way. Losses and activations
+as functions are in `microgradnn.nn.functional`.
+"""
+
+from microgradnn.nn import functional, init
+from microgradnn.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
+from microgradnn.nn.layers import Dropout, Flatten, Linear, Sequential
+from microgradnn.nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HingeLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
 from microgradnn.nn.module import IncompatibleKeys, Module, ModuleList, Parameter, is_parameter
 from microgradnn.nn.scalar import MLP, Layer, Neuron
 
-__all__ = ["MLP", "IncompatibleKeys", "Layer", "Module", "ModuleList", "Neuron", "Parameter", "init", "is_parameter"]
+__all__ = [
+    "MLP",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "HingeLoss",
+    "IncompatibleKeys",
+    "L1Loss",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "ModuleList",
+    "NLLLoss",
+    "Neuron",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Step",
+    "Tanh",
+    "functional",
+    "init",
+    "is_parameter",
+]

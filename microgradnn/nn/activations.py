@@ -1,0 +1,70 @@
+"""Activation functions as modules, to put between layers in a `Sequential`.
+
+Each one applies its function elementwise to a Tensor, a Value or a list of
+Values (`Softmax` normalises along an axis, or over a list of Values).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microgradnn.nn import functional as F
+from microgradnn.nn.module import Module
+
+__all__ = ["LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Step", "Tanh"]
+
+
+class ReLU(Module):
+    """f(x) = max(0, x);  f'(x) = 1 for x > 0, else 0."""
+
+    def forward(self, x: Any) -> Any:
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """f(x) = x for x > 0, else negative_slope * x;  f'(x) = 1 or negative_slope."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Any) -> Any:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Tanh(Module):
+    """f(x) = tanh(x);  f'(x) = 1 - tanh(x)^2."""
+
+    def forward(self, x: Any) -> Any:
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """f(x) = 1 / (1 + e^-x);  f'(x) = f(x) (1 - f(x))."""
+
+    def forward(self, x: Any) -> Any:
+        return F.sigmoid(x)
+
+
+class Step(Module):
+    """The chapter's step function: f(x) = 1 if x >= 0 else 0;  f'(x) = 0, so nothing before it learns."""
+
+    def forward(self, x: Any) -> Any:
+        return F.step(x)
+
+
+class Softmax(Module):
+    """softmax(x)_i = e^(x_i) / sum_j e^(x_j) along `axis` (the last one by default)."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return F.softmax(x, axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"

@@ -1,0 +1,165 @@
+"""Tensor layers: `Linear`, `Sequential`, `Dropout`, `Flatten`.
+
+A `Linear` layer computes y = x W^T + b for a batch x of shape (N, in_features),
+with W of shape (out_features, in_features) as in PyTorch. Layers are chained
+with `Sequential`::
+
+    model = Sequential(Linear(64, 128), ReLU(), Linear(128, 10))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from microgradnn.engine import Node
+from microgradnn.nn import functional as F
+from microgradnn.nn import init
+from microgradnn.nn.init import Seed
+from microgradnn.nn.module import Module, Parameter
+from microgradnn.value import Value
+
+__all__ = ["Dropout", "Flatten", "Linear", "Sequential"]
+
+_INITS = ("default", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal", "zeros")
+
+
+class Linear(Module):
+    """y = x W^T + b;  dy/dW = upstream^T x,  dy/db = sum of upstream over the batch,  dy/dx = upstream W.
+
+    init: "default" is PyTorch's (W and b from U(-1/sqrt(in), 1/sqrt(in)));
+    "kaiming_uniform"/"kaiming_normal" suit ReLU networks, "xavier_uniform"/
+    "xavier_normal" tanh and sigmoid ones (biases start at 0 for those); "zeros".
+    seed: an int or a numpy Generator for reproducible weights.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        init: str = "default",
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
+        if init not in _INITS:
+            raise ValueError(f"Linear: unknown init {init!r}; choose one of {_INITS}")
+        from microgradnn.tensor import get_default_dtype
+
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init = init
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight = Parameter(np.zeros((self.out_features, self.in_features), dtype=dtype), label="weight")
+        self.bias = Parameter(np.zeros(self.out_features, dtype=dtype), label="bias") if bias else None
+        self.reset_parameters(seed)
+
+    def reset_parameters(self, seed: Seed = None) -> None:
+        """Draw fresh weights (and biases) with this layer's `init` rule."""
+        rng = init.get_rng(seed)
+        if self.init == "default":
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.weight, -bound, bound, seed=rng)
+            if self.bias is not None:
+                init.uniform_(self.bias, -bound, bound, seed=rng)
+            return
+        if self.init == "zeros":
+            init.zeros_(self.weight)
+        else:
+            getattr(init, self.init + "_")(self.weight, seed=rng)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, Node) or isinstance(x, Value):
+            raise TypeError(f"{self._name()}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self._name()}: expected input with {self.in_features} features in its last axis, got shape {shape}"
+            )
+        out = x @ self.weight.T
+        return out + self.bias if self.bias is not None else out
+
+    def _name(self) -> str:
+        return f"Linear({self.in_features} -> {self.out_features})"
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Sequential(Module):
+    """Modules applied one after another: Sequential(a, b, c)(x) = c(b(a(x))). Children are named "0", "1", ..."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a Module")
+            setattr(self, str(i), module)
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def append(self, module: Module) -> Sequential:
+        """Add `module` at the end; returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
+        setattr(self, str(len(self._modules)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int) -> Module:
+        items = list(self._modules.values())
+        try:
+            return items[index]
+        except IndexError:
+            raise IndexError(f"Sequential index {index} out of range (length {len(items)})") from None
+
+
+class Dropout(Module):
+    """Training: zero each entry with probability p and scale the rest by 1/(1-p). Eval: the identity.
+
+    Call ``model.eval()`` before measuring accuracy, ``model.train()`` before training again.
+    """
+
+    def __init__(self, p: float = 0.5, *, seed: Seed = None) -> None:
+        super().__init__()
+        if not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p (the probability to drop) must be in [0, 1], got {p!r}")
+        self.p = float(p)
+        self._rng = init.get_rng(seed) if seed is not None else None
+
+    def forward(self, x: Any) -> Any:
+        return F.dropout(x, self.p, training=self.training, seed=self._rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Flatten(Module):
+    """Merge axes start_dim..end_dim into one (PyTorch's default keeps the batch axis: (N, 8, 8) -> (N, 64))."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Any) -> Any:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -301,15 +301,16 @@ class Tensor(Node):
         for parent, g in zip(parents, grads):
             if g is not None:
                 target = parent.data
-                if type(g) is not np.ndarray:  # numpy returns scalars from 0-d arithmetic
+                if g.__class__ is not np.ndarray:  # numpy returns scalars from 0-d arithmetic
                     g = np.asarray(g)
                 # The one place broadcasting is undone; skipped when shapes already match.
                 if g.shape != target.shape:
                     g = _sum_to(g, target.shape)
-                if g.dtype != target.dtype:
-                    g = g.astype(target.dtype)
+                dtype = target.dtype
+                if g.dtype is not dtype and g.dtype != dtype:  # `is` first: dtype equality is slow-ish
+                    g = g.astype(dtype)
                 # A leaf's .grad must own its memory: never the upstream array or a view shared with another grad.
-                if not parent._parents and (g is upstream or g.base is not None):
+                if (g is upstream or g.base is not None) and not parent._parents:
                     g = g.copy()
             out.append(g)
         return out
@@ -510,7 +511,7 @@ class Tensor(Node):
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """f(x) = sum of x over `axis` (all axes by default);  df/dx_i = 1."""
         axes = _axes("sum", axis, self.shape)
-        data = self.data.sum(axis=axes, keepdims=keepdims)
+        data = np.add.reduce(self.data, axis=axes, keepdims=keepdims)
         return _make(data, "sum", (self,), _sum_backward, (self.shape, axes, keepdims, 1))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -519,7 +520,8 @@ class Tensor(Node):
         n = _count(self.shape, axes)
         if n == 0:
             raise ValueError(f"mean: no elements to average over axis {axis} of shape {self.shape}")
-        data = self.data.mean(axis=axes, keepdims=keepdims)
+        # np.add.reduce / n is np.mean without its Python-level wrapper (several microseconds per call).
+        data = np.add.reduce(self.data, axis=axes, keepdims=keepdims) / n
         return _make(data, "mean", (self,), _sum_backward, (self.shape, axes, keepdims, 1.0 / n))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -528,11 +530,11 @@ class Tensor(Node):
         Convention: tied maxima share the gradient equally (each gets 1/k), the
         average of the one-sided slopes, as PyTorch's amax does.
         """
-        return _extreme(self, "max", np.max, axis, keepdims)
+        return _extreme(self, "max", np.maximum, axis, keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """f(x) = min of x over `axis`;  df/dx_i = 1 at the minimum, else 0 (ties share it equally)."""
-        return _extreme(self, "min", np.min, axis, keepdims)
+        return _extreme(self, "min", np.minimum, axis, keepdims)
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         """f(x) = sum((x - mean(x))^2) / (n - ddof);  df/dx_i = 2 (x_i - mean) / (n - ddof).
@@ -676,12 +678,12 @@ class Tensor(Node):
 
         Repeated indices (x[[0, 0]]) each add their gradient: backward uses np.add.at.
         """
-        key = _index_key(key)
+        key, may_repeat = _index_key(key)
         try:
             data = self.data[key]
         except IndexError as error:
             raise IndexError(f"Tensor indexing: {error} (the tensor has shape {self.shape})") from None
-        return _make(data, "index", (self,), _index_backward, (self.shape, key, _may_repeat(key)))
+        return _make(data, "index", (self,), _index_backward, (self.data.shape, key, may_repeat))
 
 
 # ----------------------------------------------------------------- helpers
@@ -817,9 +819,11 @@ def _expand(g: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.n
 
 
 def _stable_max(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
-    m = x.max(axis=axes, keepdims=True)
-    # A slice of all -inf (or inf) would turn x - m into nan; shifting by 0 there keeps the honest answer.
-    return np.where(np.isfinite(m), m, 0)
+    m = np.maximum.reduce(x, axis=axes, keepdims=True)
+    if not np.isfinite(m).all():
+        # A slice of all -inf (or inf) would turn x - m into nan; shifting by 0 there keeps the honest answer.
+        m = np.where(np.isfinite(m), m, 0)
+    return m
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -829,22 +833,29 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
-def _index_key(key: Any) -> Any:
-    """Tensors inside an index become their arrays (they are indices, not differentiable inputs)."""
-    if isinstance(key, Tensor):
-        return key.data
-    if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
-    return key
+def _index_key(key: Any) -> tuple[Any, bool]:
+    """The index with Tensors replaced by their arrays, and whether it may name one element twice.
 
-
-def _may_repeat(key: Any) -> bool:
-    """True when the index holds integer arrays or lists, which may name one element twice."""
-    parts = key if isinstance(key, tuple) else (key,)
-    return any(isinstance(k, (list, np.ndarray)) and np.asarray(k).dtype != bool for k in parts)
+    Integer arrays and lists can repeat an element (x[[0, 0]]); ints, slices and boolean masks cannot.
+    """
+    parts = key if type(key) is tuple else (key,)
+    converted = []
+    may_repeat = False
+    for k in parts:
+        if isinstance(k, Tensor):
+            k = k.data
+        if isinstance(k, np.ndarray):
+            may_repeat = may_repeat or k.dtype != bool
+        elif isinstance(k, list):
+            may_repeat = may_repeat or np.asarray(k).dtype != bool
+        converted.append(k)
+    return (tuple(converted) if type(key) is tuple else converted[0]), may_repeat
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    x, w = a.data, b.data
+    if x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[0]:  # the common case, checked in one line
+        return _make(x @ w, "matmul", (a, b), _matmul_backward, (x, w))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"Tensor @: matmul needs at least 1-d operands, got shapes {a.shape} and {b.shape}; use * to scale"
@@ -866,11 +877,11 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
     return _make(data, "matmul", (a, b), _matmul_backward, (a.data, b.data))
 
 
-def _extreme(x: Tensor, op: str, fn: Callable[..., np.ndarray], axis: Axis, keepdims: bool) -> Tensor:
+def _extreme(x: Tensor, op: str, fn: np.ufunc, axis: Axis, keepdims: bool) -> Tensor:
     axes = _axes(op, axis, x.shape)
     if _count(x.shape, axes) == 0:
         raise ValueError(f"{op}: no elements to reduce over axis {axis} of shape {x.shape}")
-    kept = fn(x.data, axis=axes, keepdims=True)
+    kept = fn.reduce(x.data, axis=axes, keepdims=True)
     data = kept if keepdims else _squeeze(kept, axes)
     return _make(data, op, (x,), _extreme_backward, (x.data, kept, axes, keepdims))
 
@@ -984,9 +995,10 @@ def _mask_backward(mask: np.ndarray, g: np.ndarray, needs: list) -> tuple:
 def _sum_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
     shape, axes, keepdims, scale = ctx
     g = _expand(g, axes, keepdims)
-    if scale != 1:
-        g = g * scale
-    return (np.broadcast_to(g, shape),)
+    out = np.empty(shape, dtype=g.dtype)
+    # Filling a fresh array is cheaper than np.broadcast_to (a Python-level function) and owns its memory.
+    out[...] = g if scale == 1 else g * scale
+    return (out,)
 
 
 def _extreme_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:

@@ -6,6 +6,16 @@
 element, so several outputs are never hidden behind a sum) and returns a
 `GradcheckResult` whose `str()` is a readable table. It never touches the
 caller's nodes: it works on fresh float64 copies of the inputs.
+
+For large tensors the full Jacobian costs two evaluations of f per input
+element and one backward per output element, so `mode="projected"` (chosen
+automatically above `FULL_JACOBIAN_LIMIT` entries) checks random projections
+instead: with a seeded random cotangent u and direction v,
+
+    backprop:  u . (J v) = sum_i (J^T u)_i v_i     (one backward pass)
+    numeric:   (u . f(x + eps v) - u . f(x - eps v)) / (2 eps)
+
+once per input (v nonzero on that input only), so a failure names the input.
 """
 
 from __future__ import annotations
@@ -20,7 +30,10 @@ import numpy as np
 from microgradnn.engine import Node, no_grad, topological_order
 from microgradnn.value import Value
 
-__all__ = ["GradcheckError", "GradcheckResult", "GradcheckRow", "gradcheck", "numeric_grad"]
+__all__ = ["FULL_JACOBIAN_LIMIT", "GradcheckError", "GradcheckResult", "GradcheckRow", "gradcheck", "numeric_grad"]
+
+# mode="auto" builds the full Jacobian up to this many entries (inputs x outputs), else projects.
+FULL_JACOBIAN_LIMIT = 10_000
 
 
 class GradcheckError(AssertionError):
@@ -131,39 +144,50 @@ def _numeric_jacobian(f: Callable[..., Any], specs: list[_Input], eps: float) ->
 
 
 # ------------------------------------------------------------------ analytic
-def _analytic_jacobian(f: Callable[..., Any], specs: list[_Input]) -> np.ndarray:
-    """One backward pass per output element, seeded with a one-hot gradient."""
+def _backprop_rows(f: Callable[..., Any], specs: list[_Input], seeds: Callable[[list[Node]], Any]) -> np.ndarray:
+    """Build f once on fresh leaves; for each list of per-output seeds, one backward pass -> one row of J^T u.
+
+    `seeds(outputs)` yields, per row, one seed per output (None: that output gets no gradient).
+    The graph is reused: the engine resets interior nodes each pass, and we zero our own leaves.
+    """
+    leaves = [s.leaf(s.flat) for s in specs]
+    outputs = _flatten_outputs(f(*leaves))
+    mine = {id(leaf) for leaf in leaves}
+    others = {id(n): n for out in outputs for n in topological_order(out) if not n._parents and id(n) not in mine}
+    saved = [(leaf, leaf.grad) for leaf in others.values()]
     rows = []
-    k = 0
-    while True:
-        leaves = [s.leaf(s.flat) for s in specs]
-        outputs = _flatten_outputs(f(*leaves))
-        sizes = [int(np.asarray(o.data).size) for o in outputs]
-        if k >= sum(sizes):
-            break
-        which, offset = 0, k
-        while offset >= sizes[which]:
-            offset -= sizes[which]
-            which += 1
-        out = outputs[which]
-        others = _other_leaves(out, leaves)
-        saved = [(leaf, leaf.grad) for leaf in others]
-        if isinstance(out, Value):
-            out.backward()
-        else:
-            seed = np.zeros(np.shape(out.data), dtype=np.asarray(out.data).dtype)
-            seed.flat[offset] = 1.0
-            out.backward(seed)
+    try:
+        for row_seeds in seeds(outputs):
+            for leaf in leaves:
+                leaf.grad = leaf._zero_grad
+            for out, seed in zip(outputs, row_seeds):
+                if seed is not None and getattr(out, "requires_grad", True):  # a constant output has zero gradient
+                    out.backward(seed)
+            rows.append(np.concatenate([s.grad_of(leaf) for s, leaf in zip(specs, leaves)]))
+    finally:
         for leaf, grad in saved:  # leave the caller's own parameters as they were
             leaf.grad = grad
-        rows.append(np.concatenate([s.grad_of(leaf) for s, leaf in zip(specs, leaves)]))
-        k += 1
     return np.stack(rows, axis=0)
 
 
-def _other_leaves(out: Node, ours: list[Node]) -> list[Node]:
-    mine = {id(leaf) for leaf in ours}
-    return [n for n in topological_order(out) if not n._parents and id(n) not in mine]
+def _one_hot_seeds(outputs: list[Node]) -> Any:
+    """Per output element: a one-hot seed on its output, None on the others."""
+    for which, out in enumerate(outputs):
+        data = np.asarray(out.data)
+        for offset in range(data.size):
+            seeds: list[Any] = [None] * len(outputs)
+            if isinstance(out, Value):
+                seeds[which] = 1.0
+            else:
+                seed = np.zeros(data.shape, dtype=data.dtype)
+                seed.flat[offset] = 1.0
+                seeds[which] = seed
+            yield seeds
+
+
+def _analytic_jacobian(f: Callable[..., Any], specs: list[_Input]) -> np.ndarray:
+    """One backward pass per output element, seeded with a one-hot gradient."""
+    return _backprop_rows(f, specs, _one_hot_seeds)
 
 
 # -------------------------------------------------------------------- report
@@ -202,6 +226,14 @@ class GradcheckResult:
     def failures(self) -> list[GradcheckRow]:
         return [r for r in self.rows if not r.ok]
 
+    def worst(self) -> dict[str, GradcheckRow]:
+        """Per input, the entry with the largest error beyond tolerance (only inputs that failed)."""
+        out: dict[str, GradcheckRow] = {}
+        for r in self.failures:
+            if r.input not in out or r.abs_error > out[r.input].abs_error:
+                out[r.input] = r
+        return out
+
     def __str__(self) -> str:
         if self.problem:
             return f"gradcheck: {self.problem}"
@@ -231,7 +263,13 @@ class GradcheckResult:
             summary += f" (showing the {len(shown)} worst)"
         if any(r.kink for r in self.rows):
             summary += "; 'kink?' marks entries where the one-sided slopes disagree (a non-differentiable point?)"
-        return "\n".join([*lines, summary, *self.notes])
+        worst = [
+            f"worst in {name}: element {r.index or '()'} of output {r.output}: "
+            f"analytic {r.analytic:.6g} vs numeric {r.numeric:.6g}"
+            for name, r in self.worst().items()
+            if r.index and not r.index.startswith("u.J.v")
+        ]
+        return "\n".join([*lines, summary, *worst, *self.notes])
 
 
 def gradcheck(
@@ -242,20 +280,60 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_on_failure: bool = True,
+    mode: str = "auto",
+    projections: int = 3,
+    seed: int = 0,
 ) -> GradcheckResult:
     """Compare backprop's gradients of f with central differences at `inputs`.
 
     f takes the inputs (Values or Tensors) and returns a Value, a Tensor, or a
-    list of them; each output element is checked on its own. An entry passes
-    when |analytic - numeric| <= atol + rtol * |numeric|. Raises
-    `GradcheckError` with the table unless `raise_on_failure=False`.
+    list of them. An entry passes when |analytic - numeric| <= atol + rtol * |numeric|.
+    Raises `GradcheckError` with the table unless `raise_on_failure=False`.
+
+    mode="full" checks every (output element, input element) pair of the
+    Jacobian; mode="projected" checks `projections` random projections u.J.v
+    per input (u, v drawn from `seed`), which costs a few evaluations whatever
+    the size; mode="auto" (the default) is full up to `FULL_JACOBIAN_LIMIT` entries.
     """
     if not isinstance(inputs, Sequence) or isinstance(inputs, Node):
         raise TypeError("gradcheck: inputs must be a list of Values or Tensors, e.g. gradcheck(f, [x, y])")
     for i, x in enumerate(inputs):
         if not isinstance(x, Node):
             raise TypeError(f"gradcheck: input {i} is a {type(x).__name__}; wrap numbers as Value(...) or Tensor(...)")
+    if mode not in ("auto", "full", "projected"):
+        raise ValueError(f"gradcheck: mode must be 'auto', 'full' or 'projected', got {mode!r}")
     specs = [_Input(x, i) for i, x in enumerate(inputs)]
+    if mode == "auto":
+        n_out = _evaluate(f, specs, [s.flat for s in specs]).size
+        mode = "full" if n_out * sum(s.flat.size for s in specs) <= FULL_JACOBIAN_LIMIT else "projected"
+    if mode == "full":
+        result = _full_check(f, specs, eps, atol, rtol)
+    else:
+        result = _projected_check(f, specs, eps, atol, rtol, projections, seed)
+    if raise_on_failure and not result.ok:
+        raise GradcheckError(result)
+    return result
+
+
+def _row(
+    output: int, spec_name: str, index: str, a: float, n: float, gap: float, atol: float, rtol: float
+) -> GradcheckRow:
+    err = abs(a - n)
+    tolerance = atol + rtol * abs(n)
+    return GradcheckRow(
+        output=output,
+        input=spec_name,
+        index=index,
+        analytic=a,
+        numeric=n,
+        abs_error=err,
+        rel_error=err / abs(n) if n != 0 else (0.0 if err == 0 else math.inf),
+        kink=bool(gap > 10 * tolerance),
+        ok=bool(err <= tolerance),
+    )
+
+
+def _full_check(f: Callable[..., Any], specs: list[_Input], eps: float, atol: float, rtol: float) -> GradcheckResult:
     analytic = _analytic_jacobian(f, specs)
     numeric, one_sided_gap = _numeric_jacobian(f, specs, eps)
     rows = []
@@ -264,23 +342,50 @@ def gradcheck(
         for spec in specs:
             for j in range(spec.flat.size):
                 a, n = float(analytic[k, col]), float(numeric[k, col])
-                err = abs(a - n)
-                tolerance = atol + rtol * abs(n)
-                rows.append(
-                    GradcheckRow(
-                        output=k,
-                        input=spec.name,
-                        index=spec.index_label(j),
-                        analytic=a,
-                        numeric=n,
-                        abs_error=err,
-                        rel_error=err / abs(n) if n != 0 else (0.0 if err == 0 else math.inf),
-                        kink=bool(one_sided_gap[k, col] > 10 * tolerance),
-                        ok=bool(err <= tolerance),
-                    )
-                )
+                rows.append(_row(k, spec.name, spec.index_label(j), a, n, one_sided_gap[k, col], atol, rtol))
                 col += 1
-    result = GradcheckResult(rows)
-    if raise_on_failure and not result.ok:
-        raise GradcheckError(result)
-    return result
+    return GradcheckResult(rows)
+
+
+def _projected_check(
+    f: Callable[..., Any], specs: list[_Input], eps: float, atol: float, rtol: float, projections: int, seed: int
+) -> GradcheckResult:
+    """Per projection and per input i: u . (J_i v_i) by one backward pass and by a central difference along v_i."""
+    rng = np.random.default_rng(seed)
+    base = [s.flat for s in specs]
+    f0 = _evaluate(f, specs, base)
+    draws = []
+    for _ in range(projections):
+        u = rng.standard_normal(f0.size)
+        vs = [rng.standard_normal(s.flat.size) for s in specs]
+        draws.append((u, [v / max(np.linalg.norm(v), 1e-300) for v in vs]))  # unit steps: eps means the same
+
+    def seeds(outputs: list[Node]) -> Any:
+        for u, _ in draws:
+            row, start = [], 0
+            for out in outputs:
+                data = np.asarray(out.data)
+                part = u[start : start + data.size]
+                start += data.size
+                row.append(float(part[0]) if isinstance(out, Value) else part.reshape(data.shape).astype(data.dtype))
+            yield row
+
+    backprop = _backprop_rows(f, specs, seeds)  # row k holds J^T u_k for every input, flattened
+    rows = []
+    for k, (u, vs) in enumerate(draws):
+        col = 0
+        for i, spec in enumerate(specs):
+            size = spec.flat.size
+            a = float(backprop[k, col : col + size] @ vs[i])
+            col += size
+            plus = [x + eps * vs[i] if j == i else x for j, x in enumerate(base)]
+            minus = [x - eps * vs[i] if j == i else x for j, x in enumerate(base)]
+            fp, fm = float(u @ _evaluate(f, specs, plus)), float(u @ _evaluate(f, specs, minus))
+            n = (fp - fm) / (2 * eps)
+            gap = abs((fp - float(u @ f0)) / eps - (float(u @ f0) - fm) / eps)
+            rows.append(_row(k, spec.name, f"u.J.v #{k}", a, n, gap, atol, rtol))
+    notes = [
+        f"projected check: {projections} random directions per input (seed {seed}); "
+        "to see which elements are wrong, run mode='full' on smaller inputs"
+    ]
+    return GradcheckResult(rows, notes=notes)

@@ -1,0 +1,88 @@
+"""Step 3: a loss function tells which weights are better.
+
+Two straight boundaries both separate the same points; the chapter compares
+them by the mean of the squared distances of the points to each line. Then
+the two representative losses, MSE and cross-entropy, on a set of predictions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from microgradnn.nn import functional as F
+from microgradnn.tour.context import StepReport, TourContext
+from microgradnn.value import Value
+
+# Eight points in two parallel rows: class 1 above the diagonal, class 0 below it.
+POINTS = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [4.0, 3.0]])
+LABELS = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+# Each line is w1*x1 + w2*x2 + b = 0, with class 1 on its positive side.
+LINE_A = (-1.0, 1.0, 0.0)  # x2 = x1: right between the two rows
+LINE_B = (-0.6, 1.0, -0.9)  # x2 = 0.6 x1 + 0.9: also separates them, but passes close to two points
+
+TARGETS = [1.0, 0.0, 1.0, 1.0, 0.0]
+GOOD_PREDICTIONS = [0.9, 0.2, 0.8, 0.7, 0.1]
+BAD_PREDICTIONS = [0.6, 0.5, 0.4, 0.7, 0.3]
+
+
+def signed_distances(line: tuple[float, float, float], points: np.ndarray) -> np.ndarray:
+    """(w . x + b) / |w| for each point: its distance to the line, positive on the side w points to."""
+    w1, w2, b = line
+    return (points @ np.array([w1, w2]) + b) / math.hypot(w1, w2)
+
+
+def separates(line: tuple[float, float, float]) -> bool:
+    return bool(np.all((signed_distances(line, POINTS) > 0) == (LABELS == 1)))
+
+
+def run(ctx: TourContext) -> StepReport:
+    report = ctx.start(3)
+    msd = {}
+    for name, line in (("A", LINE_A), ("B", LINE_B)):
+        assert separates(line), f"line {name} must separate the points"
+        msd[name] = float(np.mean(signed_distances(line, POINTS) ** 2))
+    better = min(msd, key=msd.__getitem__)
+    ctx.say(report, "step3.lines", n=len(POINTS), line_a=_line(LINE_A), line_b=_line(LINE_B))
+    rows = [["x1", "x2", "y", "d(A)", "d(B)"]]
+    for (x1, x2), label, da, db in zip(
+        POINTS, LABELS, signed_distances(LINE_A, POINTS), signed_distances(LINE_B, POINTS)
+    ):
+        rows.append([f"{x1:g}", f"{x2:g}", f"{label}", f"{abs(da):.3f}", f"{abs(db):.3f}"])
+    ctx.table(report, rows)
+    ctx.say(report, "step3.compare", msd_a=msd["A"], msd_b=msd["B"], better=better)
+    ctx.figure(report, _boundaries_figure(), "step3_boundaries.png", ctx.text("step3.plot"))
+    ctx.say(report, "step3.loss")
+
+    good, bad = [Value(p) for p in GOOD_PREDICTIONS], [Value(p) for p in BAD_PREDICTIONS]
+    good_mse, good_ce = F.mse_loss(good, TARGETS).data, F.binary_cross_entropy(good, TARGETS).data
+    bad_mse, bad_ce = F.mse_loss(bad, TARGETS).data, F.binary_cross_entropy(bad, TARGETS).data
+    ctx.table(
+        report,
+        [
+            ["", "y / p", "MSE", "cross-entropy"],
+            ["y", _list(TARGETS), "", ""],
+            ["p (good)", _list(GOOD_PREDICTIONS), f"{good_mse:.4f}", f"{good_ce:.4f}"],
+            ["p (poor)", _list(BAD_PREDICTIONS), f"{bad_mse:.4f}", f"{bad_ce:.4f}"],
+        ],
+    )
+    ctx.say(report, "step3.losses")
+    report.numbers.update(msd_a=msd["A"], msd_b=msd["B"], better=better, good_mse=good_mse, good_ce=good_ce)
+    report.numbers.update(bad_mse=bad_mse, bad_ce=bad_ce)
+    return report
+
+
+def _line(line: tuple[float, float, float]) -> str:
+    w1, w2, b = line
+    return f"{w1:g}·x1 {'+' if w2 >= 0 else '-'} {abs(w2):g}·x2 {'+' if b >= 0 else '-'} {abs(b):g} = 0"
+
+
+def _list(xs: list[float]) -> str:
+    return " ".join(f"{x:g}" for x in xs)
+
+
+def _boundaries_figure():
+    from microgradnn.viz import plots
+
+    return plots.plot_two_boundaries(POINTS, LABELS, LINE_A, LINE_B)

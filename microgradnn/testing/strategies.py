@@ -16,19 +16,30 @@ own tests::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
+from microgradnn.tensor import Tensor
 from microgradnn.value import Value
 
 __all__ = [
     "SAFE_DOMAINS",
     "Expression",
+    "arrays",
+    "broadcastable_pairs",
     "expressions",
+    "logits_and_targets",
+    "matmul_pairs",
+    "non_contiguous_arrays",
     "safe_floats",
+    "shapes",
+    "tensors",
     "values",
 ]
 
@@ -141,3 +152,105 @@ def expressions(n_inputs: int = 3, max_leaves: int = 12) -> st.SearchStrategy[Ex
         return st.one_of(unary, binary, reuse)
 
     return st.recursive(leaves, extend, max_leaves=max_leaves).map(lambda s: Expression(s, n_inputs))
+
+
+# ---------------------------------------------------------------- tensors
+# Arrays are float64: gradcheck works in float64, and so should the data it starts from.
+Shape = tuple[int, ...]
+
+
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> st.SearchStrategy[Shape]:
+    """Array shapes, small by default so a full Jacobian stays cheap."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+@st.composite
+def _gapped(draw: Any, shape: Shape, op: str, min_gap: float, margin: float) -> np.ndarray:
+    """Distinct values on a grid of spacing min_gap inside op's safe domain, in random order."""
+    low, high, avoid = SAFE_DOMAINS[op]
+    grid = [low + min_gap * (i + 0.5) for i in range(int((high - low) / min_gap))]
+    grid = [x for x in grid if all(abs(x - p) >= margin for p in avoid)]
+    n = math.prod(shape)
+    if n > len(grid):
+        raise ValueError(f"arrays: {n} values at least {min_gap} apart do not fit in {op}'s domain [{low}, {high}]")
+    picks = draw(st.lists(st.integers(0, len(grid) - 1), min_size=n, max_size=n, unique=True))
+    return np.array([grid[i] for i in picks], dtype=np.float64).reshape(shape)
+
+
+def arrays(
+    shape: Shape | st.SearchStrategy[Shape],
+    op: str = "any",
+    *,
+    min_gap: float | None = None,
+    margin: float = 1e-2,
+) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays with every element in op's safe domain.
+
+    With `min_gap`, the elements are distinct and at least `min_gap` apart:
+    use it for max, min, maximum, sort-like ops, whose gradient jumps where two
+    elements tie (finite differences straddling a tie measure neither side).
+    """
+    shape_st = shape if isinstance(shape, st.SearchStrategy) else st.just(tuple(shape))
+    if min_gap is not None:
+        return shape_st.flatmap(lambda s: _gapped(s, op, min_gap, margin))
+    return shape_st.flatmap(lambda s: hnp.arrays(np.float64, s, elements=safe_floats(op, margin)))
+
+
+def tensors(
+    shape: Shape | st.SearchStrategy[Shape] | None = None,
+    op: str = "any",
+    *,
+    min_gap: float | None = None,
+    requires_grad: bool = True,
+    label: str = "",
+) -> st.SearchStrategy[Tensor]:
+    """float64 leaf Tensors whose data lies in op's safe domain (any small shape by default)."""
+    source = arrays(shapes() if shape is None else shape, op, min_gap=min_gap)
+    return source.map(lambda a: Tensor(a, requires_grad=requires_grad, label=label))
+
+
+def broadcastable_pairs(
+    left: str = "any", right: str | None = None, *, max_dims: int = 3, max_side: int = 3
+) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+    """Two float64 arrays whose shapes broadcast together (sizes 1 and missing axes included).
+
+    `left` and `right` name the safe domain of each operand (e.g. "any" and "/" for a / b).
+    """
+    pair = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=max_dims, max_side=max_side)
+    return pair.flatmap(lambda p: st.tuples(arrays(p.input_shapes[0], left), arrays(p.input_shapes[1], right or left)))
+
+
+@st.composite
+def matmul_pairs(draw: Any, max_side: int = 4, max_batch_dims: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Operands of a @ b: matrix-matrix, matrix-vector, vector-matrix, vector-vector and batched (broadcast) cases."""
+    n, k, m = (draw(st.integers(1, max_side)) for _ in range(3))
+    kind = draw(st.sampled_from(["mm", "mv", "vm", "vv", "batched"]))
+    if kind == "batched":
+        batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=max_batch_dims, max_side=3))
+        a_shape, b_shape = (*batch.input_shapes[0], n, k), (*batch.input_shapes[1], k, m)
+    else:
+        a_shape = (k,) if kind in ("vm", "vv") else (n, k)
+        b_shape = (k,) if kind in ("mv", "vv") else (k, m)
+    return draw(arrays(a_shape)), draw(arrays(b_shape))
+
+
+@st.composite
+def logits_and_targets(
+    draw: Any, max_batch: int = 5, max_classes: int = 5, scale: float = 10.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(logits of shape (N, C), integer class targets of shape (N,)) for cross-entropy-like tests."""
+    n = draw(st.integers(1, max_batch))
+    c = draw(st.integers(2, max_classes))
+    logits = draw(hnp.arrays(np.float64, (n, c), elements=st.floats(-scale, scale)))
+    targets = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)))
+    return logits, targets
+
+
+def non_contiguous_arrays(shape: Shape, op: str = "any") -> st.SearchStrategy[np.ndarray]:
+    """Arrays of `shape` that are views with unusual strides: a transpose, or every other row of a bigger array."""
+    shape = tuple(shape)
+    transposed = arrays(shape[::-1], op).map(lambda a: a.T)
+    if not shape:
+        return transposed
+    strided = arrays((2 * shape[0], *shape[1:]), op).map(lambda a: a[::2])
+    return st.one_of(transposed, strided)

@@ -84,15 +84,21 @@ class Optimizer:
             for p, state in zip(self.params, self.state):
                 if p.grad is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
                     continue
-                updates.append((p, self._update(p.data, p.grad, state)))
-            for p, new in updates:  # every update computed first: an error above leaves all weights as they were
+                new, new_state = self._update(p.data, p.grad, state)
+                updates.append((p, new, state, new_state))
+            # Every update is computed before any is written: an error leaves all weights and buffers as they were.
+            for p, new, state, new_state in updates:
+                state.update(new_state)
                 if isinstance(p, Value):
                     p.data = float(new)
                 else:
                     p.data[...] = new  # in place: keeps the array, its dtype, and every reference to it
 
-    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
-        """The new value of one parameter w with gradient g (floats or arrays); may update `state`."""
+    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """One parameter's new value from its value w and gradient g (floats or arrays), and its new buffers.
+
+        Pure: reads `state`, never writes it (step() does, once every update is known).
+        """
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -147,16 +153,16 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         self.nesterov = bool(nesterov)
 
-    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
+    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         if self.weight_decay:
             g = g + self.weight_decay * w
-        if self.momentum:
-            buf = state.get("momentum_buffer")
-            # The first step starts the buffer at g itself (no dampening), as PyTorch does.
-            buf = _copy(g) if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
-            state["momentum_buffer"] = buf
-            g = g + self.momentum * buf if self.nesterov else buf
-        return w - self.lr * g
+        if not self.momentum:
+            return w - self.lr * g, {}
+        buf = state.get("momentum_buffer")
+        # The first step starts the buffer at g itself (no dampening), as PyTorch does.
+        buf = _copy(g) if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
+        g = g + self.momentum * buf if self.nesterov else buf
+        return w - self.lr * g, {"momentum_buffer": buf}
 
 
 class Adam(Optimizer):
@@ -189,7 +195,7 @@ class Adam(Optimizer):
         self.eps = _check_number("eps", eps, who, low=0.0)
         self.weight_decay = _check_number("weight_decay", weight_decay, who, low=0.0)
 
-    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> Any:
+    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         beta1, beta2 = self.betas
         if self.weight_decay:
             if self._decoupled:  # AdamW: shrink the weight directly, outside the adaptive scaling
@@ -199,10 +205,9 @@ class Adam(Optimizer):
         t = state.get("step", 0) + 1
         m = beta1 * state.get("exp_avg", 0.0) + (1.0 - beta1) * g
         v = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
-        state.update(step=t, exp_avg=m, exp_avg_sq=v)
         m_hat = m / (1.0 - beta1**t)
         v_hat = v / (1.0 - beta2**t)
-        return w - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return w - self.lr * m_hat / (np.sqrt(v_hat) + self.eps), {"step": t, "exp_avg": m, "exp_avg_sq": v}
 
 
 class AdamW(Adam):

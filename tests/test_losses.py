@@ -1,0 +1,358 @@
+"""Losses: gradients against finite differences, values against numpy formulas, stability, errors."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from microgradnn import Tensor, Value, gradcheck
+from microgradnn import nn as mnn
+from microgradnn.nn import functional as F
+from microgradnn.testing import strategies as mst
+
+LOSS_SETTINGS = settings(max_examples=15, deadline=None)
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def arrays(shape, op="any", low=None, high=None):
+    elements = mst.safe_floats(op) if low is None else st.floats(low, high, allow_nan=False)
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def t64(a, grad=True):
+    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+def numbers(x):
+    """Loss output (Value, list of Values or Tensor) as a float array."""
+    if isinstance(x, list):
+        return np.array([v.data for v in x])
+    return np.asarray(x.data, dtype=np.float64)
+
+
+def reduce_np(per_sample, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](per_sample)
+
+
+def sigmoid_np(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# ------------------------------------------------------------- gradients: Tensor
+@LOSS_SETTINGS
+@given(arrays((3, 2)), arrays((3, 2)), st.sampled_from(REDUCTIONS))
+def test_mse_tensor_gradcheck_and_value(x, t, reduction):
+    gradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction), [t64(x), t64(t)])
+    out = F.mse_loss(t64(x), t, reduction=reduction)
+    np.testing.assert_allclose(numbers(out), reduce_np((x - t) ** 2, reduction), rtol=1e-12)
+
+
+@LOSS_SETTINGS
+@given(arrays((4,)), arrays((4,), "abs"), st.sampled_from(REDUCTIONS))
+def test_l1_tensor_gradcheck_and_value(x, d, reduction):
+    t = x - d  # |x - t| = |d| >= 0.01: away from the kink
+    gradcheck(lambda a: F.l1_loss(a, t, reduction=reduction), [t64(x)])
+    np.testing.assert_allclose(numbers(F.l1_loss(t64(x), t, reduction=reduction)), reduce_np(np.abs(d), reduction))
+
+
+def test_l1_kink_convention_gradient_zero_where_equal():
+    x = t64([1.0, 2.0])
+    F.l1_loss(x, np.array([1.0, 0.0]), reduction="sum").backward()
+    assert x.grad.tolist() == [0.0, 1.0]  # sign(0) = 0 at the kink
+
+
+@LOSS_SETTINGS
+@given(arrays((4,), low=0.05, high=0.95), arrays((4,), low=0.0, high=1.0), st.sampled_from(REDUCTIONS))
+def test_bce_tensor_gradcheck_and_value(p, y, reduction):
+    gradcheck(lambda a: F.binary_cross_entropy(a, y, reduction=reduction), [t64(p)])
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    np.testing.assert_allclose(
+        numbers(F.binary_cross_entropy(t64(p), y, reduction=reduction)), reduce_np(expected, reduction)
+    )
+
+
+@LOSS_SETTINGS
+@given(arrays((4,)), arrays((4,), low=0.0, high=1.0), st.sampled_from(REDUCTIONS))
+@example(np.zeros(4), np.array([0.0, 1.0, 0.5, 0.25]), "sum")  # x = 0: where max(x,0) and |x| have kinks
+def test_bce_with_logits_tensor_gradcheck_and_value(x, y, reduction):
+    gradcheck(lambda a: F.binary_cross_entropy_with_logits(a, y, reduction=reduction), [t64(x)])
+    p = sigmoid_np(x)
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    out = F.binary_cross_entropy_with_logits(t64(x), y, reduction=reduction)
+    np.testing.assert_allclose(numbers(out), reduce_np(expected, reduction), rtol=1e-9, atol=1e-12)
+
+
+def test_bce_with_logits_gradient_at_zero_is_sigmoid_minus_target():
+    x = t64([0.0, 0.0])
+    F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0]), reduction="sum").backward()
+    assert x.grad.tolist() == [0.5, -0.5]
+
+
+@LOSS_SETTINGS
+@given(
+    st.lists(st.tuples(mst.safe_floats(), st.sampled_from([-1.0, 1.0])), min_size=1, max_size=5).filter(
+        lambda rows: all(abs(1 - y * s) > 1e-2 for s, y in rows)  # away from the hinge at y * s = 1
+    ),
+    st.sampled_from(REDUCTIONS),
+)
+def test_hinge_tensor_gradcheck_and_value(rows, reduction):
+    s = np.array([r[0] for r in rows])
+    y = np.array([r[1] for r in rows])
+    gradcheck(lambda a: F.hinge_loss(a, y, reduction=reduction), [t64(s)])
+    np.testing.assert_allclose(
+        numbers(F.hinge_loss(t64(s), y, reduction=reduction)), reduce_np(np.maximum(0, 1 - y * s), reduction)
+    )
+
+
+@LOSS_SETTINGS
+@given(arrays((3, 4)), hnp.arrays(np.int64, (3,), elements=st.integers(0, 3)), st.sampled_from(REDUCTIONS))
+def test_cross_entropy_tensor_gradcheck_and_value(z, t, reduction):
+    gradcheck(lambda a: F.cross_entropy(a, t, reduction=reduction), [t64(z)])
+    m = z.max(axis=1, keepdims=True)
+    log_probs = z - (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))
+    expected = -log_probs[np.arange(3), t]
+    np.testing.assert_allclose(numbers(F.cross_entropy(t64(z), t, reduction=reduction)), reduce_np(expected, reduction))
+
+
+@LOSS_SETTINGS
+@given(arrays((3, 4)), hnp.arrays(np.int64, (3,), elements=st.integers(0, 3)), st.sampled_from(REDUCTIONS))
+def test_nll_tensor_gradcheck_and_value(z, t, reduction):
+    gradcheck(lambda a: F.nll_loss(a, t, reduction=reduction), [t64(z)])
+    np.testing.assert_allclose(
+        numbers(F.nll_loss(t64(z), t, reduction=reduction)), reduce_np(-z[np.arange(3), t], reduction)
+    )
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot():
+    z = t64([[1.0, 2.0, 3.0]])
+    F.cross_entropy(z, np.array([2])).backward()
+    e = np.exp([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(z.grad[0], e / e.sum() - np.array([0.0, 0.0, 1.0]), rtol=1e-12)
+
+
+# ------------------------------------------------------------- gradients: Value
+def vals(xs):
+    return [Value(float(x)) for x in xs]
+
+
+@LOSS_SETTINGS
+@given(st.lists(st.tuples(mst.safe_floats(), mst.safe_floats()), min_size=1, max_size=4), st.sampled_from(REDUCTIONS))
+def test_mse_scalar_gradcheck_and_agrees_with_tensor(pairs, reduction):
+    x = [a for a, _ in pairs]
+    t = [b for _, b in pairs]
+    gradcheck(lambda *v: F.mse_loss(list(v), t, reduction=reduction), vals(x))
+    np.testing.assert_allclose(
+        numbers(F.mse_loss(vals(x), t, reduction=reduction)), numbers(F.mse_loss(t64(x), t, reduction=reduction))
+    )
+
+
+@LOSS_SETTINGS
+@given(
+    st.lists(st.tuples(mst.safe_floats(), mst.safe_floats("abs")), min_size=1, max_size=4), st.sampled_from(REDUCTIONS)
+)
+def test_l1_scalar_gradcheck(pairs, reduction):
+    x = [a for a, _ in pairs]
+    t = [a - d for a, d in pairs]
+    gradcheck(lambda *v: F.l1_loss(list(v), t, reduction=reduction), vals(x))
+    np.testing.assert_allclose(
+        numbers(F.l1_loss(vals(x), t, reduction=reduction)), reduce_np(np.abs(np.subtract(x, t)), reduction)
+    )
+
+
+@LOSS_SETTINGS
+@given(
+    st.lists(st.tuples(st.floats(0.05, 0.95), st.floats(0.0, 1.0)), min_size=1, max_size=4), st.sampled_from(REDUCTIONS)
+)
+def test_bce_scalar_gradcheck_and_agrees_with_tensor(pairs, reduction):
+    p = [a for a, _ in pairs]
+    y = [b for _, b in pairs]
+    gradcheck(lambda *v: F.binary_cross_entropy(list(v), y, reduction=reduction), vals(p))
+    np.testing.assert_allclose(
+        numbers(F.binary_cross_entropy(vals(p), y, reduction=reduction)),
+        numbers(F.binary_cross_entropy(t64(p), y, reduction=reduction)),
+    )
+
+
+@LOSS_SETTINGS
+@given(st.lists(st.tuples(mst.safe_floats(), st.floats(0.0, 1.0)), min_size=1, max_size=4), st.sampled_from(REDUCTIONS))
+@example([(0.0, 0.0), (0.0, 1.0)], "sum")  # the branch point x = 0
+def test_bce_with_logits_scalar_gradcheck_and_agrees_with_tensor(pairs, reduction):
+    x = [a for a, _ in pairs]
+    y = [b for _, b in pairs]
+    gradcheck(lambda *v: F.binary_cross_entropy_with_logits(list(v), y, reduction=reduction), vals(x))
+    np.testing.assert_allclose(
+        numbers(F.binary_cross_entropy_with_logits(vals(x), y, reduction=reduction)),
+        numbers(F.binary_cross_entropy_with_logits(t64(x), y, reduction=reduction)),
+        rtol=1e-9,
+    )
+
+
+@LOSS_SETTINGS
+@given(
+    st.lists(st.tuples(mst.safe_floats(), st.sampled_from([-1, 1])), min_size=1, max_size=5).filter(
+        lambda rows: all(abs(1 - y * s) > 1e-2 for s, y in rows)
+    ),
+    st.sampled_from(REDUCTIONS),
+)
+def test_hinge_scalar_gradcheck(rows, reduction):
+    s = [a for a, _ in rows]
+    y = [b for _, b in rows]
+    gradcheck(lambda *v: F.hinge_loss(list(v), y, reduction=reduction), vals(s))
+    expected = reduce_np(np.maximum(0.0, 1.0 - np.multiply(y, s)), reduction)
+    np.testing.assert_allclose(numbers(F.hinge_loss(vals(s), y, reduction=reduction)), expected)
+
+
+@LOSS_SETTINGS
+@given(arrays((2, 3)), hnp.arrays(np.int64, (2,), elements=st.integers(0, 2)), st.sampled_from(REDUCTIONS))
+def test_cross_entropy_and_nll_scalar_gradcheck_and_agree_with_tensor(z, t, reduction):
+    def rows(*v):
+        return [list(v[:3]), list(v[3:])]
+
+    for loss in (F.cross_entropy, F.nll_loss):
+        gradcheck(lambda *v, loss=loss: loss(rows(*v), t, reduction=reduction), vals(z.ravel()))
+        np.testing.assert_allclose(
+            numbers(loss(rows(*vals(z.ravel())), t, reduction=reduction)),
+            numbers(loss(t64(z), t, reduction=reduction)),
+            rtol=1e-10,
+        )
+
+
+def test_scalar_cross_entropy_single_sample_row_and_int_target():
+    z = vals([1.0, 2.0, 3.0])
+    loss = F.cross_entropy(z, 0)
+    assert loss.data == pytest.approx(math.log(math.exp(1) + math.exp(2) + math.exp(3)) - 1.0)
+
+
+# ------------------------------------------------------------------- stability
+def test_cross_entropy_huge_logits_stay_finite():
+    z = t64([[1000.0, 0.0, -1000.0]])
+    loss = F.cross_entropy(z, np.array([1]))
+    loss.backward()
+    assert loss.item() == pytest.approx(1000.0)
+    np.testing.assert_allclose(z.grad, [[1.0, -1.0, 0.0]], atol=1e-12)
+    assert F.cross_entropy([vals([1000.0, 0.0, -1000.0])], [1]).data == pytest.approx(1000.0)
+
+
+def test_bce_with_logits_huge_logits_stay_finite():
+    x = t64([1000.0, -1000.0])
+    loss = F.binary_cross_entropy_with_logits(x, np.array([0.0, 0.0]), reduction="sum")
+    loss.backward()
+    assert loss.item() == pytest.approx(1000.0)
+    np.testing.assert_allclose(x.grad, [1.0, 0.0], atol=1e-12)
+    assert F.binary_cross_entropy_with_logits(
+        vals([1000.0, -1000.0]), [0.0, 0.0], reduction="sum"
+    ).data == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_clamps_saturated_probabilities(dtype):
+    # p = 1 with y = 0 is log(0) without the clamp; with it the loss is large but finite.
+    p = Tensor(np.array([1.0, 0.0], dtype=dtype), requires_grad=True)
+    loss = F.binary_cross_entropy(p, np.array([0.0, 1.0]))
+    assert np.isfinite(loss.item()) and loss.item() > 10
+    loss.backward()
+    assert np.all(np.isfinite(p.grad))
+    assert np.isfinite(F.binary_cross_entropy([Value(1.0)], [0.0]).data)
+
+
+def test_float32_loss_stays_float32():
+    x = Tensor(np.array([[0.5, -1.0]], dtype=np.float32), requires_grad=True)
+    assert F.cross_entropy(x, np.array([1])).data.dtype == np.float32
+    assert F.mse_loss(x, np.zeros((1, 2))).data.dtype == np.float32
+
+
+# ---------------------------------------------------------------------- errors
+def test_bad_reduction_names_choices():
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        F.mse_loss(t64([1.0]), [1.0], reduction="average")
+    with pytest.raises(ValueError, match="reduction"):
+        mnn.MSELoss(reduction="avg")
+
+
+def test_target_shape_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"input has shape \(3, 1\) but target has shape \(3,\)"):
+        F.mse_loss(t64(np.zeros((3, 1))), np.zeros(3))
+
+
+def test_scalar_count_mismatch():
+    with pytest.raises(ValueError, match="2 predictions but 3 targets"):
+        F.mse_loss(vals([1.0, 2.0]), [1.0, 2.0, 3.0])
+
+
+def test_cross_entropy_rejects_float_targets():
+    with pytest.raises(TypeError, match=r"integer class indices.*float64"):
+        F.cross_entropy(t64(np.zeros((2, 3))), np.array([0.0, 1.0]))
+
+
+def test_cross_entropy_rejects_out_of_range_targets():
+    with pytest.raises(ValueError, match=r"target 3 \(row 1\) is out of range for 3 classes"):
+        F.cross_entropy(t64(np.zeros((2, 3))), np.array([0, 3]))
+    with pytest.raises(ValueError, match="out of range"):
+        F.nll_loss([vals([0.0, 0.0])], [-1])
+
+
+def test_cross_entropy_rejects_wrong_target_shape_and_1d_input():
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        F.cross_entropy(t64(np.zeros((2, 3))), np.array([[0], [1]]))
+    with pytest.raises(ValueError, match=r"shape \(N, C\)"):
+        F.cross_entropy(t64(np.zeros(3)), np.array([0]))
+
+
+def test_hinge_rejects_zero_one_targets():
+    with pytest.raises(ValueError, match=r"-1 or \+1.*2\*y - 1"):
+        F.hinge_loss(t64([0.5, -0.5]), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="-1 or"):
+        F.hinge_loss(vals([0.5]), [0])
+
+
+def test_bce_rejects_non_probabilities():
+    with pytest.raises(ValueError, match="apply sigmoid first"):
+        F.binary_cross_entropy(t64([1.5]), np.array([1.0]))
+    with pytest.raises(ValueError, match="targets must lie in"):
+        F.binary_cross_entropy(t64([0.5]), np.array([2.0]))
+    with pytest.raises(ValueError, match="apply sigmoid first"):
+        F.binary_cross_entropy(vals([-0.1]), [1.0])
+
+
+def test_loss_modules_call_the_functions():
+    x, y = t64([[1.0, -2.0, 0.5]]), np.array([2])
+    assert mnn.CrossEntropyLoss()(x, y).item() == F.cross_entropy(x, y).item()
+    assert mnn.MSELoss(reduction="sum")(t64([1.0, 2.0]), [0.0, 0.0]).item() == 5.0
+    assert repr(mnn.L1Loss()) == "L1Loss(reduction='mean')"
+
+
+# ------------------------------------------------------------------ activations
+@pytest.mark.parametrize(
+    ("fn", "ref"),
+    [
+        (F.relu, lambda a: np.maximum(a, 0)),
+        (F.tanh, np.tanh),
+        (F.sigmoid, sigmoid_np),
+        (F.step, lambda a: (a >= 0).astype(float)),
+        (lambda v: F.leaky_relu(v, 0.1), lambda a: np.where(a > 0, a, 0.1 * a)),
+    ],
+)
+def test_functional_activations_on_value_list_and_tensor(fn, ref):
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    np.testing.assert_allclose(numbers(fn(t64(x))), ref(x), rtol=1e-12)
+    np.testing.assert_allclose([v.data for v in fn(vals(x))], ref(x), rtol=1e-12)
+    assert fn(Value(0.5)).data == pytest.approx(float(ref(np.array([0.5]))[0]))
+
+
+@LOSS_SETTINGS
+@given(st.lists(mst.safe_floats(), min_size=1, max_size=4))
+def test_functional_softmax_on_values_matches_tensor_and_gradchecks(xs):
+    np.testing.assert_allclose(numbers(F.softmax(vals(xs))), numbers(F.softmax(t64(xs))), rtol=1e-10)
+    np.testing.assert_allclose(
+        numbers(F.log_softmax(vals(xs))), numbers(F.log_softmax(t64(xs))), rtol=1e-10, atol=1e-12
+    )
+    gradcheck(lambda *v: F.softmax(list(v)), vals(xs))
+    gradcheck(lambda *v: F.log_softmax(list(v)), vals(xs))
+
+
+def test_functional_activation_rejects_arrays():
+    with pytest.raises(TypeError, match="relu: expected a Value"):
+        F.relu(np.zeros(3))

@@ -1,0 +1,192 @@
+"""Module: registration by attribute, dotted names, paths and scopes, state_dict, train/eval, repr."""
+
+import numpy as np
+import pytest
+
+from microgradnn import Tensor, Value
+from microgradnn.nn import MLP, Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential
+
+
+class Affine(Module):
+    def __init__(self):
+        super().__init__()
+        self.w = Value(2.0, label="w")
+        self.b = Value(1.0, label="b")
+        self.note = "not a parameter"
+        self.constant = Tensor([1.0])  # requires_grad=False: not a parameter
+
+    def forward(self, x):
+        return self.w * x + self.b
+
+
+class Two(Module):
+    def __init__(self):
+        super().__init__()
+        self.first = Affine()
+        self.blocks = [Affine(), Affine()]  # a plain list of modules becomes a ModuleList
+
+    def forward(self, x):
+        x = self.first(x)
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def test_attribute_assignment_registers_parameters_and_submodules():
+    model = Two()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["first.w", "first.b", "blocks.0.w", "blocks.0.b", "blocks.1.w", "blocks.1.b"]
+    assert isinstance(model.blocks, ModuleList) and len(model.blocks) == 2
+    assert model.parameters()[0] is model.first.w
+    assert [n for n, _ in model.named_modules()] == ["", "first", "blocks", "blocks.0", "blocks.1"]
+
+
+def test_reassigning_an_attribute_replaces_the_registration():
+    m = Affine()
+    m.w = "plain"
+    assert [n for n, _ in m.named_parameters()] == ["b"]
+    m.w = Value(3.0)
+    del m.b
+    assert [n for n, _ in m.named_parameters()] == ["w"]
+
+
+def test_shared_parameter_is_listed_once():
+    m = Two()
+    m.blocks[1].w = m.first.w
+    assert len(m.parameters()) == 5
+
+
+def test_assigning_before_super_init_is_a_clear_error():
+    class Forgot(Module):
+        def __init__(self):
+            self.w = Value(1.0)
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\) first"):
+        Forgot()
+
+
+def test_paths_and_scopes_follow_the_model_tree():
+    model = Two()
+    assert model.blocks[1].path == "blocks.1"
+    assert model.blocks[1].w.scope == "blocks.1"
+    out = model(Value(1.0))
+    # the last op was made inside blocks.1
+    assert out.scope == "blocks.1"
+    assert out.parents[0].scope == "blocks.1"
+
+
+def test_scalar_mlp_nodes_carry_their_neuron_path():
+    net = MLP(2, [2, 1], seed=0)
+    out = net([Value(1.0), Value(2.0)])
+    assert out.scope == "layers.1.neurons.0"
+    dot = out  # last layer is linear: the dot node is the output
+    assert dot.op == "dot"
+    hidden = dot.parents[1]  # parents: w0, x0, w1, x1, b
+    assert hidden.scope == "layers.0.neurons.0" and hidden.op == "relu"
+    assert net.layers[0].neurons[1].b.scope == "layers.0.neurons.1"
+
+
+def test_tensor_nodes_are_scoped_by_the_innermost_module():
+    model = Sequential(Linear(3, 4, seed=0), ReLU(), Linear(4, 2, seed=1))
+    out = model(Tensor(np.ones((5, 3))))
+    assert out.scope == "2"
+    relu = out.parents[0].parents[0]  # (relu @ W.T) + b
+    assert relu.op == "relu" and relu.scope == "1"
+    assert model[0].weight.scope == "0" and model[0].weight.label == "weight"
+
+
+def test_zero_grad_resets_value_and_tensor_parameters():
+    m = Affine()
+    m(Value(3.0)).backward()
+    assert m.w.grad == 3.0
+    m.zero_grad()
+    assert m.w.grad == 0.0
+    lin = Linear(2, 1, seed=0)
+    lin(Tensor(np.ones((1, 2)))).sum().backward()
+    assert lin.weight.grad is not None
+    lin.zero_grad()
+    assert lin.weight.grad is None
+
+
+def test_train_and_eval_reach_every_submodule():
+    model = Sequential(Linear(2, 2), Dropout(0.5))
+    assert model.training and model[1].training
+    assert model.eval() is model
+    assert not model[1].training
+    model.train()
+    assert model[1].training
+
+
+def test_state_dict_is_a_copy_by_dotted_name():
+    net = MLP(2, [2, 1], seed=0)
+    state = net.state_dict()
+    assert list(state)[:3] == ["layers.0.neurons.0.w0", "layers.0.neurons.0.w1", "layers.0.neurons.0.b"]
+    assert state["layers.1.neurons.0.b"].shape == () and state["layers.1.neurons.0.b"].dtype == np.float64
+    state["layers.0.neurons.0.w0"][...] = 99.0
+    assert net.layers[0].neurons[0].w[0].data != 99.0
+    lin = Linear(3, 2, seed=0)
+    assert {k: v.shape for k, v in lin.state_dict().items()} == {"weight": (2, 3), "bias": (2,)}
+
+
+def test_load_state_dict_copies_in_place():
+    a, b = Linear(3, 2, seed=0), Linear(3, 2, seed=1)
+    weight = b.weight
+    b.load_state_dict(a.state_dict())
+    assert b.weight is weight
+    np.testing.assert_array_equal(b.weight.data, a.weight.data)
+    n1, n2 = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    n2.load_state_dict(n1.state_dict())
+    assert [p.data for p in n2.parameters()] == [p.data for p in n1.parameters()]
+
+
+def test_load_state_dict_shape_mismatch_names_key_and_both_shapes_and_changes_nothing():
+    lin = Linear(3, 2, seed=0)
+    before = {k: v.copy() for k, v in lin.state_dict().items()}
+    bad = {"weight": np.zeros((2, 3)), "bias": np.zeros(3)}
+    with pytest.raises(ValueError, match=r"'bias'.*model has \(2,\).*state dict has \(3,\)"):
+        lin.load_state_dict(bad)
+    for k, v in lin.state_dict().items():  # weight was valid, yet not written: no half update
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_load_state_dict_key_checks():
+    lin = Linear(3, 2, seed=0)
+    with pytest.raises(KeyError, match=r"missing: \['bias'\].*unexpected: \['extra'\]"):
+        lin.load_state_dict({"weight": np.zeros((2, 3)), "extra": np.zeros(1)})
+    result = lin.load_state_dict({"weight": np.zeros((2, 3)), "extra": np.zeros(1)}, strict=False)
+    assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
+    assert np.all(lin.weight.data == 0)
+    with pytest.raises(TypeError, match="dtype"):
+        lin.load_state_dict({"weight": np.full((2, 3), "a"), "bias": np.zeros(2)})
+    with pytest.raises(ValueError, match=r"model has \(\).*state dict has \(1,\)"):
+        MLP(1, [1]).load_state_dict({"layers.0.neurons.0.w0": np.zeros(1), "layers.0.neurons.0.b": np.zeros(())})
+
+
+def test_repr_is_a_tree():
+    model = Sequential(Linear(2, 3), ReLU())
+    assert repr(model) == ("Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n)")
+    text = repr(MLP(2, [16, 1]))
+    assert "(0-15): 16 x Neuron(nin=2, activation='relu')" in text
+    assert "(0): Neuron(nin=16, activation='linear')" in text
+
+
+def test_parameter_helper_makes_a_trainable_tensor_keeping_float_dtype():
+    p = Parameter(np.zeros(3, dtype=np.float64), label="w")
+    assert p.requires_grad and p.data.dtype == np.float64 and p.label == "w"
+
+    class Holder(Module):
+        def __init__(self):
+            super().__init__()
+            self.p = p
+
+    assert Holder().parameters() == [p]
+
+
+def test_module_without_forward_says_so():
+    with pytest.raises(NotImplementedError, match="Module must define forward"):
+        Module()(1)
+
+
+def test_num_parameters():
+    assert Linear(3, 2).num_parameters() == 8
+    assert MLP(2, [16, 16, 1]).num_parameters() == 337

@@ -1,0 +1,313 @@
+"""DOT text and Graphviz rendering shared by every picture in `microgradnn.viz`.
+
+Three jobs, kept apart from what a picture shows:
+
+* escaping: every string that comes from the user (labels, module paths) goes
+  through `escape` before it reaches DOT, so no label can break the file or
+  inject markup;
+* writing: a `Scene` (nodes, edges, module clusters) becomes deterministic DOT,
+  byte for byte the same for the same graph, so it can be compared with golden files;
+* rendering: the system `dot` binary turns DOT into SVG/PNG/PDF. Without the
+  `graphviz` Python package or the binary the error says how to install them.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FORMATS",
+    "Graph",
+    "GraphvizNotFoundError",
+    "Scene",
+    "escape",
+    "format_number",
+    "pipe_source",
+    "render_source",
+]
+
+# Output formats chosen from a file extension.
+FORMATS = ("svg", "png", "pdf", "jpg", "jpeg", "gif", "dot", "gv", "json")
+
+VIZ_EXTRA = 'pip install "microgradnn[viz]"'
+
+INSTALL_GRAPHVIZ = (
+    "Install Graphviz (the program that draws the picture), then try again:\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows:        winget install graphviz"
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """The Graphviz `dot` program is not installed (or not on PATH)."""
+
+
+# ----------------------------------------------------------------- escaping
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def escape(text: object, max_len: int | None = None) -> str:
+    """Text for a Graphviz HTML-like label: shown literally, whatever it contains.
+
+    `& < > " '` become entities; a backslash is doubled because Graphviz
+    expands escapes such as `\\N` (the node's name) even inside HTML labels;
+    a line break becomes `<BR/>`; other control characters are shown as `\\xNN`.
+    `max_len` shortens long text with an ellipsis (counted before escaping).
+    """
+    text = str(text)
+    if max_len is not None and len(text) > max_len:
+        text = text[: max(max_len - 1, 0)] + "…"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out: list[str] = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch == "\\":
+            out.append("\\\\")  # Graphviz reads "\\" as one literal backslash, "\N" as the node name
+        elif ch == "\n":
+            out.append('<BR ALIGN="LEFT"/>')
+        elif code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\\\x{code:02x}")  # visible, and not a second escape for Graphviz
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# --------------------------------------------------------------- numbers
+def format_number(x: float, width: int = 8) -> str:
+    """A float as fixed-width text: 4 decimals, or 3 significant digits in e-notation
+    when very large or very small; right-aligned to at least `width` characters.
+
+    Fixed width keeps a node the same size however its numbers change, so
+    pictures of successive backward steps line up.
+    """
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        text = str(x)
+    elif x == 0.0 or 1e-3 <= abs(x) < 1e5:
+        text = f"{x:.4f}"
+    else:
+        text = f"{x:.2e}"
+    if text == "-0.0000":
+        text = "0.0000"
+    return text.rjust(width)
+
+
+def pad(text: str) -> str:
+    """Spaces kept as spaces in an HTML-like label (Graphviz would trim leading ones)."""
+    return text.replace(" ", "&#160;")
+
+
+# ------------------------------------------------------------------ scene
+@dataclass
+class Html:
+    """A value that is already HTML-like label markup (written as <...> in DOT)."""
+
+    markup: str
+
+
+@dataclass
+class NodeSpec:
+    """One DOT node: its id, attributes, and the module cluster it belongs to (or None)."""
+
+    id: str
+    attrs: dict[str, Any]
+    cluster: str | None = None
+
+
+@dataclass
+class EdgeSpec:
+    """One DOT edge from `tail` to `head` (node ids)."""
+
+    tail: str
+    head: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ClusterSpec:
+    """A module box: `key` is the module path, `parent` the enclosing module's key."""
+
+    key: str
+    id: str
+    label: str
+    parent: str | None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Scene:
+    """Everything a picture contains, in drawing order; `to_dot()` writes it."""
+
+    graph_attrs: dict[str, Any]
+    node_attrs: dict[str, Any]
+    edge_attrs: dict[str, Any]
+    nodes: list[NodeSpec] = field(default_factory=list)
+    edges: list[EdgeSpec] = field(default_factory=list)
+    clusters: dict[str, ClusterSpec] = field(default_factory=dict)
+
+    def to_dot(self, name: str = "microgradnn") -> str:
+        """Deterministic DOT: clusters in order of first use, nodes and edges in the order given."""
+        lines = [f"digraph {name} {{"]
+        lines.append(f"  graph [{_attr_list(self.graph_attrs)}];")
+        lines.append(f"  node [{_attr_list(self.node_attrs)}];")
+        lines.append(f"  edge [{_attr_list(self.edge_attrs)}];")
+        members: dict[str | None, list[NodeSpec]] = {}
+        for node in self.nodes:
+            members.setdefault(node.cluster, []).append(node)
+        children: dict[str | None, list[ClusterSpec]] = {}
+        for cluster in self.clusters.values():
+            children.setdefault(cluster.parent, []).append(cluster)
+
+        def write(key: str | None, indent: str) -> None:
+            for cluster in children.get(key, []):
+                lines.append(f"{indent}subgraph {cluster.id} {{")
+                attrs = {"label": Html(escape(cluster.label, 60)), **cluster.attrs}
+                lines.append(f"{indent}  graph [{_attr_list(attrs)}];")
+                write(cluster.key, indent + "  ")
+                lines.append(f"{indent}}}")
+            for node in members.get(key, []):
+                lines.append(f"{indent}{node.id} [{_attr_list(node.attrs)}];")
+
+        write(None, "  ")
+        for edge in self.edges:
+            attrs = f" [{_attr_list(edge.attrs)}]" if edge.attrs else ""
+            lines.append(f"  {edge.tail} -> {edge.head}{attrs};")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def _attr_value(value: Any) -> str:
+    if isinstance(value, Html):
+        return f"<{value.markup}>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    # Quoted DOT string: only our own values (colors, fonts, positions) arrive here.
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _attr_list(attrs: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={_attr_value(value)}" for key, value in attrs.items() if value is not None)
+
+
+# -------------------------------------------------------------- rendering
+def _graphviz_module() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            f"microgradnn.viz needs the 'graphviz' Python package to render pictures: {VIZ_EXTRA} "
+            "(the DOT text is still available as .source)"
+        ) from None
+    return graphviz
+
+
+def _fallback_dot_path(path: Path | None) -> Path:
+    if path is not None:
+        return path.with_suffix(".dot") if path.suffix != ".dot" else path.with_name(path.name + ".txt")
+    return Path(tempfile.gettempdir()) / "microgradnn-graph.dot"
+
+
+def pipe_source(
+    source: str, format: str = "svg", *, engine: str = "dot", neato_no_op: int | None = None, path: Path | None = None
+) -> bytes:
+    """Run Graphviz on DOT text and return the output bytes.
+
+    `path` is only used in the error message: when `dot` is missing, the DOT
+    text is saved next to it (or in the temp folder) so the work is not lost.
+    """
+    graphviz = _graphviz_module()
+    format = format.lower().lstrip(".")
+    try:
+        return graphviz.pipe(engine, format, source.encode("utf-8"), neato_no_op=neato_no_op, quiet=True)
+    except graphviz.ExecutableNotFound:
+        dot_path = _fallback_dot_path(path)
+        try:
+            dot_path.parent.mkdir(parents=True, exist_ok=True)
+            dot_path.write_text(source, encoding="utf-8")
+            where = f"The DOT source was written to {dot_path}; render it later with: dot -T{format} {dot_path}"
+        except OSError as exc:
+            where = f"The DOT source could not be saved ({exc}); it is available as .source"
+        raise GraphvizNotFoundError(
+            f"Graphviz's '{engine}' program was not found on PATH, so the {format} picture cannot be drawn.\n"
+            f"{INSTALL_GRAPHVIZ}\n{where}"
+        ) from None
+
+
+def format_from_path(path: Path, format: str | None) -> str:
+    """The output format: given explicitly, or read from the file extension."""
+    if format is None:
+        format = path.suffix.lower().lstrip(".")
+        if not format:
+            raise ValueError(f"render: cannot tell the format of {str(path)!r}; add an extension such as .svg or .png")
+    format = format.lower().lstrip(".")
+    if format not in FORMATS:
+        raise ValueError(f"render: unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    return format
+
+
+def render_source(
+    source: str, path: str | Path, format: str | None = None, *, engine: str = "dot", neato_no_op: int | None = None
+) -> Path:
+    """Draw DOT text into `path`; the format comes from the extension unless given."""
+    path = Path(path)
+    format = format_from_path(path, format)
+    if format in ("dot", "gv"):
+        data = source.encode("utf-8")
+    else:
+        data = pipe_source(source, format, engine=engine, neato_no_op=neato_no_op, path=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def mimebundle(source: str, svg: Any, summary: str) -> dict[str, str]:
+    """Jupyter display data that never raises: SVG when Graphviz works, else the DOT text."""
+    try:
+        return {"image/svg+xml": svg().decode("utf-8"), "text/plain": summary}
+    except Exception as exc:  # display must never raise: show the DOT text and the reason
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return {"text/plain": f"{summary}\n(could not draw it: {reason})\n\n{source}"}
+
+
+class Graph:
+    """A picture of a computation graph: DOT text that Graphviz can draw.
+
+    `source` is the DOT text; `render(path)` writes a file whose format comes
+    from the extension (svg, png, pdf); `pipe(format)` returns the bytes.
+    In Jupyter the graph shows itself (as SVG, or as DOT text when Graphviz is missing).
+    """
+
+    def __init__(self, source: str, *, engine: str = "dot", note: str | None = None, nodes: int = 0) -> None:
+        self.source = source
+        self.engine = engine
+        self.note = note  # what the picture leaves out (collapsed modules, a neighbourhood), or None
+        self.nodes = nodes  # graph nodes drawn (a collapsed module counts once)
+
+    def pipe(self, format: str = "svg") -> bytes:
+        """The picture as bytes in `format` (svg, png, pdf, ...)."""
+        return pipe_source(self.source, format, engine=self.engine)
+
+    def render(self, path: str | Path, format: str | None = None) -> Path:
+        """Write the picture to `path` (format from the extension unless given) and return the path."""
+        return render_source(self.source, path, format, engine=self.engine)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return mimebundle(self.source, lambda: self.pipe("svg"), repr(self))
+
+    def __repr__(self) -> str:
+        note = f"; {self.note}" if self.note else ""
+        return f"<microgradnn.viz.Graph: {self.nodes} nodes{note}>"
+
+    def __str__(self) -> str:
+        return self.source

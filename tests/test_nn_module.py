@@ -81,8 +81,8 @@ def test_scalar_mlp_nodes_carry_their_neuron_path():
     assert out.scope == "layers.1.neurons.0"
     dot = out  # last layer is linear: the dot node is the output
     assert dot.op == "dot"
-    hidden = dot.parents[1]  # parents: w0, x0, w1, x1, b
-    assert hidden.scope == "layers.0.neurons.0" and hidden.op == "relu"
+    hidden = [p for p in dot.parents if p.op == "relu"]  # the first layer's outputs
+    assert [h.scope for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1"]
     assert net.layers[0].neurons[1].b.scope == "layers.0.neurons.1"
 
 

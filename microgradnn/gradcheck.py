@@ -167,6 +167,8 @@ def _backprop_rows(f: Callable[..., Any], specs: list[_Input], seeds: Callable[[
     finally:
         for leaf, grad in saved:  # leave the caller's own parameters as they were
             leaf.grad = grad
+    if not rows:  # f returned no elements at all (an empty tensor): nothing to compare
+        return np.zeros((0, sum(s.flat.size for s in specs)))
     return np.stack(rows, axis=0)
 
 

@@ -63,6 +63,7 @@ SAFE_DOMAINS: dict[str, tuple[float, float, tuple[float, ...]]] = {
     "step": (-10.0, 10.0, (0.0,)),
     "pow_base": (0.0, 5.0, (0.0,)),  # base of a ** b with any real b
     "pow_exponent": (-3.0, 3.0, ()),
+    "clip": (-3.0, 3.0, (-1.0, 1.0)),  # the bounds of clip(-1, 1)
 }
 
 

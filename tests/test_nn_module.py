@@ -190,3 +190,9 @@ def test_module_without_forward_says_so():
 def test_num_parameters():
     assert Linear(3, 2).num_parameters() == 8
     assert MLP(2, [16, 16, 1]).num_parameters() == 337
+
+
+def test_replacing_a_parameter_keeps_its_place_in_the_order():
+    m = Affine()
+    m.w = Value(5.0)
+    assert [n for n, _ in m.named_parameters()] == ["w", "b"]

@@ -172,3 +172,12 @@ def test_micrograd_demo_scalar_mlp_separates_two_moons_within_100_steps():
         opt.step()
         schedule.step()
     assert accuracy == 1.0
+
+
+def test_assigning_new_weights_to_a_neuron_registers_them_in_order():
+    n = Neuron(2, weights=[1.0, 2.0], bias=3.0)
+    n.w = [Value(5.0), Value(6.0)]
+    assert [(name, p.data) for name, p in n.named_parameters()] == [("w0", 5.0), ("w1", 6.0), ("b", 3.0)]
+    assert n([1.0, 1.0]).data == 14.0
+    with pytest.raises(ValueError, match="w must be a list of 2 Values"):
+        n.w = [Value(1.0)]

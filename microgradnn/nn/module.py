@@ -87,16 +87,20 @@ class Module:
                 "call super().__init__() first in your __init__"
             )
         params, modules = self._parameters, self._modules
-        params.pop(name, None)
-        modules.pop(name, None)
         if isinstance(value, (list, tuple)) and value and all(isinstance(m, Module) for m in value):
             value = ModuleList(value)  # a plain list of modules, micrograd style, becomes a ModuleList
+        # Replacing a registered name keeps its place in the order (dict assignment does).
         if isinstance(value, Module):
+            params.pop(name, None)
             modules[name] = value
             value._set_path(_join(self._path, name))
         elif is_parameter(value):
+            modules.pop(name, None)
             params[name] = value
             value.scope = self._path or None
+        else:
+            params.pop(name, None)
+            modules.pop(name, None)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

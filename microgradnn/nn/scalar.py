@@ -106,11 +106,23 @@ class Neuron(Module):
             w = get_rng(seed).uniform(-1.0, 1.0, size=self.nin)
         else:
             w = _matrix(weights, (self.nin,), f"Neuron(nin={self.nin}) weights")
-        # Registered one by one, so state_dict names them "w0", "w1", ... and "b".
-        for i, wi in enumerate(w):
-            setattr(self, f"w{i}", Value(float(wi), label=f"w{i}"))
+        self.w = [Value(float(wi), label=f"w{i}") for i, wi in enumerate(w)]
         self.b = Value(0.0 if bias is None else float(_matrix(bias, (), f"Neuron(nin={self.nin}) bias")), label="b")
-        self.w = [getattr(self, f"w{i}") for i in range(self.nin)]
+
+    @property
+    def w(self) -> list[Value]:
+        """The weights w0..w{nin-1}, in input order (a list, as in micrograd)."""
+        return self._w
+
+    @w.setter
+    def w(self, weights: Sequence[Value]) -> None:
+        weights = list(weights)
+        if len(weights) != self.nin or not all(isinstance(v, Value) for v in weights):
+            raise ValueError(f"Neuron(nin={self.nin}): w must be a list of {self.nin} Values, got {weights!r}")
+        # Each weight is registered on its own, so state_dict names them "w0", "w1", ... (then "b").
+        for i, wi in enumerate(weights):
+            setattr(self, f"w{i}", wi)
+        object.__setattr__(self, "_w", weights)
 
     def __call__(self, x: ScalarInput) -> Any:
         """f(w . x + b) for one sample (a sequence of `nin` numbers or Values); a list for a batch of rows."""

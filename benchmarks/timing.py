@@ -32,7 +32,7 @@ def compare(
             fn()
         for _ in range(rounds):
             for name, fn in candidates.items():
-                results[name] = min(results[name], best_time(fn, repeats=repeats, warmup=0))
+                results[name] = min(results[name], best_time(fn, repeats=repeats, warmup=1))
     finally:
         if was_enabled:
             gc.enable()

@@ -191,19 +191,24 @@ def topological_order(root: Node) -> list[Node]:
     """
     order: list[Node] = []
     visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
+    # Two parallel stacks rather than a stack of (node, flag) tuples: no tuple
+    # per node means less garbage-collector work on big scalar graphs.
+    nodes: list[Node] = [root]
+    parents_done: list[bool] = [False]
+    while nodes:
+        node = nodes.pop()
+        if parents_done.pop():
             order.append(node)
             continue
         if id(node) in visited:
             continue
         visited.add(id(node))
-        stack.append((node, True))
+        nodes.append(node)
+        parents_done.append(True)
         for parent in node._parents:
             if id(parent) not in visited:
-                stack.append((parent, False))
+                nodes.append(parent)
+                parents_done.append(False)
     return order
 
 

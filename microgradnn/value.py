@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Iterable
 from typing import Union
 
@@ -26,11 +27,23 @@ def _as_value(x: object, op: str) -> Value:
     """Wrap a number as a leaf Value; reject anything that is not a real number."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         return Value(x)
     raise TypeError(
         f"Value {op}: unsupported operand of type {type(x).__name__} ({x!r}); use a Value, an int or a float"
     )
+
+
+def _checked_float(data: object) -> float:
+    """Validate user data for a new Value: a real number (not a bool, not a Value)."""
+    if isinstance(data, Value):
+        raise TypeError("Value(): data is already a Value; use it directly, or Value(v.data) for a fresh leaf")
+    if not isinstance(data, numbers.Real) or isinstance(data, bool):
+        raise TypeError(f"Value(): data must be an int or a float, got {type(data).__name__} ({data!r})")
+    try:
+        return float(data)
+    except OverflowError:
+        raise _overflow("()", f"{data!r}") from None
 
 
 def _overflow(op: str, detail: str) -> OverflowError:
@@ -68,14 +81,10 @@ class Value(Node):
         _local: tuple[float, ...] = (),
         _op: str = "",
     ) -> None:
-        if isinstance(data, Value):
-            raise TypeError("Value(): data is already a Value; use it directly, or Value(v.data) for a fresh leaf")
-        if not isinstance(data, numbers.Real) or isinstance(data, bool):
-            raise TypeError(f"Value(): data must be an int or a float, got {type(data).__name__} ({data!r})")
-        try:
-            self.data = float(data)
-        except OverflowError:
-            raise _overflow("()", f"{data!r}") from None
+        if type(data) is float:  # the common case, every op result: no further checks
+            self.data = data
+        else:
+            self.data = _checked_float(data)
         self.grad = 0.0
         self.label = label
         self.scope = None
@@ -288,25 +297,19 @@ class Value(Node):
         """f = x1*y1 + ... + xn*yn (+ bias) as one node;  df/dxi = yi,  df/dyi = xi,  df/dbias = 1.
 
         A neuron's weighted sum w . x + b in a single node. Parents are
-        ordered x1, y1, x2, y2, ..., then bias.
+        ordered x1..xn, y1..yn, then bias.
         """
-        xs, ys = list(xs), list(ys)
+        xs = [_as_value(x, "dot") for x in xs]
+        ys = [_as_value(y, "dot") for y in ys]
         if len(xs) != len(ys):
             raise ValueError(f"Value dot: the two sequences differ in length ({len(xs)} vs {len(ys)})")
-        parents: list[Value] = []
-        local: list[float] = []
-        total = 0.0
-        for x, y in zip(xs, ys):
-            x, y = _as_value(x, "dot"), _as_value(y, "dot")
-            parents += (x, y)
-            local += (y.data, x.data)
-            total += x.data * y.data
-        if bias is not None:
-            b = _as_value(bias, "dot")
-            parents.append(b)
-            local.append(1.0)
-            total += b.data
-        return Value(total, _parents=tuple(parents), _local=tuple(local), _op="dot")
+        x_data = [x.data for x in xs]
+        y_data = [y.data for y in ys]
+        total = sum(map(operator.mul, x_data, y_data))
+        if bias is None:
+            return Value(total, _parents=(*xs, *ys), _local=(*y_data, *x_data), _op="dot")
+        b = _as_value(bias, "dot")
+        return Value(total + b.data, _parents=(*xs, *ys, b), _local=(*y_data, *x_data, 1.0), _op="dot")
 
 
 def _power(base: Value, exponent: Value, constant_base: bool = False, constant_exponent: bool = False) -> Value:

@@ -1,0 +1,199 @@
+"""Run every benchmark, check the performance targets, and write docs/performance.md.
+
+    python benchmarks/run.py            # full run (a few minutes), rewrites docs/performance.md
+    python benchmarks/run.py --quick    # tiny sizes, prints only: checks that the suite works
+
+Targets are ratios measured side by side in this one run, never absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script from anywhere
+
+import workloads as wl  # noqa: E402
+from timing import best_time, compare  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float
+    limit: float
+    at_least: bool  # True: measured must be >= limit; False: <= limit
+
+    @property
+    def met(self) -> bool:
+        return self.measured >= self.limit if self.at_least else self.measured <= self.limit
+
+    def row(self) -> str:
+        sign = ">=" if self.at_least else "<="
+        return f"| {self.name} | {self.measured:.2f}x | {sign} {self.limit:g}x | {'met' if self.met else 'NOT met'} |"
+
+
+def scalar_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot: dict) -> None:
+    n_ops = 10_000 if quick else 200_000
+    t = best_time(wl.value_forward_ops(n_ops), repeats=3)
+    lines.append(f"| Value forward ops per second | {n_ops / t / 1e6:.2f} M ops/s |")
+
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    chain_times = {}
+    for n in sizes:
+        root = wl.chain(n)
+        chain_times[n] = best_time(root.backward, repeats=1 if n >= 1_000_000 else 3)
+        del root
+        gc.collect()
+        lines.append(f"| backward, chain of {n:,} nodes | {chain_times[n] * 1e3:.1f} ms ({chain_times[n] / n * 1e9:.0f} ns/node) |")
+    plot["chain"] = chain_times
+    if 1_000_000 in chain_times:
+        targets.append(Target("backward 1M-node chain / 100k-node chain", chain_times[1_000_000] / chain_times[100_000], 12, False))
+
+    ours = wl.bytes_per_node(wl.Value, 20_000 if quick else 100_000)
+    lines.append(f"| bytes per node (microgradnn) | {ours:.0f} B |")
+    if wl.has("micrograd"):
+        from micrograd.engine import Value as MValue
+
+        theirs = wl.bytes_per_node(MValue, 20_000 if quick else 100_000)
+        lines.append(f"| bytes per node (micrograd) | {theirs:.0f} B |")
+        targets.append(Target("micrograd bytes per node / microgradnn's", theirs / ours, 2, True))
+
+    candidates = {"microgradnn": wl.microgradnn_demo_step()}
+    if wl.has("micrograd"):
+        candidates["micrograd"] = wl.micrograd_demo_step()
+    repeats, rounds = (1, 1) if quick else (3, 3)
+    with_gc = compare(candidates, repeats=repeats, rounds=rounds, gc_enabled=True)
+    without_gc = compare(candidates, repeats=repeats, rounds=rounds, gc_enabled=False)
+    for name in candidates:
+        lines.append(
+            f"| moons demo step, {name} | {with_gc[name] * 1e3:.1f} ms (gc on), {without_gc[name] * 1e3:.1f} ms (gc off) |"
+        )
+    plot["demo"] = {"gc on": with_gc, "gc off": without_gc}
+    if "micrograd" in candidates:
+        targets.append(Target("micrograd step / microgradnn step, gc on", with_gc["micrograd"] / with_gc["microgradnn"], 10, True))
+        targets.append(
+            Target("micrograd step / microgradnn step, gc off", without_gc["micrograd"] / without_gc["microgradnn"], 2, True)
+        )
+
+
+def tensor_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot: dict) -> None:
+    configs = [([64, 32, 10], 32, 2.0), ([784, 512, 256, 10], 256, 1.15)]
+    if quick:
+        configs = [([64, 32, 10], 32, 2.0)]
+    for sizes, batch, limit in configs:
+        name = "-".join(map(str, sizes)) + f" batch {batch}"
+        candidates = {"microgradnn": wl.tensor_mlp_step(sizes, batch), "numpy": wl.numpy_mlp_step(sizes, batch)}
+        if wl.has("torch"):
+            candidates["pytorch"] = wl.torch_mlp_step(sizes, batch)
+        repeats, rounds = (5, 1) if quick else (20, 5)
+        times = compare(candidates, repeats=repeats, rounds=rounds)
+        for who, t in times.items():
+            lines.append(f"| tensor MLP {name}, {who} | {t * 1e3:.3f} ms |")
+        plot.setdefault("tensor", {})[name] = times
+        targets.append(Target(f"tensor MLP {name}: microgradnn / numpy", times["microgradnn"] / times["numpy"], limit, False))
+        if "pytorch" in times:
+            lines.append(f"| tensor MLP {name}, pytorch / numpy | {times['pytorch'] / times['numpy']:.2f}x |")
+
+
+def machine() -> str:
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+    )
+
+
+def save_plot(plot: dict, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    demo = plot["demo"]
+    names = list(demo["gc on"])
+    x = np.arange(len(names))
+    axes[0].bar(x - 0.2, [demo["gc on"][n] * 1e3 for n in names], 0.4, label="gc on")
+    axes[0].bar(x + 0.2, [demo["gc off"][n] * 1e3 for n in names], 0.4, label="gc off")
+    axes[0].set_xticks(x, names)
+    axes[0].set_ylabel("ms per training step")
+    axes[0].set_title("scalar: micrograd's moons demo step")
+    axes[0].legend()
+    chain = plot["chain"]
+    axes[1].loglog(list(chain), [t * 1e3 for t in chain.values()], "o-")
+    axes[1].set_xlabel("nodes in the chain")
+    axes[1].set_ylabel("backward time (ms)")
+    axes[1].set_title("backward is linear in the nodes")
+    tensor = plot.get("tensor", {})
+    for i, (config, times) in enumerate(tensor.items()):
+        who = list(times)
+        axes[2].bar([i + j * 0.25 for j in range(len(who))], [times[w] / times["numpy"] for w in who], 0.25)
+        for j, w in enumerate(who):
+            axes[2].text(i + j * 0.25, times[w] / times["numpy"], w, ha="center", va="bottom", fontsize=8)
+    axes[2].set_xticks(range(len(tensor)), list(tensor), fontsize=8)
+    axes[2].set_ylabel("time / hand-written numpy")
+    axes[2].set_title("tensor: MLP training step")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes; print only, write nothing")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md", help="the Markdown report")
+    args = parser.parse_args(argv)
+
+    lines: list[str] = ["| measurement | result |", "| --- | --- |"]
+    targets: list[Target] = []
+    plot: dict = {}
+    started = time.perf_counter()
+    scalar_benchmarks(args.quick, lines, targets, plot)
+    tensor_benchmarks(args.quick, lines, targets, plot)
+    target_lines = ["| target | measured | goal | |", "| --- | --- | --- | --- |"] + [t.row() for t in targets]
+    print("\n".join(lines))
+    print()
+    print("\n".join(target_lines))
+    print(f"\n({time.perf_counter() - started:.0f} s on {machine()})")
+    if not args.quick:
+        write_report(args.out, lines, target_lines, save_plot(plot, args.out.parent / "assets" / "performance.png"))
+    return 0 if all(t.met for t in targets) else 1
+
+
+def write_report(path: Path, lines: list[str], target_lines: list[str], plotted: bool) -> None:
+    template = (ROOT / "benchmarks" / "performance_template.md").read_text(encoding="utf-8")
+    report = template.format(
+        date=time.strftime("%Y-%m-%d"),
+        machine=machine(),
+        results="\n".join(lines),
+        targets="\n".join(target_lines),
+        plot="![benchmark results](assets/performance.png)" if plotted else "(matplotlib was not installed: no plot)",
+    )
+    path.write_text(report, encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""The workloads the benchmark measures, each as a zero-argument step function.
+
+Every comparison runs side by side in one process: microgradnn against
+micrograd (when installed), hand-written numpy and PyTorch CPU (when
+installed). Only ratios measured in the same run are reported as results.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+from microgradnn import Tensor, Value, data, optim
+from microgradnn.nn import MLP, Linear, ReLU, Sequential
+from microgradnn.nn import functional as F
+
+Step = Callable[[], object]
+
+
+def has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+# ---------------------------------------------------------------- scalar engine
+def moons_data(n: int = 100) -> tuple[list[list[float]], list[float]]:
+    X, y = data.moons(n, noise=0.1, seed=1)
+    return X.tolist(), (2.0 * y - 1.0).tolist()  # labels -1/+1 for the max-margin loss
+
+
+def microgradnn_demo_step() -> Step:
+    """micrograd's demo: MLP 2-16-16-1, 100 moons points, max-margin loss + L2, SGD."""
+    X, y = moons_data()
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+    opt = optim.SGD(params, lr=0.1)
+
+    def step() -> None:
+        scores = [model(row) for row in X]
+        loss = F.hinge_loss(scores, y) + 1e-4 * Value.dot(params, params)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def micrograd_demo_step() -> Step:
+    """The same step as micrograd's demo notebook writes it."""
+    from micrograd.engine import Value as MValue
+    from micrograd.nn import MLP as MMLP
+
+    X, y = moons_data()
+    model = MMLP(2, [16, 16, 1])
+
+    def step() -> None:
+        inputs = [list(map(MValue, row)) for row in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad
+
+    return step
+
+
+def value_forward_ops(n: int = 100_000) -> Step:
+    """n multiply-adds on Values (2n nodes): forward only."""
+
+    def step() -> None:
+        x, c = Value(0.5), Value(1.0001)
+        for _ in range(n // 2):
+            x = x * c + c
+
+    return step
+
+
+def chain(n: int, value_class: type = Value) -> object:
+    """y = x + c + c + ... (n additions); returns the root. Constants are shared, so n new nodes."""
+    x, c = value_class(1.0), value_class(1.0)
+    y = x
+    for _ in range(n):
+        y = y + c
+    return y
+
+
+def bytes_per_node(value_class: type, n: int = 100_000) -> float:
+    """Memory held per node of a chain, measured with tracemalloc."""
+    x, c = value_class(1.0), value_class(1.0)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    y = x
+    for _ in range(n):
+        y = y * c
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del y
+    return (after - before) / n
+
+
+# ---------------------------------------------------------------- tensor engine
+def _batch(sizes: list[int], batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], size=batch)
+    return X, y
+
+
+def tensor_mlp_step(sizes: list[int], batch: int) -> Step:
+    """One SGD step of a ReLU MLP with cross-entropy, in microgradnn."""
+    layers: list = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1], seed=i))
+        if i < len(sizes) - 2:
+            layers.append(ReLU())
+    model = Sequential(*layers)
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    X, y = _batch(sizes, batch)
+    Xt = Tensor(X)
+
+    def step() -> None:
+        loss = F.cross_entropy(model(Xt), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def numpy_mlp_step(sizes: list[int], batch: int) -> Step:
+    """The same step written by hand in numpy: forward, backward and update, float32."""
+    rng = np.random.default_rng(0)
+    Ws = [(rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32) for a, b in zip(sizes, sizes[1:])]
+    bs = [np.zeros(b, dtype=np.float32) for b in sizes[1:]]
+    X, y = _batch(sizes, batch)
+    n = X.shape[0]
+    lr = np.float32(0.01)
+
+    def step() -> None:
+        hs = [X]
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            z = hs[-1] @ W + b
+            hs.append(np.maximum(z, 0) if i < len(Ws) - 1 else z)
+        logits = hs[-1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        _loss = -log_probs[np.arange(n), y].mean()
+        g = np.exp(log_probs)
+        g[np.arange(n), y] -= 1
+        g /= n
+        for i in reversed(range(len(Ws))):
+            gW = hs[i].T @ g
+            gb = g.sum(axis=0)
+            if i > 0:
+                g = (g @ Ws[i].T) * (hs[i] > 0)
+            Ws[i] -= lr * gW
+            bs[i] -= lr * gb
+
+    return step
+
+
+def torch_mlp_step(sizes: list[int], batch: int) -> Step:
+    """The same step in PyTorch CPU (only when torch is installed)."""
+    import torch
+
+    layers: list = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    X, y = _batch(sizes, batch)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step() -> None:
+        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step

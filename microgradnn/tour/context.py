@@ -90,7 +90,8 @@ class TourContext:
         self.echo(text)
 
     # -------------------------------------------------------------- pictures
-    def _saved(self, report: StepReport, figure: Figure) -> None:
+    def saved(self, report: StepReport, figure: Figure) -> None:
+        """Record a file the step wrote and say where it went."""
         report.figures.append(figure)
         self.echo(f"  -> {self.out / figure.path}")
 
@@ -100,11 +101,11 @@ class TourContext:
 
         try:
             graph.render(self.out / name)
-            self._saved(report, Figure(name, caption))
+            self.saved(report, Figure(name, caption))
         except GraphvizNotFoundError as e:
             dot_name = str(Path(name).with_suffix(".dot"))
             (self.out / dot_name).write_text(graph.source, encoding="utf-8")
-            self._saved(report, Figure(dot_name, caption, kind="dot"))
+            self.saved(report, Figure(dot_name, caption, kind="dot"))
             self.graphviz_missing(e)
 
     def graphviz_missing(self, error: Exception) -> None:
@@ -112,16 +113,14 @@ class TourContext:
         if self.dot_missing:
             return
         self.dot_missing = True
-        lines = str(error).splitlines()
-        hint = "\n".join(line for line in lines if not line.startswith("The DOT source was written"))
-        self.echo(self.text("graphviz.missing", hint=hint))
+        self.echo(self.text("graphviz.missing", reason=str(error).splitlines()[0]))
 
     def figure(self, report: StepReport, figure: Any, name: str, caption: str) -> None:
         """Save a matplotlib figure to `name`, then let pyplot forget it (if pyplot made it)."""
         figure.savefig(self.out / name, dpi=100, bbox_inches="tight")
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close(figure)
-        self._saved(report, Figure(name, caption))
+        self.saved(report, Figure(name, caption))
 
     def file(self, report: StepReport, write: Callable[[Path], Any], name: str, caption: str, kind: str) -> bool:
         """Let `write(path)` produce `name`; False (and a .dot fallback is up to the caller) when `dot` is missing."""
@@ -132,5 +131,5 @@ class TourContext:
         except GraphvizNotFoundError as e:
             self.graphviz_missing(e)
             return False
-        self._saved(report, Figure(name, caption, kind=kind))
+        self.saved(report, Figure(name, caption, kind=kind))
         return True

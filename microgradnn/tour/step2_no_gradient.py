@@ -10,8 +10,8 @@ from microgradnn.tour.network import PARAMETER_NAMES, chapter_network, forward, 
 from microgradnn.value import Value
 
 # Weights that get two XOR rows wrong, so the loss is not zero and there is something to learn.
-WRONG_WEIGHTS = [[[1.0, 1.0], [1.0, -1.0]], [[0.5, 0.5]]]
-WRONG_BIASES = [[-1.5, -0.5], [-0.5]]
+WRONG_WEIGHTS = [[[1.8, 3.0], [3.0, -1.2]], [[2.1, 1.5]]]
+WRONG_BIASES = [[-3.0, -0.6], [-1.8]]
 
 
 def mean_squared_error(net, X, y) -> Value:
@@ -55,7 +55,7 @@ def run(ctx: TourContext) -> StepReport:
 
 
 def _grad_rows(grads: list[float]) -> list[list[str]]:
-    return [["", *PARAMETER_NAMES], ["dL/d", *(f"{g:.4f}" for g in grads)]]
+    return [["", *PARAMETER_NAMES], ["dL/d", *(f"{g:.3g}" for g in grads)]]
 
 
 def _activation_figure(ctx: TourContext):

@@ -85,4 +85,4 @@ def _list(xs: list[float]) -> str:
 def _boundaries_figure():
     from microgradnn.viz import plots
 
-    return plots.plot_two_boundaries(POINTS, LABELS, LINE_A, LINE_B)
+    return plots.plot_boundary_distances(POINTS, {"line A": LINE_A, "line B": LINE_B}, LABELS)

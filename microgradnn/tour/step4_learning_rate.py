@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from microgradnn import optim
 from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.value import Value
@@ -45,6 +47,7 @@ def run(ctx: TourContext) -> StepReport:
     ctx.table(report, rows)
     ctx.say(report, "step4.verdict", **{name: lr for name, lr in LEARNING_RATES.items()})
     ctx.figure(report, _curves_figure(runs), "step4_learning_rates.png", ctx.text("step4.plot"))
+    ctx.figure(report, _paths_figure(runs), "step4_paths.png", ctx.text("step4.paths"))
     report.numbers.update(runs=runs, learning_rates=dict(LEARNING_RATES))
     return report
 
@@ -52,8 +55,22 @@ def run(ctx: TourContext) -> StepReport:
 def _curves_figure(runs: dict[str, tuple[list[float], list[float]]]):
     from microgradnn.viz import plots
 
-    return plots.plot_learning_rates(
-        {LEARNING_RATES[name]: losses for name, (_, losses) in runs.items()},
-        paths={LEARNING_RATES[name]: weights for name, (weights, _) in runs.items()},
-        loss_fn=lambda w: (w * X - Y) ** 2,
-    )
+    return plots.plot_learning_rates({LEARNING_RATES[name]: losses for name, (_, losses) in runs.items()})
+
+
+def _paths_figure(runs: dict[str, tuple[list[float], list[float]]]):
+    """One panel per learning rate: the loss curve L(w) and the points w_0, w_1, ... gradient descent visited."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 3.2), layout="constrained")
+    axes = fig.subplots(1, len(runs), sharey=True)
+    w = np.linspace(-1.6, 2.6, 200)
+    for ax, (name, (weights, losses)) in zip(axes, runs.items()):
+        ax.plot(w, (w * X - Y) ** 2, color="#999999", lw=1.5)
+        shown = [(a, b) for a, b in zip(weights, losses) if -1.6 <= a <= 2.6]
+        ax.plot([a for a, _ in shown], [b for _, b in shown], "o-", ms=3.5, lw=1, color="#c0392b")
+        ax.plot(weights[0], losses[0], "s", color="#222222", ms=6)
+        ax.set(title=f"alpha = {LEARNING_RATES[name]:g}", xlabel="w", ylim=(-0.5, 20))
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("L(w)")
+    return fig

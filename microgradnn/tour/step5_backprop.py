@@ -5,7 +5,7 @@ from __future__ import annotations
 from microgradnn import viz
 from microgradnn.expression import evaluate
 from microgradnn.gradcheck import gradcheck
-from microgradnn.tour.context import StepReport, TourContext
+from microgradnn.tour.context import Figure, StepReport, TourContext
 from microgradnn.tour.network import MLP, Forward, chapter_network, forward, parameters
 from microgradnn.value import Value
 
@@ -13,6 +13,8 @@ from microgradnn.value import Value
 START_WEIGHTS = [[[0.5, -0.4], [-0.3, 0.8]], [[0.7, -0.6]]]
 START_BIASES = [[0.1, -0.2], [0.05]]
 EXAMPLE = (1.0, 0.0, 1.0)  # x1, x2, y
+GIF_DPI = 64  # each GIF frame is drawn by Graphviz as a PNG; a lower resolution keeps the tour quick
+
 # The same loss written out as a function of the weights (the chapter's L(y, y')).
 LOSS_FORMULA = "(sigmoid(w5*sigmoid(w1*x1 + w2*x2 + b1) + w6*sigmoid(w3*x1 + w4*x2 + b2) + b3) - y)**2"
 
@@ -84,11 +86,17 @@ def run(ctx: TourContext) -> StepReport:
         formula=LOSS_FORMULA,
     )
     ctx.graph(report, viz.draw_graph(loss), "step5_graph.svg", ctx.text("step5.graph"))
-    player_loss, _ = squared_error(chapter_network("sigmoid", START_WEIGHTS, START_BIASES), x1, x2, y)
+    # The player and the GIF show a fresh copy of the graph, so their frames start before any backward.
+    frames = viz.backward_frames(squared_error(chapter_network("sigmoid", START_WEIGHTS, START_BIASES), x1, x2, y)[0])
     html, gif = "step5_backprop.html", "step5_backprop.gif"
-    played = ctx.file(report, lambda p: viz.save_html(player_loss, p), html, ctx.text("step5.html"), "player")
-    ctx.file(report, lambda p: viz.save_gif(player_loss, p), gif, ctx.text("step5.gif"), "image")
-    if not played:
+    played = ctx.file(report, lambda p: viz.save_html(frames, p), html, ctx.text("step5.html"), "player")
+    ctx.file(report, lambda p: viz.save_gif(frames, p, dpi=GIF_DPI), gif, ctx.text("step5.gif"), "image")
+    if not played:  # without Graphviz: each frame's DOT text, to render later
+        folder = ctx.out / "step5_frames"
+        folder.mkdir(exist_ok=True)
+        for frame in frames:
+            (folder / f"frame_{frame.index:03d}.dot").write_text(frame.source, encoding="utf-8")
+        ctx.saved(report, Figure("step5_frames/", ctx.text("step5.frames"), kind="dot"))
         ctx.say(report, "step5.no_player")
     ctx.say(report, "step5.summary", n_steps=len(steps))
     report.numbers.update(loss=loss.data, factors=factors, product=product, grad=w1.grad, numeric=numeric, steps=steps)

@@ -60,10 +60,10 @@ def run(ctx: TourContext) -> StepReport:
 def _loss_figure(history: History):
     from microgradnn.viz import plots
 
-    return plots.plot_loss(history)
+    return plots.plot_loss(history, title="XOR")
 
 
 def _boundary_figure(net, X: np.ndarray, y: np.ndarray):
     from microgradnn.viz import plots
 
-    return plots.plot_decision_boundary(lambda point: forward(net, *point).y_pred.data, X, y)
+    return plots.plot_decision_boundary(net, X, y, title="XOR after training")

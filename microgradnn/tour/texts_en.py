@@ -13,8 +13,13 @@ TEXTS: dict[str, str] = {
     ),
     "page.open_player": "Open the step-by-step player",
     "graphviz.missing": (
-        "note: {hint}\n"
-        "The tour goes on without pictures of graphs: each one is saved as a .dot file you can render later."
+        "note: {reason}\n"
+        "Install Graphviz to get the pictures of graphs:\n"
+        "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+        "  macOS:          brew install graphviz\n"
+        "  conda:          conda install -c conda-forge graphviz\n"
+        "  Windows:        winget install graphviz\n"
+        "The tour goes on without them: each graph is saved as a .dot file you can render later."
     ),
     "start": "The microgradnn tour: six steps through the chapter. Pictures go to {out}",
     "done": "Done in {seconds:.1f} s. Open {index} in a browser to see every step with its pictures.",
@@ -102,7 +107,8 @@ TEXTS: dict[str, str] = {
         "the other while it settles; alpha = {diverging:g} overshoots further every step and diverges. The "
         "right learning rate is found by trying several."
     ),
-    "step4.plot": "Left: the loss at every step for each learning rate. Right: the path of w on the loss curve.",
+    "step4.plot": "The loss at every step, one curve per learning rate.",
+    "step4.paths": "The path of w on the loss curve L(w) for each learning rate (the square is the start).",
     # ------------------------------------------------------------------ step 5
     "step5.title": "Step 5. Backpropagation",
     "step5.forward": (
@@ -131,6 +137,7 @@ TEXTS: dict[str, str] = {
     "step5.graph": "The graph after backward(): every node shows its value and its gradient dL/d(node).",
     "step5.html": "Backpropagation step by step: an offline player with a slider, captions and arrow keys.",
     "step5.gif": "The same steps as an animation.",
+    "step5.frames": "The DOT text of every frame of the player, to render once Graphviz is installed.",
     "step5.no_player": "(The player and the animation need Graphviz; the steps above are the same, in text.)",
     "step5.summary": (
         "Backward took {n_steps} steps, one per node that has inputs, from L back to the first layer. "

@@ -14,7 +14,12 @@ TEXTS: dict[str, str] = {
     ),
     "page.open_player": "단계별 재생기 열기",
     "graphviz.missing": (
-        "참고: {hint}\n"
+        "참고: Graphviz의 dot 프로그램을 찾지 못했습니다 ({reason})\n"
+        "그래프 그림을 보려면 Graphviz를 설치하세요.\n"
+        "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+        "  macOS:          brew install graphviz\n"
+        "  conda:          conda install -c conda-forge graphviz\n"
+        "  Windows:        winget install graphviz\n"
         "투어는 그래프 그림 없이 계속 진행합니다. 각 그래프는 나중에 그릴 수 있도록 .dot 파일로 저장합니다."
     ),
     "start": "microgradnn 투어: 여섯 단계로 장의 내용을 따라갑니다. 그림은 {out} 에 저장합니다",
@@ -94,7 +99,8 @@ TEXTS: dict[str, str] = {
         "도달합니다. alpha = {oscillating:g}은 최솟값을 지나쳐 양쪽을 오가다가 자리를 잡고, alpha = {diverging:g}은 "
         "매번 더 멀리 지나쳐 결국 발산합니다. 알맞은 학습률은 여러 값을 시도해 보며 찾습니다."
     ),
-    "step4.plot": "왼쪽: 학습률별로 단계마다의 손실. 오른쪽: 손실 곡선 위에서 w가 움직인 경로.",
+    "step4.plot": "학습률별로 단계마다의 손실.",
+    "step4.paths": "학습률별로 손실 곡선 L(w) 위에서 w가 움직인 경로(네모가 출발점).",
     # ------------------------------------------------------------------ 5단계
     "step5.title": "5단계. 오차 역전파",
     "step5.forward": (
@@ -122,6 +128,7 @@ TEXTS: dict[str, str] = {
     "step5.graph": "backward() 뒤의 그래프: 각 노드에 값과 기울기 dL/d(노드)가 표시됩니다.",
     "step5.html": "오차 역전파를 한 단계씩: 슬라이더, 설명, 화살표 키로 조작하는 오프라인 재생기.",
     "step5.gif": "같은 단계를 애니메이션으로.",
+    "step5.frames": "재생기의 각 장면을 DOT 텍스트로 저장한 것. Graphviz를 설치한 뒤 그림으로 만들 수 있습니다.",
     "step5.no_player": "(재생기와 애니메이션은 Graphviz가 있어야 만들 수 있습니다. 위의 텍스트가 같은 단계를 보여 줍니다.)",
     "step5.summary": (
         "backward()는 입력이 있는 노드마다 한 번씩, L에서 첫 번째 층까지 {n_steps}단계를 밟았습니다. 그다음 모든 가중치가 "

@@ -1,0 +1,193 @@
+"""The tour runs end to end, writes every file it promises, and prints the right numbers.
+
+The expected numbers are computed here independently (closed forms, plain
+floats), never taken from the tour's own code.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from microgradnn.cli import main
+from microgradnn.tour import run_tour
+from microgradnn.tour.texts_en import TEXTS as EN
+from microgradnn.tour.texts_ko import TEXTS as KO
+
+XOR = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
+PROMISED = [
+    "step1_graph.svg",
+    "step2_step_graph.svg",
+    "step2_activations.png",
+    "step3_boundaries.png",
+    "step4_learning_rates.png",
+    "step4_paths.png",
+    "step5_graph.svg",
+    "step5_backprop.html",
+    "step5_backprop.gif",
+    "step6_loss.png",
+    "step6_boundary.png",
+    "index.html",
+]
+GRAPHS = ["step1_graph", "step2_step_graph", "step5_graph"]
+
+
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("tour")
+    stream = io.StringIO()
+    result = run_tour(out, lang="en", stream=stream)
+    return result, stream.getvalue(), out
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def test_every_promised_file_exists(tour) -> None:
+    result, _, out = tour
+    for name in PROMISED:
+        path = out / name
+        assert path.is_file() and path.stat().st_size > 0, name
+    assert sorted(p.name for p in result.files()) == sorted(PROMISED)
+    assert not result.graphviz_missing
+    assert (out / "step1_graph.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+    assert (out / "step5_backprop.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    assert (out / "step2_activations.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_index_presents_every_step_offline(tour) -> None:
+    _, _, out = tour
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for number in range(1, 7):
+        assert EN[f"step{number}.title"] in page
+    for name in PROMISED[:-1]:
+        assert f'"{name}"' in page, name
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "index.html must work offline"
+
+
+def test_it_finishes_well_under_a_minute(tour) -> None:
+    result, output, _ = tour
+    assert result.seconds < 30, f"the tour took {result.seconds:.1f} s"
+    assert "Done in" in output
+
+
+def test_step1_forward_table_equals_xor(tour) -> None:
+    result, output, _ = tour
+    table = result.reports[0].blocks[1][1]
+    assert table in output
+    rows = [line.split() for line in table.splitlines()[2:]]
+    assert [[float(c) for c in row] for row in rows] == [
+        # x1, x2, a1 = AND, a2 = OR, y' = XOR, y
+        [x1, x2, float(x1 and x2), float(x1 or x2), float(y), float(y)]
+        for (x1, x2), y in XOR
+    ]
+    assert "4 of 4 rows" in output
+
+
+def test_step2_every_gradient_through_step_is_zero(tour) -> None:
+    result, _, _ = tour
+    numbers = result.reports[1].numbers
+    assert numbers["grads_step"] == [0.0] * 9
+    # Step outputs are 0 or 1, so the mean squared error is (rows wrong) / 4, and rows are wrong.
+    assert numbers["wrong"] > 0
+    assert numbers["loss_step"] == numbers["wrong"] / 4
+    assert all(abs(g) > 1e-3 for g in numbers["grads_sigmoid"])
+
+
+def test_step3_loss_numbers(tour) -> None:
+    result, output, _ = tour
+    numbers = result.reports[2].numbers
+    # Line A is x2 = x1; every point lies one unit off the diagonal, at distance 1/sqrt(2).
+    assert numbers["msd_a"] == pytest.approx(0.5, abs=1e-12)
+    rows_b = [(0, 1), (1, 2), (2, 3), (3, 4), (1, 0), (2, 1), (3, 2), (4, 3)]
+    msd_b = sum((-0.6 * a + b - 0.9) ** 2 / (0.36 + 1) for a, b in rows_b) / 8
+    assert numbers["msd_b"] == pytest.approx(msd_b, abs=1e-12)
+    assert numbers["better"] == "A"
+    y, good, bad = [1, 0, 1, 1, 0], [0.9, 0.2, 0.8, 0.7, 0.1], [0.6, 0.5, 0.4, 0.7, 0.3]
+    for p, key in ((good, "good"), (bad, "bad")):
+        mse = sum((pi - yi) ** 2 for pi, yi in zip(p, y)) / 5
+        ce = -sum(yi * math.log(pi) + (1 - yi) * math.log(1 - pi) for pi, yi in zip(p, y)) / 5
+        assert numbers[f"{key}_mse"] == pytest.approx(mse, rel=1e-9)
+        assert numbers[f"{key}_ce"] == pytest.approx(ce, rel=1e-6)
+        assert f"{mse:.4f}" in output and f"{ce:.4f}" in output
+
+
+def test_step4_gradient_descent_follows_the_closed_form(tour) -> None:
+    result, _, _ = tour
+    numbers = result.reports[3].numbers
+    # L(w) = (2w - 1)^2: w_t - 1/2 = (1 - 8 alpha)^t (w_0 - 1/2).
+    behaviour = {}
+    for name, lr in numbers["learning_rates"].items():
+        weights, losses = numbers["runs"][name]
+        factor = 1 - 8 * lr
+        for t, w in enumerate(weights):
+            assert w == pytest.approx(0.5 + factor**t * (-1.0 - 0.5), rel=1e-9, abs=1e-12)
+            assert losses[t] == pytest.approx((2 * w - 1) ** 2, rel=1e-9, abs=1e-15)
+        behaviour[name] = factor
+    assert 0 < behaviour["small"] < 1 and 0 <= abs(behaviour["good"]) < 0.5
+    assert -1 < behaviour["oscillating"] < 0 and behaviour["diverging"] < -1
+
+
+def test_step5_chain_rule_product_matches_gradcheck(tour) -> None:
+    result, output, _ = tour
+    numbers = result.reports[4].numbers
+    # The same forward pass in plain floats: w1..b3 and x = (1, 0), y = 1.
+    w1, w2, b1, w3, w4, b2, w5, w6, b3 = 0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.7, -0.6, 0.05
+    x1, x2, y = 1.0, 0.0, 1.0
+    a1 = _sigmoid(w1 * x1 + w2 * x2 + b1)
+    a2 = _sigmoid(w3 * x1 + w4 * x2 + b2)
+    yp = _sigmoid(w5 * a1 + w6 * a2 + b3)
+    expected = 2 * (yp - y) * yp * (1 - yp) * w5 * a1 * (1 - a1) * x1
+    assert numbers["product"] == pytest.approx(expected, rel=1e-12)
+    assert numbers["grad"] == pytest.approx(expected, rel=1e-12)
+    assert numbers["numeric"] == pytest.approx(expected, rel=1e-6)
+    assert numbers["loss"] == pytest.approx((yp - y) ** 2, rel=1e-12)
+    assert f"= {expected:.9f}" in output
+    assert f"gives {numbers['numeric']:.9f}" in output
+    # Backward visits each node with inputs once: L, (-), y', z3, a1, z1, a2, z2.
+    assert len(numbers["steps"]) == 8
+    assert numbers["steps"][0].startswith("step 0: L[")
+
+
+def test_step6_training_learns_xor(tour) -> None:
+    result, output, _ = tour
+    numbers = result.reports[5].numbers
+    assert [round(p) for p in numbers["predictions"]] == [y for _, y in XOR]
+    assert numbers["losses"][-1] < numbers["losses"][0] / 100
+    assert "4 of 4 rows" in output.split(EN["step6.title"])[1]
+
+
+def test_texts_match_in_both_languages() -> None:
+    assert EN.keys() == KO.keys()
+    fields = re.compile(r"\{(\w+)")
+    for key in EN:
+        assert set(fields.findall(EN[key])) == set(fields.findall(KO[key])), key
+        assert re.search("[가-힣]", KO[key]), f"{key} is not translated"
+
+
+def test_korean_tour_without_graphviz_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no `dot` anywhere
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--lang", "ko"]) == 0
+    printed = capsys.readouterr().out
+    for number in range(1, 7):
+        assert KO[f"step{number}.title"] in printed
+    assert printed.count("apt-get install graphviz") == 1  # said once, with how to install
+    for name in GRAPHS:
+        source = (out / f"{name}.dot").read_text(encoding="utf-8")
+        assert source.startswith("digraph")
+        assert not (out / f"{name}.svg").exists()
+    for name in ("step2_activations.png", "step4_learning_rates.png", "step6_boundary.png", "index.html"):
+        assert (out / name).is_file(), name
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ko">' in page
+    assert "step1_graph.dot" in page

@@ -1151,18 +1151,20 @@ def _rng(seed: int | None, generator: np.random.Generator | None) -> np.random.G
 
 def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: zeros(2, 3) or zeros((2, 3))."""
-    return Tensor(np.zeros(_size_arg(shape), dtype=_dtype_arg(dtype)), requires_grad=requires_grad, copy=False)
+    d = _dtype_arg(dtype)
+    return Tensor(np.zeros(_size_arg(shape), dtype=d), dtype=d, requires_grad=requires_grad, copy=False)
 
 
 def ones(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ones(2, 3) or ones((2, 3))."""
-    return Tensor(np.ones(_size_arg(shape), dtype=_dtype_arg(dtype)), requires_grad=requires_grad, copy=False)
+    d = _dtype_arg(dtype)
+    return Tensor(np.ones(_size_arg(shape), dtype=d), dtype=d, requires_grad=requires_grad, copy=False)
 
 
 def full(shape: int | Sequence[int], fill_value: float, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of `shape` filled with `fill_value`."""
-    data = np.full(_size_arg((shape,)), fill_value, dtype=_dtype_arg(dtype))
-    return Tensor(data, requires_grad=requires_grad, copy=False)
+    d = _dtype_arg(dtype)
+    return Tensor(np.full(_size_arg((shape,)), fill_value, dtype=d), dtype=d, requires_grad=requires_grad, copy=False)
 
 
 def rand(
@@ -1173,8 +1175,8 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples in [0, 1); reproducible with `seed` or a numpy `generator`."""
-    data = _rng(seed, generator).random(_size_arg(shape)).astype(_dtype_arg(dtype))
-    return Tensor(data, requires_grad=requires_grad, copy=False)
+    d = _dtype_arg(dtype)
+    return Tensor(_rng(seed, generator).random(_size_arg(shape)), dtype=d, requires_grad=requires_grad, copy=False)
 
 
 def randn(
@@ -1185,8 +1187,8 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples; reproducible with `seed` or a numpy `generator`."""
-    data = _rng(seed, generator).standard_normal(_size_arg(shape)).astype(_dtype_arg(dtype))
-    return Tensor(data, requires_grad=requires_grad, copy=False)
+    data = _rng(seed, generator).standard_normal(_size_arg(shape))
+    return Tensor(data, dtype=_dtype_arg(dtype), requires_grad=requires_grad, copy=False)
 
 
 def arange(
@@ -1194,12 +1196,13 @@ def arange(
 ) -> Tensor:
     """Evenly spaced values in [start, stop) as numpy's arange, in the default float dtype unless `dtype` is given."""
     data = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    return Tensor(data.astype(_dtype_arg(dtype)), requires_grad=requires_grad, copy=False)
+    return Tensor(data, dtype=_dtype_arg(dtype), requires_grad=requires_grad, copy=False)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m = n by default)."""
-    return Tensor(np.eye(n, m, dtype=_dtype_arg(dtype)), requires_grad=requires_grad, copy=False)
+    d = _dtype_arg(dtype)
+    return Tensor(np.eye(n, m, dtype=d), dtype=d, requires_grad=requires_grad, copy=False)
 
 
 # Constructors are also reachable from the class, as Tensor.zeros(2, 3).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -104,3 +105,66 @@ def test_the_parser_documents_every_dataset() -> None:
     train = parser._subparsers._group_actions[0].choices["train"]  # type: ignore[union-attr]
     dataset = next(a for a in train._actions if a.dest == "dataset")
     assert set(dataset.choices) == {"xor", "moons", "circles", "spiral", "blobs", "digits"}
+
+
+def test_graph_renders_an_svg_and_prints_value_and_gradients(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "g.svg"
+    argv = ["graph", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "--backward", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    value = math.tanh(2 * -3 + 6.88)
+    slope = 1 - value**2
+    assert f"tanh(x*w + b) = {value:.6g}" in printed
+    assert f"d(out)/d(x) = {-3 * slope:.6g}" in printed
+    assert f"d(out)/d(w) = {2 * slope:.6g}" in printed
+    assert f"d(out)/d(b) = {slope:.6g}" in printed
+    svg = out.read_text(encoding="utf-8")
+    assert "<svg" in svg and ">x<" in svg and ">w<" in svg and ">b<" in svg
+
+
+def test_graph_writes_dot_source_and_the_player(tmp_path: Path) -> None:
+    dot = tmp_path / "g.dot"
+    assert main(["graph", "x*x + 1", "--set", "x=3", "--out", str(dot)]) == 0
+    assert dot.read_text(encoding="utf-8").startswith("digraph")
+    page = tmp_path / "steps.html"
+    assert main(["graph", "sigmoid(a*b)", "--set", "a=0.5", "b=-2", "--out", str(page)]) == 0
+    assert "<html" in page.read_text(encoding="utf-8").lower()
+
+
+def test_graph_without_graphviz_says_how_to_install_and_keeps_the_dot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    out = tmp_path / "g.svg"
+    assert main(["graph", "x + 1", "--set", "x=1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "apt-get install graphviz" in err and "brew install graphviz" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_train_xor_writes_pictures_and_learns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    argv = ["train", "xor", "--hidden", "8", "--epochs", "300", "--lr", "0.05", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "2 -> 8 -> 2" in printed
+    assert "accuracy: 100.0% on the training data" in printed
+    assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "boundary.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_train_digits_reports_held_out_accuracy_and_skips_the_boundary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "digits"
+    assert main(["train", "digits", "--hidden", "32", "--epochs", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "64 -> 32 -> 10" in printed
+    assert "held-out samples" in printed
+    assert (out / "loss.png").exists() and not (out / "boundary.png").exists()

@@ -82,9 +82,10 @@ def escape(text: object, max_len: int | None = None) -> str:
 
 
 # --------------------------------------------------------------- numbers
-def format_number(x: float, width: int = 8) -> str:
-    """A float as fixed-width text: 4 decimals, or 3 significant digits in e-notation
-    when very large or very small; right-aligned to at least `width` characters.
+def format_number(x: float, width: int = 10) -> str:
+    """A float as fixed-width text: 4 decimals, or 4 significant digits in e-notation
+    when very large or very small; right-aligned to `width` characters (10 fits
+    every float below 1e100 in size).
 
     Fixed width keeps a node the same size however its numbers change, so
     pictures of successive backward steps line up.
@@ -92,10 +93,10 @@ def format_number(x: float, width: int = 8) -> str:
     x = float(x)
     if math.isnan(x) or math.isinf(x):
         text = str(x)
-    elif x == 0.0 or 1e-3 <= abs(x) < 1e5:
+    elif x == 0.0 or 1e-3 <= abs(x) < 1e4:
         text = f"{x:.4f}"
     else:
-        text = f"{x:.2e}"
+        text = f"{x:.3e}"
     if text == "-0.0000":
         text = "0.0000"
     return text.rjust(width)

@@ -195,7 +195,7 @@ class _Builder:
                 f"Backward starts at {self.names[root_i]} with {self.d(root_i)} = {_text(self.steps[0].upstream)} "
                 "and visits each node after everything that uses it."
             )
-        snapshots = [self._snapshot(states, known, edges, None)]
+        snapshots = [self._snapshot(states, known, edges, None, consumers)]
         captions = ["\n".join(first)]
         for step in self.steps:
             i = index[id(step.node)]
@@ -230,7 +230,7 @@ class _Builder:
             consumers[i] = 0
             if step is self.steps[-1]:
                 lines.append("Backward done: every gradient is known.")
-            snapshots.append(self._snapshot(states, known, edges, i))
+            snapshots.append(self._snapshot(states, known, edges, i, consumers))
             captions.append("\n".join(lines))
         return snapshots, captions
 
@@ -266,9 +266,22 @@ class _Builder:
         return line
 
     def _snapshot(
-        self, states: dict[int, State], known: dict[int, Any], edges: dict[tuple[int, int], _EdgeState], current: Any
+        self,
+        states: dict[int, State],
+        known: dict[int, Any],
+        edges: dict[tuple[int, int], _EdgeState],
+        current: int | None,
+        consumers: dict[int, int],
     ) -> _Snapshot:
-        grads = {i: (format_value(known[i]) if i in known else UNKNOWN.rjust(8)) for i in range(len(self.order))}
+        root_i = self.index[id(self.root)]
+        grads = {}
+        for i in range(len(self.order)):
+            if i in known:
+                grads[i] = format_value(known[i])
+            elif consumers[i] == 0 and i != root_i:
+                grads[i] = "None".rjust(10)  # every user has run and sent nothing: needs no gradient
+            else:
+                grads[i] = UNKNOWN.rjust(10)
         return _Snapshot(dict(states), grads, dict(edges), current)
 
 

@@ -69,10 +69,12 @@ def summarize(array: Any) -> str:
         text = ", ".join(format_number(v, 0) for v in flat)
         return text if a.ndim == 0 else f"[{text}]"
     f = a.astype(np.float64, copy=False)
+    if f.min() == f.max():
+        return f"all {format_number(f.min(), 0)}"
     return f"mean {format_number(f.mean(), 0)} in [{format_number(f.min(), 0)}, {format_number(f.max(), 0)}]"
 
 
-def format_value(x: Any, width: int = 8) -> str:
+def format_value(x: Any, width: int = 10) -> str:
     """A node's data or grad as text: fixed width for a float, a summary for an array."""
     if x is None:
         return "None".rjust(width)
@@ -244,11 +246,7 @@ def _choose_level(nodes: Sequence[Node], collapse: bool | int | str, max_nodes: 
     if collapse is True:
         return depth
     if isinstance(collapse, int):
-        if collapse < 1:
-            raise ValueError(f"draw_graph: collapse={collapse} must be >= 1 (1 = outermost modules), True or False")
         return collapse
-    if collapse != "auto":
-        raise ValueError(f"draw_graph: collapse={collapse!r}; use 'auto', True, False or a module depth >= 1")
     if len(nodes) <= max_nodes:
         return None
     for level in range(depth, 0, -1):  # the most detail that still fits
@@ -335,6 +333,8 @@ def draw_graph(
         raise TypeError(f"draw_graph: expected a Value or Tensor, got {type(root).__name__}")
     if max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes={max_nodes} must be at least 1")
+    if not (collapse in (True, False, "auto") or (isinstance(collapse, int) and collapse >= 1)):
+        raise ValueError(f"draw_graph: collapse={collapse!r}; use 'auto', True, False or a module depth k >= 1")
     order = topological_order(root)
     index = {id(n): i for i, n in enumerate(order)}
     nodes: list[Node] = order
@@ -388,17 +388,16 @@ def _fill_scene(
         key = _group_key(node, level)
         if key is not None:
             group_sizes[key] = group_sizes.get(key, 0) + 1
-    boxes = 0
+    # Collapsed modules in natural order (neurons.2 before neurons.10), so they stack as numbered.
+    for key in sorted(group_sizes, key=_natural_key):
+        group_ids[key] = f"m{len(group_ids)}"
+        where = add_clusters(scene, module_path(key)[:-1]) if cluster else None
+        scene.nodes.append(NodeSpec(group_ids[key], _group_attrs(key, group_sizes[key]), where))
+    boxes = len(group_ids)
     for node in nodes:
         i = index[id(node)]
         key = _group_key(node, level)
         if key is not None:
-            if key not in group_ids:
-                group_ids[key] = f"m{len(group_ids)}"
-                path = module_path(key)
-                where = add_clusters(scene, path[:-1]) if cluster else None
-                scene.nodes.append(NodeSpec(group_ids[key], _group_attrs(key, group_sizes[key]), where))
-                boxes += 1
             item_of[id(node)] = group_ids[key]
             continue
         where = add_clusters(scene, module_path(node.scope)) if cluster else None
@@ -442,6 +441,10 @@ def _fill_scene(
                 attrs["label"] = Html(escape("local " + format_number(locals_[j], 0)))
             scene.edges.append(EdgeSpec(tail, head, attrs))
     return boxes
+
+
+def _natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in path.split("."))
 
 
 def _group_attrs(key: str, size: int) -> dict[str, Any]:

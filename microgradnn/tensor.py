@@ -233,7 +233,15 @@ class Tensor(Node):
         return self.data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        if dtype is not None:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """Iterate over the first axis (each item is an indexing op, so gradients flow)."""
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor; use .item()")
+        return (self[i] for i in range(len(self.data)))
 
     def item(self) -> float:
         """The single element as a Python number (as `torch.Tensor.item()`)."""
@@ -298,6 +306,7 @@ class Tensor(Node):
         parents = self._parents
         grads = self._backward_fn(self._ctx, upstream, [p.requires_grad for p in parents])
         out: list[np.ndarray | None] = []
+        handed_out = False
         for parent, g in zip(parents, grads):
             if g is not None:
                 target = parent.data
@@ -309,9 +318,12 @@ class Tensor(Node):
                 dtype = target.dtype
                 if g.dtype is not dtype and g.dtype != dtype:  # `is` first: dtype equality is slow-ish
                     g = g.astype(dtype)
-                # A leaf's .grad must own its memory: never the upstream array or a view shared with another grad.
-                if (g is upstream or g.base is not None) and not parent._parents:
-                    g = g.copy()
+                if g is upstream:
+                    # a + b hands the same array to both parents: the first takes it, the others get copies,
+                    # so no two gradients ever share memory (an optimizer may update one in place).
+                    if handed_out:
+                        g = g.copy()
+                    handed_out = True
             out.append(g)
         return out
 
@@ -565,7 +577,7 @@ class Tensor(Node):
         x = self.data
         m = _stable_max(x, axes)
         # Subtracting the max first keeps exp() from overflowing (largest term e^0 = 1); it is added back after.
-        lse = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
+        lse = m + np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True))
         data = lse if keepdims else _squeeze(lse, axes)
         return _make(data, "logsumexp", (self,), _logsumexp_backward, (x, lse, axes, keepdims))
 
@@ -574,7 +586,7 @@ class Tensor(Node):
         axes = _axes("softmax", axis, self.shape)
         # Subtracting the max cancels in the ratio, and keeps exp() from overflowing at large logits.
         e = np.exp(self.data - _stable_max(self.data, axes))
-        out = e / e.sum(axis=axes, keepdims=True)
+        out = e / np.add.reduce(e, axis=axes, keepdims=True)
         return _make(out, "softmax", (self,), _softmax_backward, (out, axes))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
@@ -582,7 +594,7 @@ class Tensor(Node):
         axes = _axes("log_softmax", axis, self.shape)
         # Subtracting the max cancels in x - logsumexp(x), and keeps exp() finite at logits of +-1000.
         shifted = self.data - _stable_max(self.data, axes)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
+        out = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axes, keepdims=True))
         return _make(out, "log_softmax", (self,), _log_softmax_backward, (out, axes))
 
     # ------------------------------------------------------------ shapes
@@ -639,7 +651,7 @@ class Tensor(Node):
                 f"permute: {order} is not an ordering of the {ndim} axes of a tensor of shape {self.shape}"
             )
         order = tuple(a % ndim for a in order)
-        inverse = tuple(int(i) for i in np.argsort(order))
+        inverse = tuple(order.index(i) for i in range(ndim))
         return _make(self.data.transpose(order), "permute", (self,), _permute_backward, inverse)
 
     def transpose(self, axis1: int | None = None, axis2: int | None = None) -> Tensor:
@@ -657,9 +669,12 @@ class Tensor(Node):
     @property
     def T(self) -> Tensor:
         """All axes reversed (a matrix transposed); a 0-d or 1-d tensor is returned as it is."""
-        if self.ndim < 2:
+        ndim = self.data.ndim
+        if ndim < 2:
             return self
-        return self.permute(*reversed(range(self.ndim)))
+        if ndim == 2:  # x @ W.T in every Linear layer: skip permute's checks
+            return _make(self.data.T, "permute", (self,), _permute_backward, (1, 0))
+        return self.permute(*reversed(range(ndim)))
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         """The tensor repeated along new or size-1 axes;  the gradient is summed back."""
@@ -773,12 +788,12 @@ def _compare(op: str, fn: Callable[..., np.ndarray], a: Tensor, b: Any) -> Tenso
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Undo broadcasting: sum g over the axes that broadcasting added or stretched from 1."""
     lead = g.ndim - len(shape)
-    if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if stretched:
-        g = g.sum(axis=stretched, keepdims=True)
-    if type(g) is not np.ndarray:
+    if lead > 0:  # np.add.reduce is ndarray.sum without its Python wrapper
+        g = np.add.reduce(g, axis=tuple(range(lead)))
+    if g.shape != shape:
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        g = np.add.reduce(g, axis=stretched, keepdims=True)
+    if g.__class__ is not np.ndarray:
         g = np.asarray(g)
     if g.shape != shape:  # only a buggy backward gets here; gradcheck reports it with a hint
         raise ValueError(f"backward: a gradient of shape {g.shape} cannot be summed back to shape {shape}")
@@ -1015,12 +1030,12 @@ def _logsumexp_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
 
 def _softmax_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
     out, axes = ctx
-    return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
+    return (out * (g - np.add.reduce(g * out, axis=axes, keepdims=True)),)
 
 
 def _log_softmax_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
     out, axes = ctx
-    return (g - np.exp(out) * g.sum(axis=axes, keepdims=True),)
+    return (g - np.exp(out) * np.add.reduce(g, axis=axes, keepdims=True),)
 
 
 def _reshape_backward(shape: tuple[int, ...], g: np.ndarray, needs: list) -> tuple:

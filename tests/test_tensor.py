@@ -214,9 +214,10 @@ def test_leaf_gradients_own_their_memory():
     assert not np.shares_memory(a.grad, b.grad)
     a.grad *= 10  # an optimizer may update in place
     np.testing.assert_array_equal(b.grad, [1.0, 1.0])
-    w = Tensor(np.ones((2, 3)), requires_grad=True)
-    (w.reshape(3, 2) + w.T).sum().backward()
-    assert w.grad.flags.writeable and w.grad.base is None
+    v, w = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.ones((3, 2)), requires_grad=True)
+    (v.reshape(6) + w.T.reshape(6)).sum().backward()  # views of one upstream array, reshaped back
+    assert not np.shares_memory(v.grad, w.grad)
+    assert v.grad.flags.writeable and w.grad.flags.writeable
 
 
 def test_float32_stays_float32():
@@ -505,3 +506,16 @@ def test_graphs_form_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_iteration_and_numpy_conversion():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].shape == (2,)
+    (rows[0] * 2 + rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2, 2], [1, 1]])
+    with pytest.raises(TypeError, match="0-d"):
+        iter(Tensor(1.0))
+    assert np.asarray(x) is x.data
+    assert np.array(x, dtype=np.float64).dtype == np.float64
+    assert not np.shares_memory(np.array(x), x.data)

@@ -168,7 +168,8 @@ def _run_graph(args: argparse.Namespace) -> int:
         root = evaluate(args.expression, variables)
     except ExpressionError as e:
         raise CommandError(str(e)) from None
-    unused = sorted(set(variables) - {n.label for n in _leaves(root)})
+    used = {n.label: n for n in _leaves(root) if n.label in variables}
+    unused = [name for name in variables if name not in used]
     if unused:
         print(f"note: --set {', '.join(unused)}: not used in the formula", file=sys.stderr)
     root.label = root.label or "out"
@@ -176,9 +177,9 @@ def _run_graph(args: argparse.Namespace) -> int:
     player = out.suffix.lower() in (".html", ".gif")  # the player runs backward itself, frame by frame
     if args.backward and not player:
         root.backward()
-        for leaf in _leaves(root):
-            if leaf.label.isidentifier():
-                print(f"  d({root.label})/d({leaf.label}) = {leaf.grad:.6g}")
+        for name in variables:  # in the order given on the command line
+            if name in used:
+                print(f"  d({root.label})/d({name}) = {used[name].grad:.6g}")
     _write_graph(root, out)
     print(f"wrote {out}")
     return 0

@@ -373,8 +373,10 @@ class _Layout:
     nodes: dict[str, tuple[str, str, str]]  # id -> (pos, width, height)
     edges: dict[str, tuple[str, str | None]]  # edge id -> (pos, lp)
     clusters: dict[str, tuple[str, str | None]]  # cluster id -> (bb, lp)
-    width: float
-    height: float
+    x0: float  # the drawing's extent: dot's bounding box and every spline control point
+    y0: float
+    x1: float
+    y1: float
     caption_width: float
     caption_height: float
 
@@ -403,8 +405,7 @@ class _Movie:
 
     def _compute_layout(self) -> _Layout:
         doc, objects, edges = _parse_layout(pipe_source(self.layout_scene.to_dot(), "json"))
-        _, _, _, top = (float(v) for v in doc["bb"].split(","))
-        right = float(doc["bb"].split(",")[2])
+        x0, y0, x1, y1 = (float(v) for v in doc["bb"].split(","))
         nodes, clusters = {}, {}
         for obj in objects:
             if "nodes" in obj or obj.get("name", "").startswith("cluster_"):
@@ -412,6 +413,13 @@ class _Movie:
             else:
                 nodes[obj["name"]] = (obj["pos"], obj["width"], obj["height"])
         edge_pos = {e["id"]: (e["pos"], e.get("lp")) for e in edges if "id" in e}
+        # neato -n2 counts spline control points in the drawing's size (dot does not): include them,
+        # so the corner points below fix the same extent for every frame.
+        for pos, _ in edge_pos.values():
+            for point in pos.split():
+                xy = point.split(",")[-2:]
+                x, y = float(xy[0]), float(xy[1])
+                x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
         # Measure every caption once, so the box above the graph fits the longest one.
         measure = Scene(graph_attrs={"fontname": "Helvetica"}, node_attrs={"shape": "none", "margin": 0}, edge_attrs={})
         for k, caption in enumerate(self.captions):
@@ -419,7 +427,7 @@ class _Movie:
         _, cap_objects, _ = _parse_layout(pipe_source(measure.to_dot(), "json"))
         cap_w = max((float(o["width"]) * 72 for o in cap_objects), default=0.0)
         cap_h = max((float(o["height"]) * 72 for o in cap_objects), default=0.0)
-        return _Layout(nodes, edge_pos, clusters, right, top, cap_w, cap_h)
+        return _Layout(nodes, edge_pos, clusters, x0, y0, x1, y1, cap_w, cap_h)
 
     def focus_point(self, k: int) -> tuple[float, float] | None:
         """Where frame k's current node is in the picture without caption, as fractions (0..1)
@@ -430,16 +438,18 @@ class _Movie:
         lay = self.layout()
         x, y = (float(v) for v in lay.nodes[f"n{current}"][0].split(","))
         margin = PAD_INCHES * 72
-        return (x + margin) / (lay.width + 2 * margin), 1.0 - (y + margin) / (lay.height + 2 * margin)
+        fx = (x - lay.x0 + margin) / (lay.x1 - lay.x0 + 2 * margin)
+        fy = (lay.y1 - y + margin) / (lay.y1 - lay.y0 + 2 * margin)
+        return fx, fy
 
     def pinned(self, k: int, caption: bool, dpi: float | None) -> str:
         """Frame k's DOT with every node, edge, label and cluster at its shared position."""
         lay = self.layout()
         scene = self.scenes[k]
-        width = max(lay.width, lay.caption_width) if caption else lay.width
-        height = lay.height + (lay.caption_height if caption else 0.0)
+        right = max(lay.x1, lay.x0 + lay.caption_width) if caption else lay.x1
+        top = lay.y1 + (lay.caption_height if caption else 0.0)
         graph_attrs = {
-            "bb": f"0,0,{width:.2f},{height:.2f}",
+            "bb": f"{lay.x0:.2f},{lay.y0:.2f},{right:.2f},{top:.2f}",
             "bgcolor": "white",
             "fontname": "Helvetica",
             "pad": PAD_INCHES,
@@ -464,12 +474,12 @@ class _Movie:
             pinned.edges.append(EdgeSpec(edge.tail, edge.head, attrs))
         # Two invisible corner points make every frame's drawing exactly the same size.
         corner = {"shape": "point", "style": "invis", "width": 0.01, "height": 0.01, "fixedsize": True}
-        pinned.nodes.append(NodeSpec("corner0", {**corner, "pos": "0,0"}))
-        pinned.nodes.append(NodeSpec("corner1", {**corner, "pos": f"{width:.2f},{height:.2f}"}))
+        pinned.nodes.append(NodeSpec("corner0", {**corner, "pos": f"{lay.x0:.2f},{lay.y0:.2f}"}))
+        pinned.nodes.append(NodeSpec("corner1", {**corner, "pos": f"{right:.2f},{top:.2f}"}))
         if caption:
-            cap_w = width
-            x = cap_w / 2
-            y = lay.height + lay.caption_height / 2
+            cap_w = right - lay.x0
+            x = lay.x0 + cap_w / 2
+            y = lay.y1 + lay.caption_height / 2
             pinned.nodes.append(
                 NodeSpec(
                     "caption",
@@ -511,6 +521,10 @@ def backward_frames(
         )
     steps = _record(root, gradient, order)
     snapshots, captions = _Builder(root, order, steps).run()
+    for i in range(len(order)):  # one width per node in every frame, so its box never changes size
+        width = max(len(snap.grads[i]) for snap in snapshots)
+        for snap in snapshots:
+            snap.grads[i] = snap.grads[i].rjust(width)
     scenes = [_scene(order, root, snap, rankdir, cluster) for snap in snapshots]
     layout_scene = _scene(order, root, _widest(snapshots), rankdir, cluster)
     movie = _Movie(scenes, layout_scene, captions, [snap.current for snap in snapshots])

@@ -523,7 +523,7 @@ class Tensor(Node):
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """f(x) = sum of x over `axis` (all axes by default);  df/dx_i = 1."""
         axes = _axes("sum", axis, self.shape)
-        data = np.add.reduce(self.data, axis=axes, keepdims=keepdims)
+        data = _add_reduce(self.data, axes, keepdims)
         return _make(data, "sum", (self,), _sum_backward, (self.shape, axes, keepdims, 1))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -532,8 +532,7 @@ class Tensor(Node):
         n = _count(self.shape, axes)
         if n == 0:
             raise ValueError(f"mean: no elements to average over axis {axis} of shape {self.shape}")
-        # np.add.reduce / n is np.mean without its Python-level wrapper (several microseconds per call).
-        data = np.add.reduce(self.data, axis=axes, keepdims=keepdims) / n
+        data = _add_reduce(self.data, axes, keepdims) / n
         return _make(data, "mean", (self,), _sum_backward, (self.shape, axes, keepdims, 1.0 / n))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -818,6 +817,14 @@ def _axes(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[int, ...] | None
     return tuple(out)
 
 
+def _add_reduce(x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    """Sum over `axes`. For floats np.add.reduce is ndarray.sum without its Python wrapper (microseconds per call);
+    booleans and small ints go through sum, which counts Trues and widens the integer type."""
+    if x.dtype.kind == "f":
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)
+    return x.sum(axis=axes, keepdims=keepdims)
+
+
 def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
     return math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
 
@@ -950,7 +957,14 @@ def _neg_backward(ctx: None, g: np.ndarray, needs: list) -> tuple:
 def _matmul_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
     a, b = ctx
     if a.ndim == 2 and b.ndim == 2:  # the common case: no reshaping
-        return (g @ b.T if needs[0] else None, a.T @ g if needs[1] else None)
+        # Each gradient is laid out like its operand: for x @ W.T (W.T an F-ordered view) dL/d(W.T) is computed
+        # as (G^T x)^T, so transposing it back hands W a C-ordered gradient that updates W at full speed.
+        da = db = None
+        if needs[0]:
+            da = (b @ g.T).T if _f_ordered(a) else g @ b.T
+        if needs[1]:
+            db = (g.T @ a).T if _f_ordered(b) else a.T @ g
+        return (da, db)
     # A 1-d operand acts as a row (a) or column (b) matrix; the extra axis is dropped again below.
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
@@ -964,6 +978,11 @@ def _matmul_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
         db = np.swapaxes(a2, -1, -2) @ g2
         db = db[..., 0] if b.ndim == 1 else db
     return (da, db)  # batch axes that were broadcast are summed by _vjp
+
+
+def _f_ordered(x: np.ndarray) -> bool:
+    flags = x.flags
+    return flags.f_contiguous and not flags.c_contiguous
 
 
 def _mul_by_ctx_backward(ctx: np.ndarray, g: np.ndarray, needs: list) -> tuple:

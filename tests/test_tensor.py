@@ -519,3 +519,12 @@ def test_iteration_and_numpy_conversion():
     assert np.asarray(x) is x.data
     assert np.array(x, dtype=np.float64).dtype == np.float64
     assert not np.shares_memory(np.array(x), x.data)
+
+
+def test_reductions_of_boolean_and_integer_tensors_count():
+    pred = Tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]).argmax(axis=1)
+    hits = pred == np.array([1, 1, 1])
+    assert hits.sum().item() == 2
+    assert hits.mean().item() == pytest.approx(2 / 3)
+    small = Tensor(np.array([100, 100], dtype=np.int8), dtype=np.int8)
+    assert small.sum().item() == 200

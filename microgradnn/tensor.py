@@ -304,20 +304,23 @@ class Tensor(Node):
     # ------------------------------------------------------------ engine
     def _vjp(self, upstream: np.ndarray) -> list[np.ndarray | None]:
         parents = self._parents
+        if len(parents) == 1:  # most ops: a shorter path (this runs once per node in every backward)
+            # A recorded node with one parent: that parent requires grad, or nothing would have been recorded.
+            (g,) = self._backward_fn(self._ctx, upstream, _JUST_ONE)
+            target = parents[0].data
+            if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
+                g = _conform(g, target)
+            return [g]
         grads = self._backward_fn(self._ctx, upstream, [p.requires_grad for p in parents])
         out: list[np.ndarray | None] = []
         handed_out = False
         for parent, g in zip(parents, grads):
             if g is not None:
                 target = parent.data
-                if g.__class__ is not np.ndarray:  # numpy returns scalars from 0-d arithmetic
-                    g = np.asarray(g)
-                # The one place broadcasting is undone; skipped when shapes already match.
-                if g.shape != target.shape:
-                    g = _sum_to(g, target.shape)
-                dtype = target.dtype
-                if g.dtype is not dtype and g.dtype != dtype:  # `is` first: dtype equality is slow-ish
-                    g = g.astype(dtype)
+                # One test for the common case (an array of the parent's shape and dtype); _conform does the rest,
+                # and is the one place where broadcasting is undone.
+                if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
+                    g = _conform(g, target)
                 if g is upstream:
                     # a + b hands the same array to both parents: the first takes it, the others get copies,
                     # so no two gradients ever share memory (an optimizer may update one in place).
@@ -701,10 +704,13 @@ class Tensor(Node):
 
 
 # ----------------------------------------------------------------- helpers
+_new = object.__new__
+
+
 def _leaf(data: Any) -> Tensor:
     """A leaf that requires no grad, wrapping `data` without checks or copies (internal)."""
-    out = object.__new__(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out = _new(Tensor)
+    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
     out.scope = None
@@ -719,16 +725,27 @@ def _leaf(data: Any) -> Tensor:
 
 def _make(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward, ctx: Any) -> Tensor:
     """The result of an op: records its parents only when grad mode is on and some parent requires grad."""
-    out = _leaf(data)
-    if GRAD_MODE.enabled:
-        for p in parents:
-            if p.requires_grad:
-                out.requires_grad = True
-                out._parents = parents
-                out._op = op
-                out._ctx = ctx
-                out._backward_fn = backward
-                break
+    # _leaf's body written out again: this runs once per op, and a call costs as much as the rest.
+    out = _new(Tensor)
+    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out.scope = None
+    out._origin = None
+    for p in parents:  # a plain loop: any() with a generator costs a microsecond here
+        if p.requires_grad and GRAD_MODE.enabled:
+            out.requires_grad = True
+            out._parents = parents
+            out._op = op
+            out._ctx = ctx
+            out._backward_fn = backward
+            break
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._op = ""
+        out._ctx = None
+        out._backward_fn = None
     if _SETTINGS.anomaly:
         _check_forward(out, op, parents)
     return out
@@ -782,6 +799,20 @@ def _compare(op: str, fn: Callable[..., np.ndarray], a: Tensor, b: Any) -> Tenso
         return _leaf(fn(a.data, other))
     except ValueError:
         raise _broadcast_error(op, a.shape, np.shape(other)) from None
+
+
+_JUST_ONE = (True,)
+
+
+def _conform(g: Any, target: np.ndarray) -> np.ndarray:
+    """A backward's result as an ndarray of `target`'s shape (broadcasting undone) and dtype."""
+    if g.__class__ is not np.ndarray:  # numpy returns scalars from 0-d arithmetic
+        g = np.asarray(g)
+    if g.shape != target.shape:
+        g = _sum_to(g, target.shape)
+    if g.dtype != target.dtype:
+        g = g.astype(target.dtype)
+    return g
 
 
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

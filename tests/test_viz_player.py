@@ -21,7 +21,13 @@ from microgradnn import Value
 from microgradnn.viz import backward_frames, save_html
 from microgradnn.viz.player import player_html
 
-CHROMIUM = os.environ.get("MICROGRADNN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = (
+    os.environ.get("MICROGRADNN_CHROMIUM")
+    or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or "/usr/bin/chromium"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

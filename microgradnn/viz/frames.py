@@ -18,7 +18,9 @@ changes training.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -52,7 +54,7 @@ from microgradnn.viz.graph import (
     value_label,
 )
 
-__all__ = ["Frame", "backward_frames", "save_frames"]
+__all__ = ["Frame", "backward_frames", "render_frames", "save_frames"]
 
 CURRENT_FILL = "#ffd699"  # the node whose step this frame shows
 RECEIVING_FILL = "#ffeacc"  # an operand that just received a contribution
@@ -101,6 +103,10 @@ class Frame:
     def pinned_source(self, caption: bool = True, dpi: float | None = None) -> str:
         """DOT with every position fixed (for `neato -n2`); needs Graphviz to compute the layout once."""
         return self._movie.pinned(self.index, caption, dpi)
+
+    def size_inches(self, caption: bool = True) -> tuple[float, float]:
+        """Width and height of the drawn frame in inches (the same for every frame of a run)."""
+        return self._movie.size_inches(caption)
 
     def focus_point(self) -> tuple[float, float] | None:
         """The current node's place in the picture (fractions of width and height from the top left)."""
@@ -429,6 +435,12 @@ class _Movie:
         cap_h = max((float(o["height"]) * 72 for o in cap_objects), default=0.0)
         return _Layout(nodes, edge_pos, clusters, x0, y0, x1, y1, cap_w, cap_h)
 
+    def size_inches(self, caption: bool) -> tuple[float, float]:
+        lay = self.layout()
+        right = max(lay.x1, lay.x0 + lay.caption_width) if caption else lay.x1
+        top = lay.y1 + (lay.caption_height if caption else 0.0)
+        return (right - lay.x0) / 72 + 2 * PAD_INCHES, (top - lay.y0) / 72 + 2 * PAD_INCHES
+
     def focus_point(self, k: int) -> tuple[float, float] | None:
         """Where frame k's current node is in the picture without caption, as fractions (0..1)
         of width and height from the top-left corner, so a player can scroll to it."""
@@ -531,6 +543,17 @@ def backward_frames(
     return [Frame(k, captions[k], scenes[k].to_dot(), steps[k - 1] if k else None, movie) for k in range(len(scenes))]
 
 
+def render_frames(
+    frames: Sequence[Frame], format: str = "svg", *, caption: bool = True, dpi: float | None = None
+) -> list[bytes]:
+    """Every frame as bytes in `format`, drawn by several Graphviz processes at once."""
+    for movie in {id(f._movie): f._movie for f in frames}.values():
+        movie.layout()  # computed once, before the threads share it
+    workers = max(1, min(4, os.cpu_count() or 1, len(frames)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda f: f.pipe(format, caption=caption, dpi=dpi), frames))
+
+
 def save_frames(
     root: Node | Sequence[Frame],
     folder: str | Path,
@@ -550,7 +573,12 @@ def save_frames(
     folder.mkdir(parents=True, exist_ok=True)
     format = format.lower().lstrip(".")
     digits = max(3, len(str(len(frames) - 1)))
-    return [
-        frame.render(folder / f"frame_{frame.index:0{digits}d}.{format}", format, caption=caption, dpi=dpi)
-        for frame in frames
-    ]
+    if format in ("dot", "gv"):
+        return [frame.render(folder / f"frame_{frame.index:0{digits}d}.{format}", format) for frame in frames]
+    format_from_path(folder / f"frame.{format}", format)  # an unknown format fails before any drawing
+    paths = []
+    for frame, data in zip(frames, render_frames(frames, format, caption=caption, dpi=dpi)):
+        path = folder / f"frame_{frame.index:0{digits}d}.{format}"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.frames import Frame, backward_frames
+from microgradnn.viz.frames import Frame, backward_frames, render_frames
 
 __all__ = ["save_gif"]
 
@@ -29,6 +29,7 @@ def save_gif(
     last_ms: int = 4000,
     loop: int = 0,
     dpi: float = 96,
+    max_width: int = 2000,
     caption: bool = True,
     **options: Any,
 ) -> Path:
@@ -36,7 +37,9 @@ def save_gif(
 
     Each frame shows for `duration_ms`, the last one for `last_ms`; `loop=0`
     repeats forever. The GIF has exactly one image per frame (steps + 1).
-    `options` go to `backward_frames`.
+    A picture wider than `max_width` pixels is drawn at a lower dpi to fit (a
+    big graph is easier to read in `save_html`, which zooms). `options` go to
+    `backward_frames`.
     """
     Image = _pillow()
     if duration_ms <= 0 or last_ms <= 0:
@@ -44,7 +47,11 @@ def save_gif(
     frames = backward_frames(root, **options) if isinstance(root, Node) else list(root)
     if not frames:
         raise ValueError("save_gif: there are no frames to write")
-    images = [Image.open(io.BytesIO(f.pipe("png", caption=caption, dpi=dpi))).convert("RGB") for f in frames]
+    width_inches = frames[0].size_inches(caption)[0]
+    dpi = min(dpi, max_width / width_inches)
+    images = [
+        Image.open(io.BytesIO(png)).convert("RGB") for png in render_frames(frames, "png", caption=caption, dpi=dpi)
+    ]
     width = max(im.width for im in images)
     height = max(im.height for im in images)
     canvas = []
@@ -53,7 +60,8 @@ def save_gif(
             padded = Image.new("RGB", (width, height), "white")
             padded.paste(im, (0, 0))
             im = padded
-        canvas.append(im)
+        # Each frame gets its own palette (GIF allows 256 colors a frame); octree is fast on big flat pictures.
+        canvas.append(im.quantize(colors=255, method=Image.Quantize.FASTOCTREE))
     durations = [duration_ms] * (len(canvas) - 1) + [last_ms]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

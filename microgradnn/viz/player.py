@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.frames import Frame, backward_frames
+from microgradnn.viz.frames import Frame, backward_frames, render_frames
 
 __all__ = ["player_html", "save_html"]
 
@@ -46,8 +46,7 @@ def player_html(frames: Sequence[Frame], *, title: str = DEFAULT_TITLE, interval
     if interval_ms <= 0:
         raise ValueError(f"save_html: interval_ms={interval_ms} must be positive")
     items = []
-    for frame in frames:
-        svg = frame.pipe("svg", caption=False)
+    for frame, svg in zip(frames, render_frames(frames, "svg", caption=False)):
         items.append(
             {"src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"), "caption": frame.caption}
         )

@@ -10,7 +10,6 @@ with `Sequential`::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from microgradnn.engine import Node
 from microgradnn.nn import functional as F
 from microgradnn.nn import init
 from microgradnn.nn.init import Seed
-from microgradnn.nn.module import Module, Parameter
+from microgradnn.nn.module import Module, ModuleList, Parameter
 from microgradnn.value import Value
 
 __all__ = ["Dropout", "Flatten", "Linear", "Sequential"]
@@ -95,40 +94,22 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Sequential(Module):
-    """Modules applied one after another: Sequential(a, b, c)(x) = c(b(a(x))). Children are named "0", "1", ..."""
+class Sequential(ModuleList):
+    """Modules applied one after another: Sequential(a, b, c)(x) = c(b(a(x))). Children are named "0", "1", ...
+
+    Indexing, len(), iteration and append() come from `ModuleList`.
+    """
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__()
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a Module")
-            setattr(self, str(i), module)
+        super().__init__(modules)
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
         return x
-
-    def append(self, module: Module) -> Sequential:
-        """Add `module` at the end; returns self."""
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
-        setattr(self, str(len(self._modules)), module)
-        return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int) -> Module:
-        items = list(self._modules.values())
-        try:
-            return items[index]
-        except IndexError:
-            raise IndexError(f"Sequential index {index} out of range (length {len(items)})") from None
 
 
 class Dropout(Module):

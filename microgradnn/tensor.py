@@ -35,6 +35,7 @@ __all__ = [
     "Tensor",
     "arange",
     "concatenate",
+    "custom_op",
     "detect_anomaly",
     "eye",
     "full",
@@ -749,6 +750,26 @@ def _make(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward, c
     if _SETTINGS.anomaly:
         _check_forward(out, op, parents)
     return out
+
+
+def custom_op(data: np.ndarray, op: str, parents: Sequence[Tensor], backward: Backward, ctx: Any = None) -> Tensor:
+    """A new op's result, recorded exactly like the built-in ones: write the forward, get the graph for free.
+
+    `data` is the forward result (an ndarray); `backward(ctx, upstream, needs)` is a pure function returning
+    one gradient per parent (None where `needs[i]` is False); gradients of a broadcast shape are summed back
+    for you. Keep in `ctx` the arrays backward needs, never the result tensor itself (that makes a cycle).
+
+    >>> def sin_backward(x, g, needs):
+    ...     return (g * np.cos(x),)
+    >>> x = Tensor([0.0, 1.0], requires_grad=True)
+    >>> y = custom_op(np.sin(x.data), "sin", (x,), sin_backward, ctx=x.data)
+    """
+    parents = tuple(parents)
+    if not all(isinstance(p, Tensor) for p in parents):
+        raise TypeError("custom_op: parents must be Tensors")
+    if not callable(backward):
+        raise TypeError("custom_op: backward must be a function (ctx, upstream, needs) -> one gradient per parent")
+    return _make(np.asarray(data), op, parents, backward, ctx)
 
 
 def _operand(x: Any, like: Tensor, op: str) -> Tensor:

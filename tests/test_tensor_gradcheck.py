@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from microgradnn import GradcheckError, Tensor, gradcheck, numeric_grad
-from microgradnn.tensor import _make
+from microgradnn.tensor import custom_op
 
 gradcheck_module = importlib.import_module("microgradnn.gradcheck")  # the module, not the function of that name
 
@@ -17,7 +17,7 @@ def wrong_sin_backward(ctx, g, needs):
 
 
 def wrong_sin(x):
-    return _make(np.sin(x.data), "wrong_sin", (x,), wrong_sin_backward, x.data)
+    return custom_op(np.sin(x.data), "wrong_sin", (x,), wrong_sin_backward, x.data)
 
 
 class NoUnbroadcast(Tensor):
@@ -134,3 +134,17 @@ def test_bad_arguments():
         gradcheck(lambda t: t * 2, [Tensor([1, 2], dtype=np.int64)])
     with pytest.raises(ValueError, match="mode"):
         gradcheck(lambda t: t * 2, [Tensor([1.0])], mode="fast")
+
+
+def test_a_custom_op_is_recorded_like_a_built_in_one():
+    def sin_backward(x, g, needs):
+        return (g * np.cos(x),)
+
+    def sin(t):
+        return custom_op(np.sin(t.data), "sin", (t,), sin_backward, t.data)
+
+    gradcheck(lambda t: sin(t) * t, [Tensor(np.linspace(-1, 1, 5))])
+    y = sin(Tensor([1.0], requires_grad=True))
+    assert y.op == "sin" and y.requires_grad
+    with pytest.raises(TypeError, match="parents must be Tensors"):
+        custom_op(np.zeros(1), "bad", (np.zeros(1),), sin_backward)

@@ -11,7 +11,7 @@ import pytest
 from test_viz_graph import check_golden, expression, needs_dot, run_dot, scoped_network
 
 from microgradnn import Value, topological_order
-from microgradnn.viz import Frame, backward_frames, save_frames, save_gif
+from microgradnn.viz import Frame, GraphvizNotFoundError, backward_frames, save_frames, save_gif
 from microgradnn.viz.frames import CURRENT_FILL, DONE_FILL
 
 
@@ -237,6 +237,18 @@ def test_frame_displays_in_jupyter():
     svg = bundle["image/svg+xml"]
     assert re.search(r"Step 1 of 2", svg)
     assert bundle["text/plain"].startswith("Frame 1: Step 1 of 2")
+
+
+def test_missing_dot_keeps_the_frame_source_next_to_the_output(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    frame = backward_frames(reused()["y"])[1]
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz") as info:
+        frame.render(tmp_path / "step1.svg")
+    assert str(tmp_path / "step1.dot") in str(info.value)
+    assert (tmp_path / "step1.dot").read_text(encoding="utf-8") == frame.source
+    assert "image/svg+xml" not in frame._repr_mimebundle_()
 
 
 def test_missing_pillow_names_the_extra(tmp_path, monkeypatch):

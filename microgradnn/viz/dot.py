@@ -232,17 +232,22 @@ def pipe_source(
     try:
         return graphviz.pipe(engine, format, source.encode("utf-8"), neato_no_op=neato_no_op, quiet=True)
     except graphviz.ExecutableNotFound:
-        dot_path = _fallback_dot_path(path)
-        try:
-            dot_path.parent.mkdir(parents=True, exist_ok=True)
-            dot_path.write_text(source, encoding="utf-8")
-            where = f"The DOT source was written to {dot_path}; render it later with: dot -T{format} {dot_path}"
-        except OSError as exc:
-            where = f"The DOT source could not be saved ({exc}); it is available as .source"
-        raise GraphvizNotFoundError(
-            f"Graphviz's '{engine}' program was not found on PATH, so the {format} picture cannot be drawn.\n"
-            f"{INSTALL_GRAPHVIZ}\n{where}"
-        ) from None
+        raise graphviz_not_found(source, format, engine, path) from None
+
+
+def graphviz_not_found(source: str, format: str, engine: str, path: Path | None) -> GraphvizNotFoundError:
+    """The error for a missing Graphviz program; saves `source` next to `path` first, so no work is lost."""
+    dot_path = _fallback_dot_path(path)
+    try:
+        dot_path.parent.mkdir(parents=True, exist_ok=True)
+        dot_path.write_text(source, encoding="utf-8")
+        where = f"The DOT source was written to {dot_path}; render it later with: dot -T{format} {dot_path}"
+    except OSError as exc:
+        where = f"The DOT source could not be saved ({exc}); it is available as .source"
+    return GraphvizNotFoundError(
+        f"Graphviz's '{engine}' program was not found on PATH, so the {format} picture cannot be drawn.\n"
+        f"{INSTALL_GRAPHVIZ}\n{where}"
+    )
 
 
 def format_from_path(path: Path, format: str | None) -> str:

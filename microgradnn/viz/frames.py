@@ -28,12 +28,14 @@ from typing import Any, Literal
 from microgradnn.engine import Node, Step, topological_order
 from microgradnn.viz.dot import (
     EdgeSpec,
+    GraphvizNotFoundError,
     Html,
     NodeSpec,
     Scene,
     escape,
     format_from_path,
     format_number,
+    graphviz_not_found,
     mimebundle,
     pipe_source,
     render_source,
@@ -124,7 +126,11 @@ class Frame:
         format = format_from_path(path, format)
         if format in ("dot", "gv"):
             return render_source(self.source, path, format)
-        return render_source(self.pinned_source(caption, dpi), path, format, engine="neato", neato_no_op=2)
+        try:
+            pinned = self.pinned_source(caption, dpi)
+        except GraphvizNotFoundError:  # the shared layout needs dot: keep this frame's DOT next to `path`
+            raise graphviz_not_found(self.source, format, "dot", path) from None
+        return render_source(pinned, path, format, engine="neato", neato_no_op=2)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return mimebundle(self.source, lambda: self.pipe("svg"), f"Frame {self.index}: {self.caption}")

@@ -26,7 +26,13 @@ FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*\n(?:\s*^```text[ \t]*\n(.
 
 
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if FENCE.search(p.read_text(encoding="utf-8")))
+    """Every docs page with python blocks, and the README."""
+    pages = [*DOCS.rglob("*.md"), ROOT / "README.md"]
+    return sorted(p for p in pages if FENCE.search(p.read_text(encoding="utf-8")))
+
+
+def _name(page: Path) -> str:
+    return page.relative_to(ROOT).as_posix()
 
 
 def code_blocks(text: str) -> list[tuple[int, str, str | None]]:
@@ -48,29 +54,28 @@ def test_the_block_finder_pairs_code_with_its_output() -> None:
 
 
 def test_the_docs_have_runnable_pages_in_both_languages() -> None:
-    pages = {p.relative_to(DOCS).as_posix() for p in _pages()}
-    assert any(p.startswith("tutorial/") for p in pages), pages
-    assert any(p.startswith("ko/tutorial/") for p in pages), pages
+    pages = {_name(p) for p in _pages()}
+    assert any(p.startswith("docs/tutorial/") for p in pages), pages
+    assert any(p.startswith("docs/ko/tutorial/") for p in pages), pages
+    assert "README.md" in pages
 
 
-@pytest.mark.parametrize("page", _pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
+@pytest.mark.parametrize("page", _pages(), ids=_name)
 def test_every_code_block_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTHONBREAKPOINT", "0")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    name = page.relative_to(DOCS).as_posix()
+    name = _name(page)
     for line, source, expected in code_blocks(page.read_text(encoding="utf-8")):
         printed = io.StringIO()
         try:
             with contextlib.redirect_stdout(printed):
-                exec(compile(source, f"docs/{name}:{line}", "exec"), namespace)
+                exec(compile(source, f"{name}:{line}", "exec"), namespace)
         except Exception as e:
-            pytest.fail(f"docs/{name}, the block at line {line} raised {type(e).__name__}: {e}")
+            pytest.fail(f"{name}, the block at line {line} raised {type(e).__name__}: {e}")
         if expected is not None:
-            assert _lines(printed.getvalue()) == _lines(expected), (
-                f"docs/{name}: the output of the block at line {line}"
-            )
+            assert _lines(printed.getvalue()) == _lines(expected), f"{name}: the output of the block at line {line}"
     try:
         import matplotlib.pyplot as plt
 

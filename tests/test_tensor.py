@@ -528,3 +528,10 @@ def test_reductions_of_boolean_and_integer_tensors_count():
     assert hits.mean().item() == pytest.approx(2 / 3)
     small = Tensor(np.array([100, 100], dtype=np.int8), dtype=np.int8)
     assert small.sum().item() == 200
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(tensor_module)
+    assert result.attempted > 0 and result.failed == 0

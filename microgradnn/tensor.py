@@ -8,12 +8,24 @@ Every op follows one pattern:
   the upstream gradient into one gradient per parent (None where ``needs`` is
   False, so e.g. the data batch of ``x @ W`` never costs a matmul);
 * `Tensor._vjp` calls it and then undoes numpy broadcasting in one place:
-  each gradient is summed back to its parent's shape.
+  each gradient is summed back to its parent's shape (and cast to its dtype).
 
 Only a small set of ops are primitives with a backward; the rest (`var`,
-`flatten`, `squeeze`, ...) are composed of them. Shapes follow numpy's
-broadcasting rules and names follow numpy (`axis`, `keepdims`); semantics
-around gradients follow PyTorch (`requires_grad`, `backward(gradient)`).
+`flatten`, `squeeze`, ...) are composed of them, and `custom_op` adds new
+ones the same way. Shapes follow numpy's broadcasting rules and names follow
+numpy (`axis`, `keepdims`); semantics around gradients follow PyTorch
+(`requires_grad`, `backward(gradient)`, `detach()`, `no_grad()`).
+
+Conventions a learner may trip over, in one list:
+
+* an op records its parents only when grad mode is on and some input
+  requires grad; otherwise its result is a plain leaf;
+* comparisons (``x > 0``) and `argmax` return tensors without gradient;
+* at kinks: relu'(0) = 0, leaky_relu'(0) = slope, abs'(0) = 0, step' = 0,
+  clip passes the gradient at its bounds, and tied maxima/minima (in `max`,
+  `min`, `maximum`, `minimum`) share the gradient equally;
+* no two gradients share memory, so an optimizer may update one in place;
+  a leaf's gradient may be a view (e.g. the transpose of ``W.T``'s gradient).
 """
 
 from __future__ import annotations

@@ -13,8 +13,6 @@ from microgradnn.value import Value
 START_WEIGHTS = [[[0.5, -0.4], [-0.3, 0.8]], [[0.7, -0.6]]]
 START_BIASES = [[0.1, -0.2], [0.05]]
 EXAMPLE = (1.0, 0.0, 1.0)  # x1, x2, y
-GIF_DPI = 64  # each GIF frame is drawn by Graphviz as a PNG; a lower resolution keeps the tour quick
-
 # The same loss written out as a function of the weights (the chapter's L(y, y')).
 LOSS_FORMULA = "(sigmoid(w5*sigmoid(w1*x1 + w2*x2 + b1) + w6*sigmoid(w3*x1 + w4*x2 + b2) + b3) - y)**2"
 
@@ -90,7 +88,7 @@ def run(ctx: TourContext) -> StepReport:
     frames = viz.backward_frames(squared_error(chapter_network("sigmoid", START_WEIGHTS, START_BIASES), x1, x2, y)[0])
     html, gif = "step5_backprop.html", "step5_backprop.gif"
     played = ctx.file(report, lambda p: viz.save_html(frames, p), html, ctx.text("step5.html"), "player")
-    ctx.file(report, lambda p: viz.save_gif(frames, p, dpi=GIF_DPI), gif, ctx.text("step5.gif"), "image")
+    ctx.file(report, lambda p: viz.save_gif(frames, p), gif, ctx.text("step5.gif"), "image")
     if not played:  # without Graphviz: each frame's DOT text, to render later
         folder = ctx.out / "step5_frames"
         folder.mkdir(exist_ok=True)

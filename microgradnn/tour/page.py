@@ -40,14 +40,30 @@ def _figure(figure: Figure, texts: dict[str, str]) -> str:
     return f'<figure><img src="{src}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
 
 
+def _paragraphs(text: str) -> list[str]:
+    """One <p> per line of text; indented lines (a formula laid out over lines) together in one <pre>."""
+    out: list[str] = []
+    formula: list[str] = []
+    for line in [*text.split("\n"), ""]:
+        if line.startswith("  "):
+            formula.append(line[2:])
+            continue
+        if formula:
+            block = "\n".join(formula)
+            out.append(f"<pre>{html.escape(block)}</pre>")
+            formula = []
+        if line.strip():
+            out.append(f"<p>{html.escape(line)}</p>")
+    return out
+
+
 def _step(report: StepReport, texts: dict[str, str]) -> str:
     parts = [f'<section id="step{report.number}"><h2>{html.escape(report.title)}</h2>']
     for kind, content in report.blocks:
         if kind == "table":
             parts.append(f"<pre>{html.escape(content)}</pre>")
         else:
-            paragraphs = content.split("\n")
-            parts.extend(f"<p>{html.escape(p)}</p>" for p in paragraphs if p.strip())
+            parts.extend(_paragraphs(content))
     parts.extend(_figure(f, texts) for f in report.figures)
     parts.append("</section>")
     return "\n".join(parts)

@@ -89,3 +89,11 @@ def test_pdb_walks_backward_in_reverse_topological_order(tmp_path: Path) -> None
     assert "GRADS" in session
     assert "Traceback" not in session + result.stderr
     assert "***" not in session  # pdb's marker for a command it could not run
+
+
+def test_the_debugging_guides_show_the_current_line() -> None:
+    """The pdb transcripts in the guides break on the line this test breaks on (update them when it moves)."""
+    line = _vjp_line()
+    for guide in (ROOT / "docs" / "guides" / "debugging.md", ROOT / "docs" / "ko" / "guides" / "debugging.md"):
+        shown = set(re.findall(r"engine\.py[:(](\d+)", guide.read_text(encoding="utf-8")))
+        assert shown == {str(line)}, f"{guide.relative_to(ROOT)} shows engine.py line(s) {shown}; the loop is at {line}"

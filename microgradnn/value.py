@@ -29,6 +29,11 @@ def _as_value(x: object, op: str) -> Value:
         return x
     if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         return Value(x)
+    if isinstance(x, Node):  # a Tensor: the two graphs do not mix
+        raise TypeError(
+            f"Value {op}: cannot combine a Value with a {type(x).__name__}; "
+            "use Tensor(v.data) to lift the Value into a Tensor, or t.item() to take a number out"
+        )
     raise TypeError(
         f"Value {op}: unsupported operand of type {type(x).__name__} ({x!r}); use a Value, an int or a float"
     )

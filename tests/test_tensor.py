@@ -367,8 +367,10 @@ def test_mixing_value_and_tensor_is_a_type_error_with_a_hint():
     t = Tensor([1.0])
     with pytest.raises(TypeError, match="cannot combine a Tensor with a Value"):
         t + Value(1.0)
-    with pytest.raises(TypeError, match="Tensor"):
+    with pytest.raises(TypeError, match=r"cannot combine a Value with a Tensor.*Tensor\(v.data\)"):
         Value(1.0) * t
+    with pytest.raises(TypeError, match="cannot combine a Value with a Tensor"):
+        Value(1.0) + t  # Value's own operator runs first: its hint must name the Tensor too
     with pytest.raises(TypeError, match="unsupported operand of type str"):
         t * "x"
     with pytest.raises(TypeError, match="Value"):

@@ -168,3 +168,10 @@ def test_train_digits_reports_held_out_accuracy_and_skips_the_boundary(
     assert "64 -> 32 -> 10" in printed
     assert "held-out samples" in printed
     assert (out / "loss.png").exists() and not (out / "boundary.png").exists()
+
+
+def test_train_that_diverges_stops_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["train", "moons", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "5", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nan" in err and "smaller learning rate" in err

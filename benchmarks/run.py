@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script from anywhere
 
-import workloads as wl  # noqa: E402
-from timing import best_time, compare  # noqa: E402
+import workloads as wl
+from timing import best_time, compare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,10 +54,13 @@ def scalar_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
         chain_times[n] = best_time(root.backward, repeats=3)  # the same best-of-3 for every size
         del root
         gc.collect()
-        lines.append(f"| backward, chain of {n:,} nodes | {chain_times[n] * 1e3:.1f} ms ({chain_times[n] / n * 1e9:.0f} ns/node) |")
+        per_node = chain_times[n] / n * 1e9
+        lines.append(f"| backward, chain of {n:,} nodes | {chain_times[n] * 1e3:.1f} ms ({per_node:.0f} ns/node) |")
     plot["chain"] = chain_times
     if 1_000_000 in chain_times:
-        targets.append(Target("backward 1M-node chain / 100k-node chain", chain_times[1_000_000] / chain_times[100_000], 12, False))
+        targets.append(
+            Target("backward 1M-node chain / 100k-node chain", chain_times[1_000_000] / chain_times[100_000], 12, False)
+        )
 
     ours = wl.bytes_per_node(wl.Value, 20_000 if quick else 100_000)
     lines.append(f"| bytes per node (microgradnn) | {ours:.0f} B |")
@@ -75,14 +78,20 @@ def scalar_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
     with_gc = compare(candidates, repeats=repeats, rounds=rounds, gc_enabled=True)
     without_gc = compare(candidates, repeats=repeats, rounds=rounds, gc_enabled=False)
     for name in candidates:
-        lines.append(
-            f"| moons demo step, {name} | {with_gc[name] * 1e3:.1f} ms (gc on), {without_gc[name] * 1e3:.1f} ms (gc off) |"
-        )
+        on, off = with_gc[name] * 1e3, without_gc[name] * 1e3
+        lines.append(f"| moons demo step, {name} | {on:.1f} ms (gc on), {off:.1f} ms (gc off) |")
     plot["demo"] = {"gc on": with_gc, "gc off": without_gc}
     if "micrograd" in candidates:
-        targets.append(Target("micrograd step / microgradnn step, gc on", with_gc["micrograd"] / with_gc["microgradnn"], 10, True))
         targets.append(
-            Target("micrograd step / microgradnn step, gc off", without_gc["micrograd"] / without_gc["microgradnn"], 2, True)
+            Target("micrograd step / microgradnn step, gc on", with_gc["micrograd"] / with_gc["microgradnn"], 10, True)
+        )
+        targets.append(
+            Target(
+                "micrograd step / microgradnn step, gc off",
+                without_gc["micrograd"] / without_gc["microgradnn"],
+                2,
+                True,
+            )
         )
 
 
@@ -100,9 +109,23 @@ def tensor_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
         for who, t in times.items():
             lines.append(f"| tensor MLP {name}, {who} | {t * 1e3:.3f} ms |")
         plot.setdefault("tensor", {})[name] = times
-        targets.append(Target(f"tensor MLP {name}: microgradnn / numpy", times["microgradnn"] / times["numpy"], limit, False))
+        targets.append(
+            Target(f"tensor MLP {name}: microgradnn / numpy", times["microgradnn"] / times["numpy"], limit, False)
+        )
         if "pytorch" in times:
             lines.append(f"| tensor MLP {name}, pytorch / numpy | {times['pytorch'] / times['numpy']:.2f}x |")
+
+
+def tour_benchmark(lines: list[str], targets: list[Target]) -> None:
+    """The README's first command must finish well under a minute (pictures included)."""
+    import tempfile
+
+    from microgradnn.tour import run_tour
+
+    with tempfile.TemporaryDirectory() as out:
+        result = run_tour(out=out, verbose=False)
+    lines.append(f"| the tour (`microgradnn tour`), start to finish | {result.seconds:.1f} s |")
+    targets.append(Target("tour running time / 60 s", result.seconds / 60.0, 1.0, False))
 
 
 def machine() -> str:
@@ -146,7 +169,7 @@ def save_plot(plot: dict, path: Path) -> bool:
     axes[1].set_ylabel("backward time (ms)")
     axes[1].set_title("backward is linear in the nodes")
     tensor = plot.get("tensor", {})
-    for i, (config, times) in enumerate(tensor.items()):
+    for i, (_config, times) in enumerate(tensor.items()):
         who = list(times)
         axes[2].bar([i + j * 0.25 for j in range(len(who))], [times[w] / times["numpy"] for w in who], 0.25)
         for j, w in enumerate(who):
@@ -172,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     scalar_benchmarks(args.quick, lines, targets, plot)
     tensor_benchmarks(args.quick, lines, targets, plot)
+    tour_benchmark(lines, targets)
     target_lines = ["| target | measured | goal | |", "| --- | --- | --- | --- |"] + [t.row() for t in targets]
     print("\n".join(lines))
     print()

@@ -28,7 +28,7 @@ def compare(
     if not gc_enabled:
         gc.disable()
     try:
-        for name, fn in candidates.items():  # warm up every candidate first
+        for fn in candidates.values():  # warm up every candidate first
             fn()
         for _ in range(rounds):
             for name, fn in candidates.items():

@@ -8,6 +8,7 @@ installed). Only ratios measured in the same run are reported as results.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import tracemalloc
 from collections.abc import Callable
 
@@ -136,7 +137,7 @@ def tensor_mlp_step(sizes: list[int], batch: int) -> Step:
 def numpy_mlp_step(sizes: list[int], batch: int) -> Step:
     """The same step written by hand in numpy: forward, backward and update, float32."""
     rng = np.random.default_rng(0)
-    Ws = [(rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32) for a, b in zip(sizes, sizes[1:])]
+    Ws = [(rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32) for a, b in itertools.pairwise(sizes)]
     bs = [np.zeros(b, dtype=np.float32) for b in sizes[1:]]
     X, y = _batch(sizes, batch)
     n = X.shape[0]

@@ -119,9 +119,6 @@ class Node:
         """Validate or create the gradient that starts backward at this node."""
         raise NotImplementedError
 
-    def _check_contribution(self, parent: Node, contribution: Any) -> None:
-        """Hook for anomaly detection; the default accepts everything."""
-
     def zero_grad(self) -> None:
         """Forget the accumulated gradient of this node."""
         self.grad = self._zero_grad
@@ -233,7 +230,6 @@ def _backprop(root: Node, seed: Any, record: bool) -> Iterator[Step]:
             for parent, contribution in zip(parents, contributions):
                 if contribution is None:
                     continue
-                node._check_contribution(parent, contribution)
                 # The engine alone accumulates: a parent used twice gets both contributions.
                 old = parent.grad
                 parent.grad = contribution if old is None else old + contribution

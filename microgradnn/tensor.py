@@ -141,6 +141,21 @@ def _check_forward(out: Tensor, op: str, parents: tuple[Tensor, ...]) -> None:
         raise FloatingPointError(f"detect_anomaly: {op} produced {_first_bad(data)} in forward at {out._origin}{hint}")
 
 
+def _check_backward(node: Tensor, grads: Sequence[np.ndarray | None]) -> None:
+    """Anomaly mode: raise if `node`'s backward produced a NaN or inf, naming the op and where it was made."""
+    for index, (parent, g) in enumerate(zip(node._parents, grads)):
+        if g is not None and not np.isfinite(g).all():
+            where_ = (
+                f", created at {node._origin}"
+                if node._origin
+                else " (build the graph inside detect_anomaly() too, to see where it was created)"
+            )
+            raise FloatingPointError(
+                f"detect_anomaly: the backward of {node._op}{where_} produced {_first_bad(g)} "
+                f"in the gradient for its input {index} of shape {parent.shape}"
+            )
+
+
 # ------------------------------------------------------------ construction
 def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
     """numbers, lists and arrays -> ndarray; a float ndarray keeps its dtype, the rest become the default."""
@@ -323,24 +338,27 @@ class Tensor(Node):
             target = parents[0].data
             if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
                 g = _conform(g, target)
-            return [g]
-        grads = self._backward_fn(self._ctx, upstream, [p.requires_grad for p in parents])
-        out: list[np.ndarray | None] = []
-        handed_out = False
-        for parent, g in zip(parents, grads):
-            if g is not None:
-                target = parent.data
-                # One test for the common case (an array of the parent's shape and dtype); _conform does the rest,
-                # and is the one place where broadcasting is undone.
-                if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
-                    g = _conform(g, target)
-                if g is upstream:
-                    # a + b hands the same array to both parents: the first takes it, the others get copies,
-                    # so no two gradients ever share memory (an optimizer may update one in place).
-                    if handed_out:
-                        g = g.copy()
-                    handed_out = True
-            out.append(g)
+            out = [g]
+        else:
+            grads = self._backward_fn(self._ctx, upstream, [p.requires_grad for p in parents])
+            out = []
+            handed_out = False
+            for parent, g in zip(parents, grads):
+                if g is not None:
+                    target = parent.data
+                    # One test for the common case (an array of the parent's shape and dtype); _conform does the
+                    # rest, and is the one place where broadcasting is undone.
+                    if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
+                        g = _conform(g, target)
+                    if g is upstream:
+                        # a + b hands the same array to both parents: the first takes it, the others get copies,
+                        # so no two gradients ever share memory (an optimizer may update one in place).
+                        if handed_out:
+                            g = g.copy()
+                        handed_out = True
+                out.append(g)
+        if _SETTINGS.anomaly:  # the engine adds whatever comes back, so a NaN is caught here, at its source
+            _check_backward(self, out)
         return out
 
     def _check_backward_seed(self, gradient: Any) -> np.ndarray:
@@ -367,19 +385,6 @@ class Tensor(Node):
                 "they must be the same"
             )
         return seed
-
-    def _check_contribution(self, parent: Node, contribution: Any) -> None:
-        if _SETTINGS.anomaly and not np.isfinite(contribution).all():
-            index = next(i for i, p in enumerate(self._parents) if p is parent)
-            where_ = (
-                f", created at {self._origin}"
-                if self._origin
-                else " (build the graph inside detect_anomaly() too, to see where it was created)"
-            )
-            raise FloatingPointError(
-                f"detect_anomaly: the backward of {self._op}{where_} produced {_first_bad(contribution)} "
-                f"in the gradient for its input {index} of shape {parent.shape}"
-            )
 
     # -------------------------------------------------------- arithmetic
     def __add__(self, other: Operand) -> Tensor:

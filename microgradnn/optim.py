@@ -78,24 +78,29 @@ class Optimizer:
             p.zero_grad()
 
     def step(self) -> None:
-        """Move every parameter that has a gradient one step downhill."""
+        """Move every parameter that has a gradient one step downhill: w = w - delta."""
         with no_grad():
-            updates = []
-            for p, state in zip(self.params, self.state):
-                if p.grad is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
+            moves = []
+            for i, (p, state) in enumerate(zip(self.params, self.state)):
+                g = p.grad
+                if g is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
                     continue
-                new, new_state = self._update(p.data, p.grad, state)
-                updates.append((p, new, state, new_state))
-            # Every update is computed before any is written: an error leaves all weights and buffers as they were.
-            for p, new, state, new_state in updates:
+                if not isinstance(p, Value):
+                    _check_writable(p, g, i, type(self).__name__)
+                delta, new_state = self._update(p.data, g, state)
+                moves.append((p, delta, state, new_state))
+            # Every move is computed and checked before any is written: an error leaves all weights and buffers
+            # as they were.
+            for p, delta, state, new_state in moves:
                 state.update(new_state)
                 if isinstance(p, Value):
-                    p.data = float(new)
+                    p.data = float(p.data - delta)
                 else:
-                    p.data[...] = new  # in place: keeps the array, its dtype, and every reference to it
+                    p.data -= delta  # in place, as hand-written numpy does: no new array, same dtype and references
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        """One parameter's new value from its value w and gradient g (floats or arrays), and its new buffers.
+        """How far one parameter moves (its new value is w - delta), from its value w and gradient g, and its new
+        buffers. w and g are floats or arrays.
 
         Pure: reads `state`, never writes it (step() does, once every update is known).
         """
@@ -103,6 +108,18 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g})"
+
+
+def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
+    """The in-place write `p.data -= delta` cannot fail once this passes, so no step stops half-way."""
+    w = p.data
+    if g.shape != w.shape:
+        raise ValueError(
+            f"{who}.step: parameter {i} has shape {w.shape} but its gradient has shape {g.shape}; "
+            "they must match (was .grad set by hand?)"
+        )
+    if not w.flags.writeable:
+        raise ValueError(f"{who}.step: parameter {i}'s data is a read-only array; give it a writable copy")
 
 
 def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
@@ -157,12 +174,12 @@ class SGD(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * w
         if not self.momentum:
-            return w - self.lr * g, {}
+            return self.lr * g, {}
         buf = state.get("momentum_buffer")
         # The first step starts the buffer at g itself (no dampening), as PyTorch does.
         buf = _copy(g) if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
         g = g + self.momentum * buf if self.nesterov else buf
-        return w - self.lr * g, {"momentum_buffer": buf}
+        return self.lr * g, {"momentum_buffer": buf}
 
 
 class Adam(Optimizer):
@@ -197,17 +214,17 @@ class Adam(Optimizer):
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         beta1, beta2 = self.betas
-        if self.weight_decay:
-            if self._decoupled:  # AdamW: shrink the weight directly, outside the adaptive scaling
-                w = w * (1.0 - self.lr * self.weight_decay)
-            else:
-                g = g + self.weight_decay * w
+        if self.weight_decay and not self._decoupled:
+            g = g + self.weight_decay * w
         t = state.get("step", 0) + 1
         m = beta1 * state.get("exp_avg", 0.0) + (1.0 - beta1) * g
         v = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
         m_hat = m / (1.0 - beta1**t)
         v_hat = v / (1.0 - beta2**t)
-        return w - self.lr * m_hat / (np.sqrt(v_hat) + self.eps), {"step": t, "exp_avg": m, "exp_avg_sq": v}
+        delta = self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        if self.weight_decay and self._decoupled:  # AdamW: shrink the weight directly, outside the adaptive scaling
+            delta = delta + self.lr * self.weight_decay * w
+        return delta, {"step": t, "exp_avg": m, "exp_avg_sq": v}
 
 
 class AdamW(Adam):

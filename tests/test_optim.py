@@ -164,9 +164,33 @@ def test_failed_step_leaves_every_weight_unchanged():
     opt = optim.SGD([a, b], lr=1.0)
     a.grad = np.array([1.0, 1.0])
     b.grad = np.ones(3)  # wrong shape: computing b's update fails
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"parameter 1 has shape \(2,\) but its gradient has shape \(3,\)"):
         opt.step()
     assert a.data.tolist() == [1.0, 1.0]
+
+
+def test_read_only_parameter_fails_before_any_weight_moves():
+    a = Tensor(np.ones(2), requires_grad=True)
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    b = Tensor(frozen, requires_grad=True, copy=False)
+    opt = optim.SGD([a, b], lr=1.0)
+    a.grad, b.grad = np.ones(2), np.ones(2)
+    with pytest.raises(ValueError, match="parameter 1's data is a read-only array"):
+        opt.step()
+    assert a.data.tolist() == [1.0, 1.0] and b.data.tolist() == [1.0, 1.0]
+
+
+def test_step_updates_the_arrays_in_place():
+    layer = Linear(3, 2, seed=0)
+    arrays = [p.data for p in layer.parameters()]
+    before = [a.copy() for a in arrays]
+    for p in layer.parameters():
+        p.grad = np.ones_like(p.data)
+    optim.SGD(layer.parameters(), lr=0.5).step()
+    for p, array, old in zip(layer.parameters(), arrays, before):
+        assert p.data is array  # the same array: views and references held elsewhere see the update
+        np.testing.assert_allclose(array, old - 0.5)
 
 
 def test_failed_adam_step_does_not_advance_its_buffers():

@@ -89,9 +89,10 @@ def test_scalar_mlp_nodes_carry_their_neuron_path():
 def test_tensor_nodes_are_scoped_by_the_innermost_module():
     model = Sequential(Linear(3, 4, seed=0), ReLU(), Linear(4, 2, seed=1))
     out = model(Tensor(np.ones((5, 3))))
-    assert out.scope == "2"
-    relu = out.parents[0].parents[0]  # (relu @ W.T) + b
+    assert out.op == "linear" and out.scope == "2"
+    relu = out.parents[0]  # linear(relu, W, b): one node per Linear layer
     assert relu.op == "relu" and relu.scope == "1"
+    assert relu.parents[0].op == "linear" and relu.parents[0].scope == "0"
     assert model[0].weight.scope == "0" and model[0].weight.label == "weight"
 
 

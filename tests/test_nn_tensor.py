@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from microgradnn import Tensor, Value, data, gradcheck, optim
 from microgradnn.nn import (
@@ -20,6 +22,7 @@ from microgradnn.nn import (
     init,
 )
 from microgradnn.nn import functional as F
+from microgradnn.testing import strategies as mst
 
 
 def t64(a, grad=False):
@@ -33,17 +36,44 @@ def test_linear_computes_x_wt_plus_b():
     assert lin.weight.data.shape == (2, 3) and lin.bias.data.shape == (2,)
 
 
-def test_linear_gradients_pass_gradcheck():
-    lin = Linear(3, 2, dtype=np.float64, seed=0)
+@st.composite
+def linear_inputs(draw):
+    """(x, W, b or None) for a Linear layer: x is 1-d, a batch, or has extra batch axes (..., in)."""
+    n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batch = draw(st.sampled_from([(), (2,), (3,), (2, 2)]))
+    x = draw(mst.arrays((*batch, n_in)))
+    w = draw(mst.arrays((n_out, n_in)))
+    b = draw(st.none() | mst.arrays((n_out,)))
+    return x, w, b
 
-    def f(x, w, b):
-        lin.weight, lin.bias = w, b
+
+@settings(max_examples=25, deadline=None)
+@given(linear_inputs(), st.booleans())
+def test_linear_is_one_node_and_passes_gradcheck(inputs, x_needs_grad):
+    x, w, b = inputs
+    lin = Linear(w.shape[1], w.shape[0], bias=b is not None, dtype=np.float64, seed=0)
+
+    def f(x, w, *b):
+        lin.weight, lin.bias = w, (b[0] if b else None)
         return lin(x)
 
-    rng = np.random.default_rng(0)
-    gradcheck(
-        f, [t64(rng.normal(size=(4, 3)), True), t64(rng.normal(size=(2, 3)), True), t64(rng.normal(size=2), True)]
-    )
+    tensors = [t64(x, x_needs_grad), t64(w, True)] + ([t64(b, True)] if b is not None else [])
+    gradcheck(f, tensors)
+    out = f(*tensors)
+    assert out.op == "linear" and out.parents == tuple(tensors)
+    np.testing.assert_allclose(out.data, x @ w.T + (b if b is not None else 0.0), rtol=1e-12)
+    out.sum().backward()
+    assert (tensors[0].grad is not None) == x_needs_grad  # an input batch that needs no gradient costs no matmul
+
+
+def test_linear_hands_every_parameter_its_own_gradient_array():
+    lin = Linear(3, 2, seed=0)
+    out = lin(Tensor(np.ones((4, 3), dtype=np.float32), requires_grad=True))
+    out.sum().backward()
+    grads = [lin.weight.grad, lin.bias.grad, out.parents[0].grad]
+    assert [g.shape for g in grads] == [(2, 3), (2,), (4, 3)] and all(g.dtype == np.float32 for g in grads)
+    assert lin.weight.grad.flags.c_contiguous  # laid out like the weight, so an update runs at full speed
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(grads) for b in grads[i + 1 :])
 
 
 def test_linear_without_bias():

@@ -1,8 +1,10 @@
 """Tensor layers: `Linear`, `Sequential`, `Dropout`, `Flatten`.
 
 A `Linear` layer computes y = x W^T + b for a batch x of shape (N, in_features),
-with W of shape (out_features, in_features) as in PyTorch. Layers are chained
-with `Sequential`::
+with W of shape (out_features, in_features) as in PyTorch. It is one node in
+the graph, "linear" with parents (x, W, b), rather than three (transpose,
+matmul, add): pictures show one box per layer, and backward has a third of
+the nodes to visit. Layers are chained with `Sequential`::
 
     model = Sequential(Linear(64, 128), ReLU(), Linear(128, 10))
 """
@@ -14,12 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from microgradnn.engine import Node
 from microgradnn.nn import functional as F
 from microgradnn.nn import init
 from microgradnn.nn.init import Seed
 from microgradnn.nn.module import Module, ModuleList, Parameter
-from microgradnn.value import Value
+from microgradnn.tensor import Tensor, custom_op, get_default_dtype
 
 __all__ = ["Dropout", "Flatten", "Linear", "Sequential"]
 
@@ -51,8 +52,6 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
         if init not in _INITS:
             raise ValueError(f"Linear: unknown init {init!r}; choose one of {_INITS}")
-        from microgradnn.tensor import get_default_dtype
-
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = init
         dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
@@ -77,21 +76,42 @@ class Linear(Module):
             init.zeros_(self.bias)
 
     def forward(self, x: Any) -> Any:
-        if not isinstance(x, Node) or isinstance(x, Value):
+        if not isinstance(x, Tensor):
             raise TypeError(f"{self._name()}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self._name()}: expected input with {self.in_features} features in its last axis, got shape {shape}"
             )
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        return _linear(x, self.weight, self.bias)
 
     def _name(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def _linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """f(x, W, b) = x W^T + b, one node;  dL/dx = G W,  dL/dW = G^T x,  dL/db = G summed over the batch.
+
+    x has shape (..., in), W (out, in), b (out,); every leading axis of x is a
+    batch axis. Shapes are the caller's to check (`Linear.forward` does).
+    """
+    data = x.data @ weight.data.T
+    if bias is None:
+        return custom_op(data, "linear", (x, weight), _linear_backward, (x.data, weight.data))
+    return custom_op(data + bias.data, "linear", (x, weight, bias), _linear_backward, (x.data, weight.data))
+
+
+def _linear_backward(ctx: tuple[np.ndarray, np.ndarray], g: np.ndarray, needs: list) -> tuple:
+    x, w = ctx
+    gx = g @ w if needs[0] else None  # (..., out) @ (out, in): one row of G W per sample
+    if x.ndim != 2:  # fold every batch axis into one, so one matmul sums over all of them
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    gw = g.T @ x if needs[1] else None
+    gb = np.add.reduce(g, axis=0) if len(needs) == 3 and needs[2] else None
+    return (gx, gw, gb)
 
 
 class Sequential(ModuleList):

@@ -108,13 +108,27 @@ def test_hinge_tensor_gradcheck_and_value(rows, reduction):
 
 
 @LOSS_SETTINGS
-@given(arrays((3, 4)), hnp.arrays(np.int64, (3,), elements=st.integers(0, 3)), st.sampled_from(REDUCTIONS))
-def test_cross_entropy_tensor_gradcheck_and_value(z, t, reduction):
+@given(mst.logits_and_targets(), st.sampled_from(REDUCTIONS))
+def test_cross_entropy_tensor_gradcheck_and_value(logits_targets, reduction):
+    z, t = logits_targets
     gradcheck(lambda a: F.cross_entropy(a, t, reduction=reduction), [t64(z)])
     m = z.max(axis=1, keepdims=True)
     log_probs = z - (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))
-    expected = -log_probs[np.arange(3), t]
-    np.testing.assert_allclose(numbers(F.cross_entropy(t64(z), t, reduction=reduction)), reduce_np(expected, reduction))
+    expected = -log_probs[np.arange(len(t)), t]
+    loss = F.cross_entropy(t64(z), t, reduction=reduction)
+    np.testing.assert_allclose(numbers(loss), reduce_np(expected, reduction))
+    assert loss.op == "cross_entropy" and len(loss.parents) == 1  # one fused node over the logits
+
+
+def test_cross_entropy_keeps_its_own_copy_of_the_targets():
+    z = t64([[0.0, 1.0], [2.0, 0.5]])
+    y = np.array([0, 1])
+    loss = F.cross_entropy(z, y)
+    y[:] = [1, 0]  # the caller reuses its array before backward
+    loss.backward()
+    e = np.exp(z.data)
+    softmax = e / e.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad, (softmax - np.eye(2)) / 2, rtol=1e-12)
 
 
 @LOSS_SETTINGS
@@ -290,8 +304,18 @@ def test_cross_entropy_rejects_float_targets():
 def test_cross_entropy_rejects_out_of_range_targets():
     with pytest.raises(ValueError, match=r"target 3 \(row 1\) is out of range for 3 classes"):
         F.cross_entropy(t64(np.zeros((2, 3))), np.array([0, 3]))
+    with pytest.raises(ValueError, match=r"target -1 \(row 2\) is out of range for 3 classes; use 0..2"):
+        F.cross_entropy(t64(np.zeros((3, 3))), np.array([0, 2, -1]))  # numpy would wrap -1 to the last class
     with pytest.raises(ValueError, match="out of range"):
         F.nll_loss([vals([0.0, 0.0])], [-1])
+
+
+def test_cross_entropy_of_an_empty_batch():
+    empty, no_targets = t64(np.zeros((0, 3))), np.zeros(0, dtype=np.int64)
+    with pytest.raises(ValueError, match="empty batch"):
+        F.cross_entropy(empty, no_targets)
+    assert F.cross_entropy(empty, no_targets, reduction="sum").item() == 0.0
+    assert F.cross_entropy(empty, no_targets, reduction="none").shape == (0,)
 
 
 def test_cross_entropy_rejects_wrong_target_shape_and_1d_input():

@@ -52,24 +52,35 @@ def is_grad_enabled() -> bool:
     return GRAD_MODE.enabled
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = GRAD_MODE.enabled
-    GRAD_MODE.enabled = enabled
-    try:
-        yield
-    finally:
-        GRAD_MODE.enabled = previous
+class _GradModeSwitch:
+    """A `with` block that sets the grad mode and puts the previous one back on the way out, even after an error.
+
+    A small class rather than a @contextmanager generator: optimizers and evaluation loops enter one per step,
+    and the generator machinery costs several times more.
+    """
+
+    __slots__ = ("enabled", "previous")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.previous = True
+
+    def __enter__(self) -> None:
+        self.previous = GRAD_MODE.enabled
+        GRAD_MODE.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        GRAD_MODE.enabled = self.previous
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
     """Context manager: ops inside record no graph (evaluation, optimizer updates)."""
-    return _grad_mode(False)
+    return _GradModeSwitch(False)
 
 
 def enable_grad() -> contextlib.AbstractContextManager[None]:
     """Context manager: turn graph recording back on inside a `no_grad()` block."""
-    return _grad_mode(True)
+    return _GradModeSwitch(True)
 
 
 class Node:

@@ -283,19 +283,22 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     Innermost modules tag first, so a container (Sequential) finds its
     children's nodes already scoped and leaves them alone.
     """
+    outs = out if isinstance(out, (list, tuple)) else (out,)
+    stack = [o for o in outs if isinstance(o, Node) and o.scope is None and o._parents]
+    if not stack:  # the common case for containers: an inner module already tagged the output
+        return
     stop: set[int] = set()
     for a in inputs:
         if isinstance(a, Node):
             stop.add(id(a))
         elif isinstance(a, (list, tuple)):
             stop.update(id(v) for v in a if isinstance(v, Node))
-    stack = [o for o in (out if isinstance(out, (list, tuple)) else [out]) if isinstance(o, Node)]
     while stack:
         node = stack.pop()
-        if id(node) in stop or node.scope is not None or not node._parents:
+        # Parameters and earlier modules' nodes are scoped, and leaves have no parents: both end the walk.
+        if node.scope is not None or not node._parents or id(node) in stop:
             continue
         node.scope = scope
-        stop.add(id(node))
         stack.extend(node._parents)
 
 

@@ -78,20 +78,20 @@ class Optimizer:
             p.zero_grad()
 
     def step(self) -> None:
-        """Move every parameter that has a gradient one step downhill: w = w - delta."""
+        """Move every parameter that has a gradient one step downhill: w = w - delta, in place."""
+        who = type(self).__name__
+        # Every check first: an error (a gradient of the wrong shape, a read-only array) comes before any weight
+        # or buffer changes, and past the checks no update can fail.
+        for i, p in enumerate(self.params):
+            if p.grad is not None and not isinstance(p, Value):
+                _check_writable(p, p.grad, i, who)
         with no_grad():
-            moves = []
-            for i, (p, state) in enumerate(zip(self.params, self.state)):
+            for p, state in zip(self.params, self.state):
                 g = p.grad
                 if g is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
                     continue
-                if not isinstance(p, Value):
-                    _check_writable(p, g, i, type(self).__name__)
+                # One parameter at a time, each move freed before the next is made: no second copy of the model.
                 delta, new_state = self._update(p.data, g, state)
-                moves.append((p, delta, state, new_state))
-            # Every move is computed and checked before any is written: an error leaves all weights and buffers
-            # as they were.
-            for p, delta, state, new_state in moves:
                 state.update(new_state)
                 if isinstance(p, Value):
                     p.data = float(p.data - delta)
@@ -100,9 +100,10 @@ class Optimizer:
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """How far one parameter moves (its new value is w - delta), from its value w and gradient g, and its new
-        buffers. w and g are floats or arrays.
+        buffers. w and g are floats or arrays of the same shape (step() has checked).
 
-        Pure: reads `state`, never writes it (step() does, once every update is known).
+        Pure: reads `state`, never writes it (step() does). It must not fail on checked inputs, since step()
+        applies each parameter's move as soon as it is computed.
         """
         raise NotImplementedError
 
@@ -111,7 +112,7 @@ class Optimizer:
 
 
 def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
-    """The in-place write `p.data -= delta` cannot fail once this passes, so no step stops half-way."""
+    """The two ways `p.data -= delta` can fail, checked before any parameter moves, so no step stops half-way."""
     w = p.data
     if g.shape != w.shape:
         raise ValueError(

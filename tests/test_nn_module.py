@@ -96,6 +96,32 @@ def test_tensor_nodes_are_scoped_by_the_innermost_module():
     assert model[0].weight.scope == "0" and model[0].weight.label == "weight"
 
 
+def test_scopes_stop_at_the_inputs_and_skip_an_input_handed_back():
+    class PassThrough(Module):
+        def forward(self, x):
+            return x
+
+    class Outer(Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Affine()
+            self.skip = PassThrough()
+
+        def forward(self, x):
+            doubled = x * 2  # made here, outside any child: scoped as the model itself (None)
+            return self.skip(self.inner(doubled)) + doubled
+
+    x = Value(1.0) * 3  # an interior node made before the model: not the model's
+    out = Outer()(x)
+    assert x.scope is None
+    inner_out = out.parents[0]
+    assert inner_out.scope == "inner" and inner_out.parents[0].scope == "inner"  # w * x, then + b
+    assert out.parents[1].scope is None  # the root module has no path, so nothing is tagged for it
+    passed = PassThrough()
+    passed._set_path("block")
+    assert passed(x) is x and x.scope is None  # handing back the input does not claim it
+
+
 def test_zero_grad_resets_value_and_tensor_parameters():
     m = Affine()
     m(Value(3.0)).backward()

@@ -283,8 +283,10 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     Innermost modules tag first, so a container (Sequential) finds its
     children's nodes already scoped and leaves them alone.
     """
-    outs = out if isinstance(out, (list, tuple)) else (out,)
-    stack = [o for o in outs if isinstance(o, Node) and o.scope is None and o._parents]
+    stack = []
+    for o in out if isinstance(out, (list, tuple)) else (out,):
+        if isinstance(o, Node) and o.scope is None and o._parents:
+            stack.append(o)
     if not stack:  # the common case for containers: an inner module already tagged the output
         return
     stop: set[int] = set()
@@ -295,11 +297,13 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
             stop.update(id(v) for v in a if isinstance(v, Node))
     while stack:
         node = stack.pop()
-        # Parameters and earlier modules' nodes are scoped, and leaves have no parents: both end the walk.
-        if node.scope is not None or not node._parents or id(node) in stop:
+        if id(node) in stop:  # a module may hand back its input unchanged
             continue
         node.scope = scope
-        stack.extend(node._parents)
+        for parent in node._parents:
+            # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
+            if parent.scope is None and parent._parents:
+                stack.append(parent)
 
 
 class ModuleList(Module):

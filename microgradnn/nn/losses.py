@@ -119,13 +119,14 @@ def _class_targets(target: Any, n: int, n_classes: int, who: str) -> np.ndarray:
         )
     if array.shape != (n,):
         raise ValueError(f"{who}: expected targets of shape ({n},), one class index per row, got shape {array.shape}")
-    # Two reductions check the range; only on the error path do we look for which row is bad.
-    if n and (np.minimum.reduce(array) < 0 or np.maximum.reduce(array) >= n_classes):
-        i = int(np.flatnonzero((array < 0) | (array >= n_classes))[0])
+    t = array.astype(np.intp)  # a copy: backward must not see later changes to the caller's array
+    # Read as unsigned, a negative index is huge: one max finds targets below 0 and above n_classes - 1 alike.
+    if n and np.maximum.reduce(t.view(np.uintp)) >= n_classes:
+        i = int(np.flatnonzero((t < 0) | (t >= n_classes))[0])
         raise ValueError(
             f"{who}: target {int(array[i])} (row {i}) is out of range for {n_classes} classes; use 0..{n_classes - 1}"
         )
-    return array.astype(np.intp)  # a copy: backward must not see later changes to the caller's array
+    return t
 
 
 def _score_rows(input: Any, who: str) -> list[list[Value]]:
@@ -311,13 +312,13 @@ def _cross_entropy(logits: Tensor, t: np.ndarray, reduction: str) -> Tensor:
     shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)  # the row's max cancels, and keeps exp() finite
     log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
     rows = np.arange(len(t))
-    losses = -log_probs[rows, t]
+    picked = log_probs[rows, t]  # log p(target) per row; the loss is its negative
     if reduction == "none":
-        data, scale = losses, 1.0
+        data, scale = -picked, 1.0
     elif reduction == "sum":
-        data, scale = np.add.reduce(losses), 1.0
+        data, scale = -np.add.reduce(picked), 1.0
     elif len(t):
-        data, scale = np.add.reduce(losses) / len(t), 1.0 / len(t)
+        data, scale = -np.add.reduce(picked) / len(t), 1.0 / len(t)
     else:
         raise ValueError("cross_entropy: an empty batch (0 rows) has no mean loss; skip it or use reduction='sum'")
     return custom_op(data, "cross_entropy", (logits,), _cross_entropy_backward, (log_probs, rows, t, scale))

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from microgradnn.engine import Node, no_grad
+from microgradnn.engine import Node
 from microgradnn.value import Value
 
 __all__ = [
@@ -85,18 +85,18 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if p.grad is not None and not isinstance(p, Value):
                 _check_writable(p, p.grad, i, who)
-        with no_grad():
-            for p, state in zip(self.params, self.state):
-                g = p.grad
-                if g is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
-                    continue
-                # One parameter at a time, each move freed before the next is made: no second copy of the model.
-                delta, new_state = self._update(p.data, g, state)
-                state.update(new_state)
-                if isinstance(p, Value):
-                    p.data = float(p.data - delta)
-                else:
-                    p.data -= delta  # in place, as hand-written numpy does: no new array, same dtype and references
+        # The update reads p.data and p.grad, plain floats and arrays, so it records no graph (no no_grad() needed).
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if g is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
+                continue
+            # One parameter at a time, each move freed before the next is made: no second copy of the model.
+            delta, new_state = self._update(p.data, g, state)
+            state.update(new_state)
+            if isinstance(p, Value):
+                p.data = float(p.data - delta)
+            else:
+                p.data -= delta  # in place, as hand-written numpy does: no new array, same dtype and references
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """How far one parameter moves (its new value is w - delta), from its value w and gradient g, and its new

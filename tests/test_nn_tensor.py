@@ -76,6 +76,18 @@ def test_linear_hands_every_parameter_its_own_gradient_array():
     assert not any(np.shares_memory(a, b) for i, a in enumerate(grads) for b in grads[i + 1 :])
 
 
+def test_linear_output_dtype_follows_numpy_promotion():
+    lin = Linear(3, 2, seed=0)  # float32 weights
+    x = Tensor(np.ones((4, 3), dtype=np.float32))
+    assert lin(x).dtype == np.float32
+    lin.bias = Tensor(np.array([0.5, -0.5]), requires_grad=True)  # a float64 bias promotes the output
+    out = lin(x)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, x.data @ lin.weight.data.T + [0.5, -0.5], rtol=1e-6)
+    out.sum().backward()
+    assert lin.weight.grad.dtype == np.float32 and lin.bias.grad.dtype == np.float64  # each its parameter's dtype
+
+
 def test_linear_without_bias():
     lin = Linear(2, 3, bias=False, seed=0)
     assert lin.bias is None and [n for n, _ in lin.named_parameters()] == ["weight"]

@@ -102,7 +102,11 @@ def _linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     data = np.dot(x.data, weight.data.T)
     if bias is None:
         return custom_op(data, "linear", (x, weight), _linear_backward, (x.data, weight.data))
-    return custom_op(data + bias.data, "linear", (x, weight, bias), _linear_backward, (x.data, weight.data))
+    if bias.data.dtype == data.dtype:
+        data += bias.data  # the product is a fresh array of the output's shape: add in place, no second array
+    else:
+        data = data + bias.data  # numpy's type promotion decides the output dtype, as for x @ W.T + b
+    return custom_op(data, "linear", (x, weight, bias), _linear_backward, (x.data, weight.data))
 
 
 def _linear_backward(ctx: tuple[np.ndarray, np.ndarray], g: np.ndarray, needs: list) -> tuple:

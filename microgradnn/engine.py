@@ -211,6 +211,9 @@ def topological_order(root: Node) -> list[Node]:
         if id(node) in visited:
             continue
         visited.add(id(node))
+        if not node._parents:  # a leaf is complete at once: no second trip through the stacks
+            order.append(node)
+            continue
         nodes.append(node)
         parents_done.append(True)
         for parent in node._parents:

@@ -19,7 +19,8 @@ Gradient conventions (PyTorch's where a learner will meet them next):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,16 @@ class _GradModeSwitch:
 
     def __exit__(self, *exc_info: object) -> None:
         GRAD_MODE.enabled = self.previous
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Used as a decorator (``@no_grad()``, as in PyTorch): every call of `fn` runs in this mode."""
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _GradModeSwitch(self.enabled):  # a fresh switch per call, so recursion restores each level
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:

@@ -122,6 +122,28 @@ def test_no_grad_and_enable_grad_nest():
     assert y.parents != ()
 
 
+def test_no_grad_and_enable_grad_as_decorators():
+    @no_grad()
+    def evaluate(x, depth):
+        assert not is_grad_enabled()
+        y = x * 2
+        if depth:
+            y = evaluate(y, depth - 1)  # each level restores the mode it found
+        assert not is_grad_enabled()
+        return y
+
+    @enable_grad()
+    def record(x):
+        return x * 2
+
+    y = evaluate(Value(1.0), 2)
+    assert is_grad_enabled() and y.parents == () and y.data == 8.0
+    assert evaluate.__name__ == "evaluate"
+    with no_grad():
+        assert record(Value(1.0)).parents != ()
+        assert not is_grad_enabled()
+
+
 def test_no_grad_restores_mode_after_an_error():
     with pytest.raises(ValueError), no_grad():
         Value(-1.0).log()

@@ -79,7 +79,29 @@ def _matrix(values: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     return array
 
 
-class Neuron(Module):
+class _ScalarModule(Module):
+    """Input handling shared by Neuron, Layer and MLP: a batch of rows maps row by row,
+    and a row must hold exactly `nin` numbers or Values."""
+
+    nin: int
+
+    def __call__(self, x: ScalarInput) -> Any:
+        """The output for one sample (a sequence of `nin` numbers or Values); a list of outputs for a batch."""
+        if _is_batch(x):
+            return [self(row) for row in x]
+        x = _as_row(x)
+        if len(x) != self.nin:
+            raise ValueError(f"{self._signature()}: expected {self.nin} inputs, got {len(x)}")
+        return self._forward(x)
+
+    def _signature(self) -> str:
+        raise NotImplementedError
+
+    def _forward(self, x: Sequence[Any]) -> Any:
+        raise NotImplementedError
+
+
+class Neuron(_ScalarModule):
     """One neuron: a = f(w . x + b) with `nin` weights w0..w{nin-1} and a bias b.
 
     `activation` is one of relu, tanh, sigmoid, step, leaky_relu, linear;
@@ -124,16 +146,11 @@ class Neuron(Module):
             setattr(self, f"w{i}", wi)
         object.__setattr__(self, "_w", weights)
 
-    def __call__(self, x: ScalarInput) -> Any:
-        """f(w . x + b) for one sample (a sequence of `nin` numbers or Values); a list for a batch of rows."""
-        if _is_batch(x):
-            return [self(row) for row in x]
-        x = _as_row(x)
-        if len(x) != self.nin:
-            raise ValueError(f"Neuron(nin={self.nin}): expected {self.nin} inputs, got {len(x)}")
-        return self._forward(x)
+    def _signature(self) -> str:
+        return f"Neuron(nin={self.nin})"
 
     def _forward(self, x: Sequence[Any]) -> Value:
+        """f(w . x + b) for one sample."""
         scope = self._path or None
         z = Value.dot(self.w, x, bias=self.b)  # the weighted sum w . x + b as one node
         z.scope = scope
@@ -147,7 +164,7 @@ class Neuron(Module):
         return f"nin={self.nin}, activation={self.activation!r}"
 
 
-class Layer(Module):
+class Layer(_ScalarModule):
     """`nout` neurons that all read the same `nin` inputs; one output is returned as a Value, as in micrograd."""
 
     def __init__(
@@ -182,13 +199,11 @@ class Layer(Module):
             for i in range(self.nout)
         ]
 
-    def __call__(self, x: ScalarInput) -> Any:
-        """Every neuron's output for one sample (a Value if nout == 1); a list of those for a batch."""
-        if _is_batch(x):
-            return [self(row) for row in x]
-        x = _as_row(x)
-        if len(x) != self.nin:
-            raise ValueError(f"Layer(nin={self.nin}, nout={self.nout}): expected {self.nin} inputs, got {len(x)}")
+    def _signature(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout})"
+
+    def _forward(self, x: Sequence[Any]) -> Any:
+        """Every neuron's output for one sample (a Value if nout == 1)."""
         out = [n._forward(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -196,7 +211,7 @@ class Layer(Module):
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
 
 
-class MLP(Module):
+class MLP(_ScalarModule):
     """A multi-layer perceptron of `Layer`s: sizes nin -> nouts[0] -> ... -> nouts[-1].
 
     `activation` is used by the hidden layers. `output_activation` (the last
@@ -254,13 +269,11 @@ class MLP(Module):
                 raise ValueError(f"MLP layer {i}: {e}") from None
         self.layers = layers
 
-    def __call__(self, x: ScalarInput) -> Any:
-        """The last layer's output for one sample (a Value for one output); a list of those for a batch."""
-        if _is_batch(x):
-            return [self(row) for row in x]
-        x = _as_row(x)
-        if len(x) != self.nin:
-            raise ValueError(f"MLP(nin={self.nin}): expected {self.nin} inputs, got {len(x)}")
+    def _signature(self) -> str:
+        return f"MLP(nin={self.nin})"
+
+    def _forward(self, x: Sequence[Any]) -> Any:
+        """The last layer's output for one sample (a Value for one output)."""
         for layer in self.layers:
             x = layer(x)
         return x

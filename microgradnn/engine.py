@@ -102,7 +102,7 @@ class Node:
     `a + a` lists `a` twice and receives two contributions.
     """
 
-    __slots__ = ("_op", "_parents", "data", "grad", "label", "scope")
+    __slots__ = ("__weakref__", "_op", "_parents", "data", "grad", "label")
 
     # What `grad` holds before any contribution arrives.
     _zero_grad: Any = None
@@ -112,7 +112,6 @@ class Node:
     _parents: tuple[Node, ...]
     _op: str
     label: str
-    scope: str | None  # dotted path of the nn module that made this node, for grouping in pictures
 
     @property
     def parents(self) -> tuple[Node, ...]:

@@ -226,7 +226,6 @@ class Tensor(Node):
         self.data = arr
         self.grad = None
         self.label = label
-        self.scope = None
         self.requires_grad = bool(requires_grad)
         self._parents = ()
         self._op = ""
@@ -732,7 +731,6 @@ def _leaf(data: Any) -> Tensor:
     out.data = data if data.__class__ is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
-    out.scope = None
     out.requires_grad = False
     out._parents = ()
     out._op = ""
@@ -749,7 +747,6 @@ def _make(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward, c
     out.data = data if data.__class__ is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
-    out.scope = None
     out._origin = None
     for p in parents:  # a plain loop: any() with a generator costs a microsecond here
         if p.requires_grad and GRAD_MODE.enabled:

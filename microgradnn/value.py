@@ -65,8 +65,7 @@ class Value(Node):
     (-3.0, 2.0)
 
     `grad` is d(root)/d(self) after `root.backward()`; leaves accumulate it
-    across calls until `zero_grad()`. `scope` names the nn module that made the
-    node (e.g. ``"layers.0.neurons.1"``) so pictures can group it.
+    across calls until `zero_grad()`.
     """
 
     __slots__ = ("_local",)
@@ -92,7 +91,6 @@ class Value(Node):
             self.data = _checked_float(data)
         self.grad = 0.0
         self.label = label
-        self.scope = None
         if _parents and GRAD_MODE.enabled:
             self._parents = _parents
             self._local = _local

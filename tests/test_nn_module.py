@@ -5,6 +5,7 @@ import pytest
 
 from microgradnn import Tensor, Value
 from microgradnn.nn import MLP, Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential
+from microgradnn.scopes import scope_of
 
 
 class Affine(Module):
@@ -68,32 +69,32 @@ def test_assigning_before_super_init_is_a_clear_error():
 def test_paths_and_scopes_follow_the_model_tree():
     model = Two()
     assert model.blocks[1].path == "blocks.1"
-    assert model.blocks[1].w.scope == "blocks.1"
+    assert scope_of(model.blocks[1].w) == "blocks.1"
     out = model(Value(1.0))
     # the last op was made inside blocks.1
-    assert out.scope == "blocks.1"
-    assert out.parents[0].scope == "blocks.1"
+    assert scope_of(out) == "blocks.1"
+    assert scope_of(out.parents[0]) == "blocks.1"
 
 
 def test_scalar_mlp_nodes_carry_their_neuron_path():
     net = MLP(2, [2, 1], seed=0)
     out = net([Value(1.0), Value(2.0)])
-    assert out.scope == "layers.1.neurons.0"
+    assert scope_of(out) == "layers.1.neurons.0"
     dot = out  # last layer is linear: the dot node is the output
     assert dot.op == "dot"
     hidden = [p for p in dot.parents if p.op == "relu"]  # the first layer's outputs
-    assert [h.scope for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1"]
-    assert net.layers[0].neurons[1].b.scope == "layers.0.neurons.1"
+    assert [scope_of(h) for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1"]
+    assert scope_of(net.layers[0].neurons[1].b) == "layers.0.neurons.1"
 
 
 def test_tensor_nodes_are_scoped_by_the_innermost_module():
     model = Sequential(Linear(3, 4, seed=0), ReLU(), Linear(4, 2, seed=1))
     out = model(Tensor(np.ones((5, 3))))
-    assert out.op == "linear" and out.scope == "2"
+    assert out.op == "linear" and scope_of(out) == "2"
     relu = out.parents[0]  # linear(relu, W, b): one node per Linear layer
-    assert relu.op == "relu" and relu.scope == "1"
-    assert relu.parents[0].op == "linear" and relu.parents[0].scope == "0"
-    assert model[0].weight.scope == "0" and model[0].weight.label == "weight"
+    assert relu.op == "relu" and scope_of(relu) == "1"
+    assert relu.parents[0].op == "linear" and scope_of(relu.parents[0]) == "0"
+    assert scope_of(model[0].weight) == "0" and model[0].weight.label == "weight"
 
 
 def test_scopes_stop_at_the_inputs_and_skip_an_input_handed_back():
@@ -113,13 +114,13 @@ def test_scopes_stop_at_the_inputs_and_skip_an_input_handed_back():
 
     x = Value(1.0) * 3  # an interior node made before the model: not the model's
     out = Outer()(x)
-    assert x.scope is None
+    assert scope_of(x) is None
     inner_out = out.parents[0]
-    assert inner_out.scope == "inner" and inner_out.parents[0].scope == "inner"  # w * x, then + b
-    assert out.parents[1].scope is None  # the root module has no path, so nothing is tagged for it
+    assert scope_of(inner_out) == "inner" and scope_of(inner_out.parents[0]) == "inner"  # w * x, then + b
+    assert scope_of(out.parents[1]) is None  # the root module has no path, so nothing is tagged for it
     passed = PassThrough()
     passed._set_path("block")
-    assert passed(x) is x and x.scope is None  # handing back the input does not claim it
+    assert passed(x) is x and scope_of(x) is None  # handing back the input does not claim it
 
 
 def test_zero_grad_resets_value_and_tensor_parameters():

@@ -8,6 +8,7 @@ import pytest
 
 from microgradnn import Tensor, Value, detect_anomaly, get_default_dtype, no_grad, set_default_dtype
 from microgradnn import tensor as tensor_module
+from microgradnn.scopes import scope_of
 from microgradnn.tensor import concatenate, maximum, stack, where
 
 
@@ -61,7 +62,7 @@ def test_data_is_copied_unless_asked_not_to():
 def test_properties():
     t = Tensor(np.zeros((2, 3)), label="t")
     assert (t.shape, t.ndim, t.dtype, t.size, len(t)) == ((2, 3), 2, np.float64, 6, 2)
-    assert t.label == "t" and t.scope is None and t.is_leaf and t.op == "" and t.parents == ()
+    assert t.label == "t" and scope_of(t) is None and t.is_leaf and t.op == "" and t.parents == ()
     with pytest.raises(TypeError, match="0-d"):
         len(Tensor(1.0))
 

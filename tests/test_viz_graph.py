@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from microgradnn import Value, topological_order
+from microgradnn.scopes import set_scope
 from microgradnn.viz import Graph, GraphvizNotFoundError, LargeGraphWarning, draw_graph
 from microgradnn.viz.dot import escape, format_number
 
@@ -74,12 +75,12 @@ def scoped_network() -> Value:
         z = Value.dot([ws[0], ws[1]], [x1, x2], ws[2])
         a = z.sigmoid()
         for node in (*ws, z, a):
-            node.scope = scope
+            set_scope(node, scope)
         hidden.append(a)
     ws = [Value(-1.0, label="w0"), Value(1.0, label="w1"), Value(-0.5, label="b")]
     out = Value.dot(ws[:2], hidden, ws[2])
     for node in (*ws, out):
-        node.scope = "layers.1.neurons.0"
+        set_scope(node, "layers.1.neurons.0")
     loss = (out - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
@@ -180,7 +181,7 @@ def hostile_graph() -> Value:
     parts = []
     for k, text in enumerate(HOSTILE):
         v = Value(float(k), label=text)
-        v.scope = text.replace("\n", " ")
+        set_scope(v, text.replace("\n", " "))
         parts.append(v * 2.0)
     total = Value.sum(parts)
     total.label = HOSTILE[8]
@@ -232,7 +233,7 @@ def chain_network(width: int, depth: int) -> Value:
             ws = [Value(0.1 * (i + 1)) for i in range(width)]
             z = Value.dot(ws, xs).tanh()
             for node in (*ws, z, *z.parents):
-                node.scope = scope
+                set_scope(node, scope)
             nxt.append(z)
         xs = nxt
     return Value.sum(xs)

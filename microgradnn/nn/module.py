@@ -8,7 +8,7 @@ registry come `parameters()`, `named_parameters()` (dotted names such as
 `state_dict()`/`load_state_dict()` and the printed tree.
 
 Every module also knows its dotted path inside the model it belongs to. The
-nodes it creates carry that path in `.scope`, so a picture of the graph can draw
+nodes it creates are recorded under that path (`microgradnn.scopes`), so a picture of the graph can draw
 one box per neuron or layer.
 """
 
@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from microgradnn.engine import GRAD_MODE, Node
+from microgradnn.scopes import scope_of, set_scope
 from microgradnn.value import Value
 
 __all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "is_parameter"]
@@ -97,7 +98,7 @@ class Module:
         elif is_parameter(value):
             modules.pop(name, None)
             params[name] = value
-            value.scope = self._path or None
+            set_scope(value, self._path)
         else:
             params.pop(name, None)
             modules.pop(name, None)
@@ -127,7 +128,7 @@ class Module:
         """Record where this module sits in its model; children and parameters follow."""
         object.__setattr__(self, "_path", path)
         for p in self._parameters.values():
-            p.scope = path or None
+            set_scope(p, path)
         for name, child in self._modules.items():
             child._set_path(_join(path, name))
 
@@ -285,7 +286,7 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     """
     stack = []
     for o in out if isinstance(out, (list, tuple)) else (out,):
-        if isinstance(o, Node) and o.scope is None and o._parents:
+        if isinstance(o, Node) and scope_of(o) is None and o._parents:
             stack.append(o)
     if not stack:  # the common case for containers: an inner module already tagged the output
         return
@@ -299,10 +300,10 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
         node = stack.pop()
         if id(node) in stop:  # a module may hand back its input unchanged
             continue
-        node.scope = scope
+        set_scope(node, scope)
         for parent in node._parents:
             # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
-            if parent.scope is None and parent._parents:
+            if scope_of(parent) is None and parent._parents:
                 stack.append(parent)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from microgradnn.nn.init import Seed, get_rng
 from microgradnn.nn.module import Module
+from microgradnn.scopes import set_scope
 from microgradnn.value import Value
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
@@ -153,11 +154,11 @@ class Neuron(_ScalarModule):
         """f(w . x + b) for one sample."""
         scope = self._path or None
         z = Value.dot(self.w, x, bias=self.b)  # the weighted sum w . x + b as one node
-        z.scope = scope
+        set_scope(z, scope)
         if self._act is None:
             return z
         a = self._act(z)
-        a.scope = scope
+        set_scope(a, scope)
         return a
 
     def extra_repr(self) -> str:

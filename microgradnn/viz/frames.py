@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from microgradnn.engine import Node, Step, topological_order
+from microgradnn.scopes import scope_of
 from microgradnn.viz.dot import (
     EdgeSpec,
     GraphvizNotFoundError,
@@ -310,7 +311,7 @@ def _scene(order: list[Node], root: Node, snap: _Snapshot, rankdir: str, cluster
             "done": DONE_FILL,
         }.get(state, leaf_fill(node, root))
         active = state in ("current", "receiving")
-        where = add_clusters(scene, module_path(node.scope)) if cluster else None
+        where = add_clusters(scene, module_path(scope_of(node))) if cluster else None
         label = value_label(
             node,
             i,

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from microgradnn.engine import Node, topological_order
+from microgradnn.scopes import scope_of
 from microgradnn.viz.dot import ClusterSpec, EdgeSpec, Graph, Html, NodeSpec, Scene, escape, format_number, pad
 
 __all__ = ["LargeGraphWarning", "draw_graph"]
@@ -184,7 +185,7 @@ def leaf_fill(node: Node, root: Node) -> str:
     if node is root:
         return ROOT_FILL
     if node.is_leaf:
-        return PARAM_FILL if node.scope else INPUT_FILL
+        return PARAM_FILL if scope_of(node) else INPUT_FILL
     return VALUE_FILL
 
 
@@ -229,7 +230,7 @@ def _group_key(node: Node, level: int | None) -> str | None:
     """The module `node` is collapsed into at `level` (1 = outermost), or None to draw it."""
     if level is None:
         return None
-    path = module_path(node.scope)
+    path = module_path(scope_of(node))
     return path[min(level, len(path)) - 1] if path else None
 
 
@@ -240,7 +241,7 @@ def _count_items(nodes: Sequence[Node], level: int | None) -> int:
 
 
 def _choose_level(nodes: Sequence[Node], collapse: bool | int | str, max_nodes: int) -> int | None:
-    depth = max((len(module_path(n.scope)) for n in nodes), default=0)
+    depth = max((len(module_path(scope_of(n))) for n in nodes), default=0)
     if collapse is False or depth == 0:
         return None
     if collapse is True:
@@ -400,7 +401,7 @@ def _fill_scene(
         if key is not None:
             item_of[id(node)] = group_ids[key]
             continue
-        where = add_clusters(scene, module_path(node.scope)) if cluster else None
+        where = add_clusters(scene, module_path(scope_of(node))) if cluster else None
         highlight = node is focus
         label = value_label(
             node,

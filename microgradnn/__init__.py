@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from microgradnn.engine import Step, enable_grad, is_grad_enabled, no_grad, topological_order
+from microgradnn.anomaly import detect_anomaly
+from microgradnn.engine import Function, Step, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, topological_order
 from microgradnn.gradcheck import GradcheckError, gradcheck, numeric_grad
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __version__ = "0.1.0"
 
@@ -21,7 +22,6 @@ _LAZY = {
     "Tensor": "microgradnn.tensor",
     "set_default_dtype": "microgradnn.tensor",
     "get_default_dtype": "microgradnn.tensor",
-    "detect_anomaly": "microgradnn.tensor",
     "save": "microgradnn.serialization",
     "load": "microgradnn.serialization",
     "fit": "microgradnn.training",
@@ -30,7 +30,10 @@ _LAZY = {
 _SUBMODULES = {"nn", "optim", "data", "viz", "testing", "cli", "training", "serialization"}
 
 __all__ = [
+    "Function",
     "GradcheckError",
+    "detect_anomaly",
+    "set_grad_enabled",
     "Step",
     "Value",
     "__version__",

@@ -1,11 +1,13 @@
-"""The graph core shared by `Value` and `Tensor`.
+"""The graph core shared by `Value` and `Tensor`: nodes, Functions, and the one backward loop.
 
-A node remembers its parents (an ordered tuple) and enough to compute, given
-the gradient arriving from above, one gradient contribution per parent. That
-computation is a pure function (`Node._vjp`); this module alone adds the
-contributions into `parent.grad`. Because every edge passes through one loop,
-`backward()` and `backward_steps()` are the same code: the second just yields
-a `Step` record after each node.
+A node holds `data`, `grad`, its parents (an ordered tuple: ``a + a`` lists
+``a`` twice), the `Function` that made it and that Function's saved `Context`.
+An op is a `Function`: its `forward` and its `backward` stand side by side,
+and `backward(ctx, grad)` is a pure function returning one gradient per
+input. This module alone adds those gradients into ``parent.grad``. Because
+every edge passes through `chain_rule_step`, `backward()` and
+`backward_steps()` are the same code: the second just yields a `Step` record
+after each node.
 
 Gradient conventions (PyTorch's where a learner will meet them next):
 
@@ -13,58 +15,71 @@ Gradient conventions (PyTorch's where a learner will meet them next):
   `zero_grad()`;
 * interior nodes are reset at the start of each pass, so their `.grad` shows
   the gradient of the latest pass and backward can run again on the same graph;
-* inside `no_grad()` ops record no parents, so nothing is differentiated.
+* inside `no_grad()` ops record no parents, so nothing is differentiated;
+  grad mode is per thread;
+* a pass that fails or is abandoned part way leaves every gradient as it was.
+
+Nothing a node saves refers back to the node, so a graph is freed by
+reference counting alone.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator, Sequence
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+from microgradnn.anomaly import ANOMALY, check_backward
 
 __all__ = [
+    "Context",
+    "Function",
     "Node",
     "Step",
     "backward",
     "backward_steps",
+    "chain_rule_step",
     "enable_grad",
     "is_grad_enabled",
     "no_grad",
+    "set_grad_enabled",
     "topological_order",
 ]
 
 
-class _GradMode:
-    """Process-wide switch read by every op: record the graph or not."""
+# ------------------------------------------------------------------ grad mode
+class _GradMode(threading.local):
+    """Per-thread switch read by every op: record the graph or not (each thread starts with it on)."""
 
-    __slots__ = ("enabled",)
-
-    def __init__(self) -> None:
-        self.enabled = True
+    enabled = True
 
 
 GRAD_MODE = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record their parents (the default)."""
+    """True when ops record their parents (the default), in this thread."""
     return GRAD_MODE.enabled
 
 
 class _GradModeSwitch:
-    """A `with` block that sets the grad mode and puts the previous one back on the way out, even after an error.
+    """A `with` block that sets this thread's grad mode and restores the previous one on the way out.
 
-    A small class rather than a @contextmanager generator: optimizers and evaluation loops enter one per step,
-    and the generator machinery costs several times more.
+    Also a decorator, with or without parentheses (``@no_grad`` or ``@no_grad()``, as in PyTorch). On a
+    generator function the mode holds while the generator's body runs, and the caller's mode while it is paused.
+    A small class rather than a @contextmanager generator: optimizers enter one per step.
     """
 
-    __slots__ = ("enabled", "previous")
+    __slots__ = ("previous",)
+    enabled: ClassVar[bool]
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
         self.previous = True
+        return self if fn is None else self(fn)
 
     def __enter__(self) -> None:
         self.previous = GRAD_MODE.enabled
@@ -74,44 +89,169 @@ class _GradModeSwitch:
         GRAD_MODE.enabled = self.previous
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Used as a decorator (``@no_grad()``, as in PyTorch): every call of `fn` runs in this mode."""
+        mode = type(self)
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, mode)
 
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradModeSwitch(self.enabled):  # a fresh switch per call, so recursion restores each level
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with mode():  # a fresh switch per call, so recursion restores each level
                 return fn(*args, **kwargs)
 
-        return wrapper
+        return in_mode
 
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager: ops inside record no graph (evaluation, optimizer updates)."""
-    return _GradModeSwitch(False)
+def _generator_in_mode(fn: Callable[..., Any], mode: type[_GradModeSwitch]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def in_mode(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        with mode():
+            response = gen.send(None)
+        while True:
+            try:
+                request = yield response
+            except GeneratorExit:
+                with mode():
+                    gen.close()
+                raise
+            except BaseException as error:
+                with mode():
+                    response = gen.throw(error)
+            else:
+                with mode():
+                    response = gen.send(request)
+
+    return in_mode
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager: turn graph recording back on inside a `no_grad()` block."""
-    return _GradModeSwitch(True)
+class no_grad(_GradModeSwitch):
+    """Ops inside record no graph (evaluation, optimizer updates): ``with no_grad():`` or ``@no_grad``."""
+
+    __slots__ = ()
+    enabled = False
 
 
+class enable_grad(_GradModeSwitch):
+    """Turn graph recording back on inside a `no_grad()` block: ``with enable_grad():`` or ``@enable_grad``."""
+
+    __slots__ = ()
+    enabled = True
+
+
+class set_grad_enabled:
+    """``with set_grad_enabled(flag):`` records the graph or not, as `flag` says (PyTorch's spelling)."""
+
+    __slots__ = ("enabled", "previous")
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+        self.previous = True
+
+    def __enter__(self) -> None:
+        self.previous = GRAD_MODE.enabled
+        GRAD_MODE.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        GRAD_MODE.enabled = self.previous
+
+
+# ------------------------------------------------------------ Function protocol
+class Context:
+    """What a Function's forward keeps for its backward.
+
+    `save_for_backward(*values)` keeps inputs or the output (read back as
+    `saved_values`); other attributes (``ctx.axis = 1``) keep constants such as
+    shapes, axes or masks. `needs_input_grad[i]` tells a backward whether input
+    i needs a gradient at all (so it can skip the work).
+    """
+
+    __slots__ = ("__dict__", "needs_input_grad", "saved_values", "versions")
+
+    def __init__(self) -> None:
+        self.saved_values: tuple[Any, ...] = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self.versions: tuple[int, ...] = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep inputs or the output for backward. Only those: anything else must be a constant of the op."""
+        self.saved_values = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """PyTorch's name for `saved_values`."""
+        return self.saved_values
+
+    def _with_saved(self, values: tuple[Any, ...]) -> Context:
+        """A copy whose saved values are `values` (the graph nodes, for a create_graph pass)."""
+        copy = Context()
+        copy.__dict__.update(self.__dict__)
+        copy.needs_input_grad = self.needs_input_grad
+        copy.saved_values = values
+        return copy
+
+
+class Function:
+    """An op: `forward` computes the result from plain data, `backward` its gradients, side by side.
+
+    Subclasses write both as static methods and give the math once in the
+    docstring, e.g. f(x) = tanh(x), f'(x) = 1 - tanh(x)^2::
+
+        class Tanh(ScalarFunction):
+            @staticmethod
+            def forward(ctx, x):
+                out = math.tanh(x)
+                ctx.save_for_backward(out)
+                return out
+
+            @staticmethod
+            def backward(ctx, grad):
+                (out,) = ctx.saved_values
+                return (grad * (1 - out * out),)
+
+    `backward(ctx, grad)` returns exactly one gradient per input (None where an
+    input needs none). It is written with operations that exist on plain
+    numbers or arrays *and* on graph nodes, so the same formula runs in a
+    first-order pass (numbers) and in ``backward(create_graph=True)`` (nodes).
+    `apply` (defined by `ScalarFunction` and `TensorFunction`) runs forward and
+    builds the node.
+    """
+
+    name: ClassVar[str] = ""  # the op's short name in pictures and reprs ("+", "tanh", "matmul")
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls, ctx: Context) -> str:
+        """The op's name as pictures show it (an op may add a constant, e.g. "**2")."""
+        return cls.name or cls.__name__.lower()
+
+
+# ------------------------------------------------------------------------ Node
 class Node:
     """One vertex of a computation graph.
 
     Subclasses (`Value`, `Tensor`) store `data`; `grad` starts at `_zero_grad`
-    (0.0 for Value, None for Tensor) and `_parents` is an ordered tuple, so
-    `a + a` lists `a` twice and receives two contributions.
+    (0.0 for Value, None for Tensor); `_parents` is an ordered tuple, `_fn` the
+    Function that made the node (None for a leaf) and `_ctx` what it saved.
     """
 
-    __slots__ = ("__weakref__", "_op", "_parents", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_ctx", "_fn", "_parents", "data", "grad", "label")
 
     # What `grad` holds before any contribution arrives.
-    _zero_grad: Any = None
+    _zero_grad: ClassVar[Any] = None
 
     data: Any
     grad: Any
-    _parents: tuple[Node, ...]
-    _op: str
     label: str
+    _parents: tuple[Node, ...]
+    _fn: type[Function] | None
+    _ctx: Context | None
 
     @property
     def parents(self) -> tuple[Node, ...]:
@@ -121,37 +261,60 @@ class Node:
     @property
     def op(self) -> str:
         """Name of the operation that produced this node ('' for a leaf)."""
-        return self._op
+        fn = self._fn
+        return "" if fn is None else fn.describe(self._ctx)
+
+    @property
+    def grad_fn(self) -> type[Function] | None:
+        """The Function that made this node (None for a leaf), as PyTorch names it."""
+        return self._fn
 
     @property
     def is_leaf(self) -> bool:
         """True for nodes created by the user rather than by an op."""
         return not self._parents
 
-    def _vjp(self, upstream: Any) -> Sequence[Any]:
-        """Pure function: one gradient contribution per parent (None to skip one)."""
+    # Hooks for the node kinds.
+    def _seed(self, gradient: Any, create_graph: bool) -> Any:
+        """Validate or create the gradient that starts backward at this node."""
         raise NotImplementedError
 
-    def _local_derivatives(self) -> tuple[float, ...] | None:
+    def _local_derivatives(self) -> tuple[Any, ...] | None:
         """d(self)/d(parent) for each parent when they are scalars, else None."""
         return None
 
-    def _check_backward_seed(self, gradient: Any) -> Any:
-        """Validate or create the gradient that starts backward at this node."""
-        raise NotImplementedError
+    @staticmethod
+    def _conform(node: Node, grads: Sequence[Any]) -> Sequence[Any]:
+        """Fit each gradient to its parent (tensors undo broadcasting here); scalars need nothing."""
+        return grads
+
+    def _check_saved(self) -> None:
+        """Raise if a value this node's backward reads was changed in place after the forward pass."""
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient of this node."""
         self.grad = self._zero_grad
 
-    def backward(self, gradient: Any = None) -> None:
-        """Apply the chain rule from this node back to every leaf it depends on."""
-        for _ in _backprop(self, self._check_backward_seed(gradient), record=False):
+    def backward(self, gradient: Any = None, *, create_graph: bool = False) -> None:
+        """Apply the chain rule from this node back to every leaf it depends on.
+
+        With ``create_graph=True`` the gradients are themselves graph nodes, so
+        they can be differentiated again (second derivatives).
+        """
+        for _ in _backprop((self,), (self._seed(gradient, create_graph),), record=False, create_graph=create_graph):
             pass
 
-    def backward_steps(self, gradient: Any = None) -> Iterator[Step]:
+    def backward_steps(self, gradient: Any = None, *, create_graph: bool = False) -> Iterator[Step]:
         """The same backward as `backward()`, yielded one node at a time."""
-        return _backprop(self, self._check_backward_seed(gradient), record=True)
+        seed = self._seed(gradient, create_graph)
+        return _backprop((self,), (seed,), record=True, create_graph=create_graph)
+
+
+# ------------------------------------------------------------------------ Step
+_STEP_WORDS = {
+    "en": {"step": "step", "upstream": "upstream grad", "local": "local d", "contribution": "contribution"},
+    "ko": {"step": "단계", "upstream": "위에서 온 기울기", "local": "국소 미분", "contribution": "기여"},
+}
 
 
 @dataclass(frozen=True)
@@ -161,33 +324,40 @@ class Step:
     `upstream` is d(root)/d(node), complete by the time the node is reached
     (reverse topological order guarantees every consumer went first).
     `local_derivatives[i]` is d(node)/d(parents[i]) for scalar nodes (None for
-    tensors); `contributions[i]` is what the engine added to `parents[i].grad`
-    (None where the parent needs no gradient).
+    tensors): the op's own backward at upstream 1. `contributions[i]` is what the
+    engine added to `parents[i].grad` (None where the parent needs no gradient).
     """
 
     index: int
     node: Node
     upstream: Any
     parents: tuple[Node, ...]
-    local_derivatives: tuple[float, ...] | None
+    local_derivatives: tuple[Any, ...] | None
     contributions: tuple[Any, ...]
 
     def __str__(self) -> str:
-        lines = [f"step {self.index}: {_describe(self.node)}  upstream grad = {_fmt(self.upstream)}"]
+        return self.describe("en")
+
+    def describe(self, lang: str = "en") -> str:
+        """The step as text, in English (``"en"``) or Korean (``"ko"``)."""
+        if lang not in _STEP_WORDS:
+            raise ValueError(f"Step.describe: unknown language {lang!r}; use one of {sorted(_STEP_WORDS)}")
+        w = _STEP_WORDS[lang]
+        lines = [f"{w['step']} {self.index}: {_describe(self.node)}  {w['upstream']} = {_fmt(self.upstream)}"]
         locals_ = self.local_derivatives
         for i, (parent, contribution) in enumerate(zip(self.parents, self.contributions)):
             if locals_ is not None:
                 lines.append(
-                    f"  -> {_describe(parent)}: local d = {_fmt(locals_[i])}, "
-                    f"contribution = {_fmt(locals_[i])} * {_fmt(self.upstream)} = {_fmt(contribution)}"
+                    f"  -> {_describe(parent)}: {w['local']} = {_fmt(locals_[i])}, "
+                    f"{w['contribution']} = {_fmt(locals_[i])} * {_fmt(self.upstream)} = {_fmt(contribution)}"
                 )
             else:
-                lines.append(f"  -> {_describe(parent)}: contribution = {_fmt(contribution)}")
+                lines.append(f"  -> {_describe(parent)}: {w['contribution']} = {_fmt(contribution)}")
         return "\n".join(lines)
 
 
 def _describe(node: Node) -> str:
-    name = node.label or (node._op and f"({node._op})") or "leaf"
+    name = node.label or (node._fn is not None and f"({node.op})") or "leaf"
     return f"{name}[{_fmt(node.data)}]"
 
 
@@ -196,23 +366,27 @@ def _fmt(x: Any) -> str:
         return "-"
     if isinstance(x, float):
         return f"{x:.6g}"
+    if isinstance(x, Node):
+        return _fmt(x.data)
     shape = getattr(x, "shape", None)
     return f"array{tuple(shape)}" if shape is not None else str(x)
 
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node `root` depends on, each after all of its parents.
+# ------------------------------------------------------------ topological order
+def topological_order(root: Node | Iterable[Node]) -> list[Node]:
+    """Every node `root` (or each of several roots) depends on, each after all of its parents.
 
     Iterative depth-first search with an explicit stack, so a chain of a
-    million nodes needs no recursion. Nodes are tracked by `id()` because
-    `Value.__eq__` compares data, not identity.
+    million nodes needs no recursion. Nodes are tracked by `id()`: a Tensor's
+    ``==`` is elementwise, so nodes are never compared.
     """
+    roots = [root] if isinstance(root, Node) else list(root)
     order: list[Node] = []
     visited: set[int] = set()
     # Two parallel stacks rather than a stack of (node, flag) tuples: no tuple
     # per node means less garbage-collector work on big scalar graphs.
-    nodes: list[Node] = [root]
-    parents_done: list[bool] = [False]
+    nodes: list[Node] = list(reversed(roots))
+    parents_done: list[bool] = [False] * len(nodes)
     while nodes:
         node = nodes.pop()
         if parents_done.pop():
@@ -233,44 +407,96 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def _backprop(root: Node, seed: Any, record: bool) -> Iterator[Step]:
+# ----------------------------------------------------------- the backward loop
+def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
+    """One node's step of backpropagation: its op's backward, then each parent's ``.grad += contribution``.
+
+    ``node.grad`` (d root / d node) must be complete. Returns the contributions,
+    one per parent (None where a parent needs none).
+    """
+    fn, ctx, parents = node._fn, node._ctx, node._parents
+    node._check_saved()
+    upstream = node.grad
+    if create_graph:  # the saved values become the graph nodes they came from, so the formula builds a graph
+        ctx = _graph_context(node)
+    contributions = fn.backward(ctx, upstream)  # the op's own derivative: step in here to see it
+    if len(contributions) != len(parents):
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned {len(contributions)} gradient(s) for {len(parents)} input(s); "
+            "a backward must return exactly one gradient per input of forward (None where none is needed)"
+        )
+    contributions = node._conform(node, contributions)
+    if ANOMALY.enabled:  # the engine adds whatever comes back, so a NaN is caught here, at its source
+        check_backward(node, contributions)
+    for parent, contribution in zip(parents, contributions):
+        if contribution is None:
+            continue
+        # The engine alone accumulates: a parent used twice gets both contributions.
+        old = parent.grad
+        parent.grad = contribution if old is None else old + contribution
+    return contributions
+
+
+def _graph_context(node: Node) -> Context:
+    """The node's context with each saved value replaced by the graph node it is the data of.
+
+    Saved values are matched by identity to the inputs, in order, then to the output; an input saved twice
+    (``a * a``) matches each of its places in turn.
+    """
+    ctx = node._ctx
+    sources = [*node._parents, node]
+    used = [False] * len(sources)
+    saved = []
+    for value in ctx.saved_values:
+        identical = [i for i, source in enumerate(sources) if source.data is value]
+        if not identical:
+            raise RuntimeError(
+                f"{node._fn.__name__}: create_graph needs every saved value to be an input or the output of the "
+                "op (save the input and recompute derived values in backward)"
+            )
+        match = ([i for i in identical if not used[i]] or identical)[0]
+        used[match] = True
+        saved.append(sources[match])
+    return ctx._with_saved(tuple(saved))
+
+
+def _backprop(
+    roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool
+) -> Iterator[Step]:
     """The one backward loop. Yields a `Step` per interior node when `record`."""
-    order = topological_order(root)
-    leaves: list[tuple[Node, Any]] = []
-    for node in order:
-        if node._parents:
-            node.grad = node._zero_grad  # interior nodes start each pass from zero
-        else:
-            leaves.append((node, node.grad))  # leaves accumulate; kept to undo a failed pass
+    order = topological_order(roots)
+    before = [(node, node.grad) for node in order]  # to put back if the pass fails or is abandoned
+    finished = False
     try:
-        root.grad = seed if root.grad is None else root.grad + seed
+        for node in order:
+            if node._parents:
+                node.grad = node._zero_grad  # interior nodes start each pass from zero
+        for root, seed in zip(roots, seeds):
+            root.grad = seed if root.grad is None else root.grad + seed
         index = 0
         for node in reversed(order):
-            parents = node._parents
-            upstream = node.grad
-            if not parents or upstream is None:  # a leaf, or no path from root reached it
+            if node._fn is None or node.grad is None:  # a leaf, or no path from a root reached it
                 continue
-            contributions = node._vjp(upstream)
-            for parent, contribution in zip(parents, contributions):
-                if contribution is None:
-                    continue
-                # The engine alone accumulates: a parent used twice gets both contributions.
-                old = parent.grad
-                parent.grad = contribution if old is None else old + contribution
+            if create_graph:
+                with enable_grad():  # the backward formulas record a graph of their own
+                    contributions = chain_rule_step(node, create_graph=True)
+            else:  # plain numbers and arrays: nothing is recorded, whatever the grad mode
+                contributions = chain_rule_step(node)
             if record:
-                yield Step(index, node, upstream, parents, node._local_derivatives(), tuple(contributions))
+                yield Step(index, node, node.grad, node._parents, node._local_derivatives(), tuple(contributions))
             index += 1
-    except Exception:
-        for leaf, grad in leaves:  # nothing half-updated: leaves get back their old gradients
-            leaf.grad = grad
-        raise
+        finished = True
+    finally:
+        if not finished:  # an error, Ctrl-C, or a closed generator: nothing half-updated
+            for node, grad in before:
+                node.grad = grad
 
 
-def backward(root: Node, gradient: Any = None) -> None:
+def backward(root: Node, gradient: Any = None, *, create_graph: bool = False) -> None:
     """Function form of `root.backward(gradient)`."""
-    root.backward(gradient)
+    root.backward(gradient, create_graph=create_graph)
 
 
-def backward_steps(root: Node, gradient: Any = None) -> Iterator[Step]:
+def backward_steps(root: Node, gradient: Any = None, *, create_graph: bool = False) -> Iterator[Step]:
     """Function form of `root.backward_steps(gradient)`."""
-    return root.backward_steps(gradient)
+    return root.backward_steps(gradient, create_graph=create_graph)

@@ -18,7 +18,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
 
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ExpressionError", "evaluate", "parse_assignments"]
 
@@ -191,9 +191,16 @@ class _Builder:
     def _apply(self, node: ast.AST, compute: Callable[[], Value]) -> Value:
         """Run one op; a math error names the piece of the formula that caused it."""
         try:
-            return compute()
+            out = compute()
         except (ValueError, OverflowError, ZeroDivisionError, TypeError) as e:
             raise ExpressionError(f"{_piece(self.text, node)!r}: {e}") from None
+        # Values follow IEEE floats (log(-1) = nan, 1/0 = inf); a formula to draw must stay finite.
+        if not math.isfinite(out.data) and all(math.isfinite(p.data) for p in out.parents):
+            raise ExpressionError(
+                f"{_piece(self.text, node)!r} is {out.data} at these values: outside the domain of {out.op} "
+                "(log and sqrt need x > 0, / a non-zero denominator) or too large for a float"
+            )
+        return out
 
 
 def _leaf(name: str, value: object) -> Value:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from microgradnn.engine import Node, no_grad, topological_order
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["FULL_JACOBIAN_LIMIT", "GradcheckError", "GradcheckResult", "GradcheckRow", "gradcheck", "numeric_grad"]
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from microgradnn.engine import Node
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = [
     "SGD",

@@ -27,7 +27,7 @@ import numpy as np
 from microgradnn import data as datasets
 from microgradnn.engine import Node, no_grad
 from microgradnn.optim import LRScheduler, Optimizer
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["History", "accuracy", "fit"]
 

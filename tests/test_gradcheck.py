@@ -5,17 +5,28 @@ import math
 import pytest
 
 from microgradnn import GradcheckError, Value, gradcheck, numeric_grad
+from microgradnn.scalar.value import ScalarFunction
 
 
-class WrongTanh(Value):
+class WrongTanh(ScalarFunction):
     """tanh with a deliberately wrong derivative (1 - tanh instead of 1 - tanh^2)."""
 
-    __slots__ = ()
+    name = "wrong_tanh"
+
+    @staticmethod
+    def forward(ctx, x):
+        out = math.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_values
+        return (grad * (1.0 - out),)
 
 
 def wrong_tanh(x: Value) -> Value:
-    t = math.tanh(x.data)
-    return WrongTanh(t, _parents=(x,), _local=(1.0 - t,), _op="wrong_tanh")
+    return WrongTanh.apply(x)
 
 
 def test_numeric_grad_central_differences():

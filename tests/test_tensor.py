@@ -27,12 +27,32 @@ def test_issue_example():
 
 
 # --- construction and dtypes ------------------------------------------------
-def test_float_arrays_keep_their_dtype_and_everything_else_becomes_float32():
+def test_arrays_keep_their_dtype_python_floats_become_float32_ints_int64_bools_bool():
     assert Tensor(np.zeros(2, dtype=np.float64)).dtype == np.float64
     assert Tensor(np.zeros(2, dtype=np.float16)).dtype == np.float16
-    for data in (1, 2.5, [1, 2], [[1.0, 2.0]], np.arange(3), np.array([True, False]), np.float64(3.0)):
+    assert Tensor(np.arange(3, dtype=np.int32)).dtype == np.int32  # a NumPy array keeps its dtype
+    for data in (2.5, [[1.0, 2.0]], [1, 2.5], np.float64(3.0)):
         assert Tensor(data).dtype == np.float32, data
-    assert Tensor([1, 2], dtype=np.int64).dtype == np.int64
+    for data in (1, [1, 2], [[0, 1], [1, 0]]):
+        assert Tensor(data).dtype == np.int64, data  # as torch.tensor([1, 2])
+    assert Tensor([True, False]).dtype == np.bool_
+    assert Tensor([1, 2], dtype=np.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="complex"):
+        Tensor([1 + 5j])
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+        Tensor([1, 2], requires_grad=True)
+
+
+def test_int_and_bool_tensors_index_and_mask_and_promote_to_float():
+    x = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    picked = x[Tensor([2, 0, 2])]  # an int64 index tensor
+    np.testing.assert_array_equal(picked.data, [30.0, 10.0, 30.0])
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(x[Tensor([True, False, True])].data, [10.0, 30.0])
+    mixed = Tensor([1, 2]) * Tensor([0.5, 0.5])
+    assert mixed.dtype == np.float32  # PyTorch's rule: an int meets a float in the float's dtype
+    assert (Tensor([1, 2]) / 2).dtype == np.float32
     assert Tensor(np.zeros(2), dtype=np.float32).dtype == np.float32
 
 
@@ -140,10 +160,16 @@ def test_detach_shares_data_and_leaves_the_graph():
     assert d.data is x.data
 
 
-def test_item_assignment_is_refused_with_a_hint():
+def test_item_assignment_writes_in_place_and_bumps_the_version():
     t = Tensor([1.0, 2.0])
-    with pytest.raises(TypeError, match="no_grad"):
-        t[0] = 3.0
+    t[0] = 3.0
+    assert t.data[0] == 3.0 and t.version == 1
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w[0] = 3.0  # would silently break backward
+    with no_grad():
+        w[0] = 3.0
+    assert w.version == 1
 
 
 # --- gradients ---------------------------------------------------------------
@@ -536,5 +562,5 @@ def test_reductions_of_boolean_and_integer_tensors_count():
 def test_docstring_examples_run():
     import doctest
 
-    result = doctest.testmod(tensor_module)
+    result = doctest.testmod(tensor_module.tensor)
     assert result.attempted > 0 and result.failed == 0

@@ -6,27 +6,37 @@ import numpy as np
 import pytest
 
 from microgradnn import GradcheckError, Tensor, gradcheck, numeric_grad
-from microgradnn.tensor import custom_op
+from microgradnn.tensor import TensorFunction
 
 gradcheck_module = importlib.import_module("microgradnn.gradcheck")  # the module, not the function of that name
 
 
-def wrong_sin_backward(ctx, g, needs):
-    x = ctx
-    return (g * np.cos(x) * np.where(x > 0.5, 1.1, 1.0),)  # wrong by 10% where x > 0.5
+class WrongSin(TensorFunction):
+    name = "wrong_sin"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_values
+        return (grad * np.cos(x) * np.where(x > 0.5, 1.1, 1.0),)  # wrong by 10% where x > 0.5
 
 
 def wrong_sin(x):
-    return custom_op(np.sin(x.data), "wrong_sin", (x,), wrong_sin_backward, x.data)
+    return WrongSin.apply(x)
 
 
 class NoUnbroadcast(Tensor):
-    """A node whose _vjp forgets to sum broadcast gradients back to each parent's shape."""
+    """A node kind that forgets to sum broadcast gradients back to each parent's shape."""
 
     __slots__ = ()
 
-    def _vjp(self, upstream):
-        return self._backward_fn(self._ctx, upstream, [True] * len(self._parents))
+    @staticmethod
+    def _conform(node, grads):
+        return list(grads)
 
 
 def forgetful_add(a, b):
@@ -136,15 +146,22 @@ def test_bad_arguments():
         gradcheck(lambda t: t * 2, [Tensor([1.0])], mode="fast")
 
 
-def test_a_custom_op_is_recorded_like_a_built_in_one():
-    def sin_backward(x, g, needs):
-        return (g * np.cos(x),)
+def test_a_new_function_is_recorded_like_a_built_in_one():
+    class Sin(TensorFunction):
+        """f(x) = sin(x);  f'(x) = cos(x)."""
 
-    def sin(t):
-        return custom_op(np.sin(t.data), "sin", (t,), sin_backward, t.data)
+        name = "sin"
 
-    gradcheck(lambda t: sin(t) * t, [Tensor(np.linspace(-1, 1, 5))])
-    y = sin(Tensor([1.0], requires_grad=True))
-    assert y.op == "sin" and y.requires_grad
-    with pytest.raises(TypeError, match="parents must be Tensors"):
-        custom_op(np.zeros(1), "bad", (np.zeros(1),), sin_backward)
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.sin(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_values
+            return (grad * np.cos(x),)
+
+    gradcheck(lambda t: Sin.apply(t) * t, [Tensor(np.linspace(-1, 1, 5))])
+    y = Sin.apply(Tensor([1.0], requires_grad=True))
+    assert y.op == "sin" and y.requires_grad and y.grad_fn is Sin

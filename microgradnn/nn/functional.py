@@ -22,7 +22,7 @@ from microgradnn.nn.losses import (
     mse_loss,
     nll_loss,
 )
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = [
     "binary_cross_entropy",

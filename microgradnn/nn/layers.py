@@ -20,7 +20,8 @@ from microgradnn.nn import functional as F
 from microgradnn.nn import init
 from microgradnn.nn.init import Seed
 from microgradnn.nn.module import Module, ModuleList, Parameter
-from microgradnn.tensor import Tensor, custom_op, get_default_dtype
+from microgradnn.tensor import Tensor, get_default_dtype
+from microgradnn.tensor.fused import linear
 
 __all__ = ["Dropout", "Flatten", "Linear", "Sequential"]
 
@@ -83,40 +84,13 @@ class Linear(Module):
             raise ValueError(
                 f"{self._name()}: expected input with {self.in_features} features in its last axis, got shape {shape}"
             )
-        return _linear(x, self.weight, self.bias)
+        return linear(x, self.weight, self.bias)
 
     def _name(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-
-def _linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """f(x, W, b) = x W^T + b, one node;  dL/dx = G W,  dL/dW = G^T x,  dL/db = G summed over the batch.
-
-    x has shape (..., in), W (out, in), b (out,); every leading axis of x is a
-    batch axis. Shapes are the caller's to check (`Linear.forward` does).
-    """
-    # np.dot is the same product as @ when the second operand is a matrix, with less per-call overhead.
-    data = np.dot(x.data, weight.data.T)
-    if bias is None:
-        return custom_op(data, "linear", (x, weight), _linear_backward, (x.data, weight.data))
-    if bias.data.dtype == data.dtype:
-        data += bias.data  # the product is a fresh array of the output's shape: add in place, no second array
-    else:
-        data = data + bias.data  # numpy's type promotion decides the output dtype, as for x @ W.T + b
-    return custom_op(data, "linear", (x, weight, bias), _linear_backward, (x.data, weight.data))
-
-
-def _linear_backward(ctx: tuple[np.ndarray, np.ndarray], g: np.ndarray, needs: list) -> tuple:
-    x, w = ctx
-    gx = np.dot(g, w) if needs[0] else None  # (..., out) times (out, in): one row of G W per sample
-    if x.ndim != 2:  # fold every batch axis into one, so one product sums over all of them
-        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-    gw = np.dot(g.T, x) if needs[1] else None
-    gb = np.add.reduce(g, axis=0) if len(needs) == 3 and needs[2] else None
-    return (gx, gw, gb)
 
 
 class Sequential(ModuleList):

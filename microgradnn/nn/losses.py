@@ -22,8 +22,9 @@ import numpy as np
 
 from microgradnn.engine import Node
 from microgradnn.nn.module import Module
-from microgradnn.tensor import Tensor, custom_op
-from microgradnn.value import Value
+from microgradnn.tensor import Tensor
+from microgradnn.tensor.fused import cross_entropy_logits
+from microgradnn.scalar import Value
 
 __all__ = [
     "BCELoss",
@@ -304,32 +305,10 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
 
 
 def _cross_entropy(logits: Tensor, t: np.ndarray, reduction: str) -> Tensor:
-    """log_softmax, the pick of each row's target and the reduction as one node (gradchecked in the tests).
-
-    Fused because the gradient of the whole is simpler than its parts: dL_i/dx_i = softmax(x_i) - onehot(t_i).
-    """
-    x = logits.data
-    shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)  # the row's max cancels, and keeps exp() finite
-    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
-    rows = np.arange(len(t))
-    picked = log_probs[rows, t]  # log p(target) per row; the loss is its negative
-    if reduction == "none":
-        data, scale = -picked, 1.0
-    elif reduction == "sum":
-        data, scale = -np.add.reduce(picked), 1.0
-    elif len(t):
-        data, scale = -np.add.reduce(picked) / len(t), 1.0 / len(t)
-    else:
+    """log_softmax, the pick of each row's target and the reduction as one fused node (tensor.fused.CrossEntropy)."""
+    if reduction == "mean" and not len(t):
         raise ValueError("cross_entropy: an empty batch (0 rows) has no mean loss; skip it or use reduction='sum'")
-    return custom_op(data, "cross_entropy", (logits,), _cross_entropy_backward, (log_probs, rows, t, scale))
-
-
-def _cross_entropy_backward(ctx: tuple, g: np.ndarray, needs: list) -> tuple:
-    log_probs, rows, t, scale = ctx
-    grad = np.exp(log_probs)  # softmax(x), a fresh array we may change in place
-    grad[rows, t] -= 1.0
-    grad *= (g * scale).reshape(-1, 1)  # one upstream number per row for reduction="none", else one for all
-    return (grad,)
+    return cross_entropy_logits(logits, t, reduction)
 
 
 def _scalar_class_targets(target: Any) -> Any:

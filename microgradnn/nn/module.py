@@ -21,7 +21,7 @@ import numpy as np
 
 from microgradnn.engine import GRAD_MODE, Node
 from microgradnn.scopes import scope_of, set_scope
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "is_parameter"]
 

@@ -22,7 +22,7 @@ import numpy as np
 from microgradnn.nn.init import Seed, get_rng
 from microgradnn.nn.module import Module
 from microgradnn.scopes import set_scope
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 

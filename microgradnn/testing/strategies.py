@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from microgradnn.tensor import Tensor
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = [
     "SAFE_DOMAINS",

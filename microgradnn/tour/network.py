@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microgradnn.nn import MLP
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["HAND_WIRED_BIASES", "HAND_WIRED_WEIGHTS", "PARAMETER_NAMES", "Forward", "chapter_network", "forward"]
 

@@ -7,7 +7,7 @@ import numpy as np
 from microgradnn import data, viz
 from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.tour.network import PARAMETER_NAMES, chapter_network, forward, parameters
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 # Weights that get two XOR rows wrong, so the loss is not zero and there is something to learn.
 WRONG_WEIGHTS = [[[1.8, 3.0], [3.0, -1.2]], [[2.1, 1.5]]]

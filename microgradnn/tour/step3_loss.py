@@ -13,7 +13,7 @@ import numpy as np
 
 from microgradnn.nn import functional as F
 from microgradnn.tour.context import StepReport, TourContext
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 # Eight points in two parallel rows: class 1 above the diagonal, class 0 below it.
 POINTS = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [4.0, 3.0]])

@@ -6,7 +6,7 @@ import numpy as np
 
 from microgradnn import optim
 from microgradnn.tour.context import StepReport, TourContext
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 # One linear neuron y' = w * x on one example: L(w) = (w x - y)^2, smallest at w = y / x.
 X, Y = 2.0, 1.0

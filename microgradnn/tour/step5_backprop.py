@@ -7,7 +7,7 @@ from microgradnn.expression import evaluate
 from microgradnn.gradcheck import gradcheck
 from microgradnn.tour.context import Figure, StepReport, TourContext
 from microgradnn.tour.network import MLP, Forward, chapter_network, forward, parameters
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 # Small, readable starting weights (also the starting point of the training in step 6).
 START_WEIGHTS = [[[0.5, -0.4], [-0.3, 0.8]], [[0.7, -0.6]]]

@@ -1,0 +1,94 @@
+"""Fused nodes: two common compositions as one Function each, because their gradient is simpler than their parts.
+
+* `Linear`: x W^T + b (every `nn.Linear` layer), one node instead of three;
+* `CrossEntropy`: log_softmax, the pick of each row's target and the reduction,
+  whose gradient is just softmax(x) - onehot(target).
+
+Both backward formulas are written with graph-compatible operations, so they
+are differentiable again under ``create_graph=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from microgradnn.engine import Context
+from microgradnn.tensor.primitives import stable_max
+from microgradnn.tensor.tensor import Tensor, TensorFunction
+
+__all__ = ["CrossEntropy", "Linear", "cross_entropy_logits", "linear"]
+
+
+class Linear(TensorFunction):
+    """f(x, W, b) = x W^T + b;  dL/dx = G W,  dL/dW = G^T x,  dL/db = G summed over the batch.
+
+    x has shape (..., in), W (out, in), b (out,); every leading axis of x is a batch axis.
+    """
+
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        ctx.save_for_backward(x, weight)
+        # np.dot is the same product as @ when the second operand is a matrix, with less per-call overhead.
+        out = np.dot(x, weight.T)
+        if bias is None:
+            return out
+        if bias.dtype == out.dtype:
+            out += bias  # the product is a fresh array of the output's shape: add in place, no second array
+            return out
+        return out + bias  # numpy's type promotion decides the output dtype, as for x @ W.T + b
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
+        x, w = ctx.saved_values
+        needs = ctx.needs_input_grad
+        gx = grad @ w if needs[0] else None  # (..., out) times (out, in): one row of G W per sample
+        if x.ndim != 2:  # fold every batch axis into one, so one product sums over all of them
+            grad, x = grad.reshape((-1, grad.shape[-1])), x.reshape((-1, x.shape[-1]))
+        gw = grad.T @ x if needs[1] else None
+        if len(needs) == 2:
+            return gx, gw
+        return gx, gw, grad.sum(axis=0) if needs[2] else None
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x W^T + b as one `Linear` node (shapes are the caller's to check: `nn.Linear.forward` does)."""
+    return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+
+
+class CrossEntropy(TensorFunction):
+    """L = reduce_i( logsumexp(x_i) - x_i[t_i] ) for logits x (N, C);  dL/dx_i = softmax(x_i) - onehot(t_i)."""
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(ctx: Context, logits: np.ndarray, *, targets: np.ndarray, reduction: str) -> np.ndarray:
+        rows = np.arange(len(targets))
+        shifted = logits - stable_max(logits, (1,))  # the row's max cancels, and keeps exp() finite
+        log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+        picked = log_probs[rows, targets]  # log p(target) per row; the loss is its negative
+        onehot = np.zeros_like(logits)
+        onehot[rows, targets] = 1.0
+        ctx.onehot = onehot
+        ctx.scale = 1.0 / len(targets) if reduction == "mean" else 1.0
+        ctx.save_for_backward(logits)
+        if reduction == "none":
+            return -picked
+        total = -np.add.reduce(picked)
+        return total * ctx.scale if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (logits,) = ctx.saved_values
+        m = stable_max(logits.data if isinstance(logits, Tensor) else logits, (1,))  # a constant shift
+        e = np.exp(logits - m)
+        softmax = e / e.sum(axis=1, keepdims=True)
+        return ((softmax - ctx.onehot) * (grad * ctx.scale).reshape((-1, 1)),)
+
+
+def cross_entropy_logits(logits: Tensor, targets: np.ndarray, reduction: str) -> Tensor:
+    """The fused cross-entropy node (targets and reduction are the caller's to check: nn.functional does)."""
+    return CrossEntropy.apply(logits, targets=np.array(targets, dtype=np.int64), reduction=reduction)

@@ -1,0 +1,170 @@
+"""NumPy's own functions on Tensors go through the graph: ``np.exp(t)``, ``np.sum(t, axis=0)``, ``a @ b``.
+
+NumPy hands a Tensor operand to `Tensor.__array_ufunc__` (ufuncs such as
+np.exp, np.add, np.maximum) or `Tensor.__array_function__` (np.sum,
+np.concatenate, np.where, ...). Each known one maps to our op, so the result is
+a Tensor with its gradient; any other NumPy function raises a TypeError naming
+it, never a silent plain array that drops the gradient. Use ``t.numpy()`` (or
+``np.asarray(t)``) to leave the graph on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from microgradnn.tensor import composed as C
+from microgradnn.tensor.tensor import Tensor, leaf
+
+__all__ = ["array_function", "array_ufunc"]
+
+
+def _t(x: Any) -> Any:
+    return x
+
+
+def _as_tensor(x: Any, like: Tensor) -> Tensor:
+    from microgradnn.tensor.tensor import operand
+
+    return operand(x, like, "numpy")
+
+
+_UNARY: dict[np.ufunc, Callable[[Tensor], Tensor]] = {
+    np.negative: lambda x: -x,
+    np.positive: lambda x: x,
+    np.exp: Tensor.exp,
+    np.log: Tensor.log,
+    np.sqrt: Tensor.sqrt,
+    np.tanh: Tensor.tanh,
+    np.absolute: Tensor.abs,
+}
+
+_BINARY: dict[np.ufunc, Callable[[Tensor, Tensor], Tensor]] = {
+    np.add: lambda a, b: a + b,
+    np.subtract: lambda a, b: a - b,
+    np.multiply: lambda a, b: a * b,
+    np.true_divide: lambda a, b: a / b,
+    np.power: lambda a, b: a**b,
+    np.matmul: lambda a, b: a @ b,
+    np.maximum: C.maximum,
+    np.minimum: C.minimum,
+}
+
+# Ufuncs whose result carries no gradient: computed on the data, returned as a Tensor without a graph.
+_NO_GRADIENT = {
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    np.isnan, np.isinf, np.isfinite, np.sign, np.floor, np.ceil, np.trunc, np.rint,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+}  # fmt: skip
+
+_REDUCE = {np.add: Tensor.sum, np.maximum: Tensor.max, np.minimum: Tensor.min}
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """`Tensor.__array_ufunc__`: the ufunc as our op, or a TypeError naming it."""
+    if kwargs.get("out") is not None:
+        raise TypeError(
+            f"np.{ufunc.__name__}(..., out=...) on a Tensor: writing into an output array would bypass the graph; "
+            "use the result instead"
+        )
+    like = next(x for x in inputs if isinstance(x, Tensor))
+    if method == "reduce" and ufunc in _REDUCE and len(inputs) == 1:
+        axis = kwargs.get("axis", 0)
+        return _REDUCE[ufunc](like, axis=axis, keepdims=kwargs.get("keepdims", False))
+    if method == "__call__" and not kwargs:
+        if ufunc in _UNARY and len(inputs) == 1:
+            return _UNARY[ufunc](like)
+        if ufunc in _BINARY and len(inputs) == 2:
+            a, b = (_as_tensor(x, like) for x in inputs)
+            return _BINARY[ufunc](a, b)
+        if ufunc in _NO_GRADIENT:
+            return leaf(ufunc(*[x.data if isinstance(x, Tensor) else x for x in inputs]))
+    raise TypeError(
+        f"np.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not supported on a Tensor "
+        "(it would drop the gradient); use the Tensor's own ops, or t.numpy() to leave the graph on purpose"
+    )
+
+
+def _sum(a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
+    _no_out("sum", out)
+    result = a.sum(axis=axis, keepdims=keepdims)
+    return result if dtype is None else result.astype(dtype)
+
+
+def _mean(a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
+    _no_out("mean", out)
+    return a.mean(axis=axis, keepdims=keepdims)
+
+
+def _max(a: Tensor, axis: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
+    _no_out("max", out)
+    return a.max(axis=axis, keepdims=keepdims)
+
+
+def _min(a: Tensor, axis: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
+    _no_out("min", out)
+    return a.min(axis=axis, keepdims=keepdims)
+
+
+def _var(a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    _no_out("var", out)
+    return a.var(axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise TypeError(f"np.{name}(..., out=...) on a Tensor: an output array would bypass the graph")
+
+
+_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.sum: _sum,
+    np.mean: _mean,
+    np.max: _max,
+    np.amax: _max,
+    np.min: _min,
+    np.amin: _min,
+    np.var: _var,
+    np.reshape: lambda a, shape, **kw: a.reshape(shape),
+    np.transpose: lambda a, axes=None: a.transpose() if axes is None else a.permute(*axes),
+    np.swapaxes: lambda a, axis1, axis2: a.transpose(axis1, axis2),
+    np.squeeze: lambda a, axis=None: a.squeeze(axis),
+    np.expand_dims: lambda a, axis: a.unsqueeze(axis),
+    np.broadcast_to: lambda a, shape, subok=False: a.broadcast_to(shape),
+    np.clip: lambda a, a_min=None, a_max=None, **kw: a.clip(a_min, a_max),
+    np.concatenate: lambda arrays, axis=0, **kw: C.concatenate(list(arrays), axis=axis),
+    np.stack: lambda arrays, axis=0, **kw: C.stack(list(arrays), axis=axis),
+    np.where: lambda condition, x, y: C.where(condition, x, y),
+    np.argmax: lambda a, axis=None, out=None, keepdims=False: a.argmax(axis=axis, keepdims=keepdims),
+    np.argmin: lambda a, axis=None, out=None, keepdims=False: a.argmin(axis=axis, keepdims=keepdims),
+    np.dot: lambda a, b, out=None: _as_pair(a, b, lambda x, y: x @ y),
+    np.shape: lambda a: a.shape,
+    np.ndim: lambda a: a.ndim,
+    np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
+    np.zeros_like: lambda a, dtype=None, **kw: leaf(np.zeros_like(a.data, dtype=dtype)),
+    np.ones_like: lambda a, dtype=None, **kw: leaf(np.ones_like(a.data, dtype=dtype)),
+    np.isclose: lambda a, b, **kw: leaf(np.isclose(_data(a), _data(b), **kw)),
+    np.allclose: lambda a, b, **kw: bool(np.allclose(_data(a), _data(b), **kw)),
+    np.array_equal: lambda a, b, **kw: bool(np.array_equal(_data(a), _data(b), **kw)),
+}
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _as_pair(a: Any, b: Any, fn: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+    like = a if isinstance(a, Tensor) else b
+    return fn(_as_tensor(a, like), _as_tensor(b, like))
+
+
+def array_function(func: Callable[..., Any], types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`Tensor.__array_function__`: the NumPy function as our op, or a TypeError naming it."""
+    impl = _FUNCTIONS.get(func)
+    if impl is None:
+        raise TypeError(
+            f"np.{func.__name__} is not supported on a Tensor (it would drop the gradient); use the Tensor's own "
+            "ops, or t.numpy() to leave the graph on purpose"
+        )
+    return impl(*args, **kwargs)

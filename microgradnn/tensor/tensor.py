@@ -1,0 +1,715 @@
+"""`Tensor`: a NumPy array on the same graph core as `Value`, and how a tensor Function is applied.
+
+Each method runs one op: a primitive `Function` of `tensor.primitives` (its
+forward and backward side by side) or a function of `tensor.composed` built
+from primitives. Semantics around gradients follow PyTorch (`requires_grad`,
+`backward(gradient)`, `detach()`, `no_grad()`); shapes and names follow NumPy,
+with PyTorch's spellings beside them (`axis`/`dim`, `keepdims`/`keepdim`).
+
+Writes through the library (``t[...] = v``, in-place methods such as `add_`,
+optimizer steps) bump the tensor's version counter; an op remembers the
+versions of its inputs, and backward raises if a tensor it saved was changed
+in place since. Raw writes into ``t.data`` (a NumPy array) are not seen: they
+change the numbers a later backward reads, without an error.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from microgradnn.anomaly import ANOMALY, check_forward
+from microgradnn.engine import GRAD_MODE, Context, Function, Node
+from microgradnn.tensor.broadcasting import Axis, broadcast_error, shape_arg, sum_to
+from microgradnn.tensor.dtypes import get_default_dtype, to_array
+
+__all__ = ["Tensor", "TensorFunction", "leaf", "new_tensor"]
+
+Operand = Union["Tensor", float, int, np.ndarray]
+
+_new = object.__new__
+
+
+class TensorFunction(Function):
+    """A Function on `Tensor`s: `apply` unwraps the arrays, runs forward, and records the node.
+
+    The node is recorded only when grad mode is on and some input requires grad;
+    otherwise the result is a plain leaf. `ctx.needs_input_grad` tells backward
+    which inputs need a gradient (the data batch of ``x @ W`` never costs a matmul).
+    """
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **constants: Any) -> Tensor:
+        """Run forward on the inputs' arrays (constants such as an axis go by keyword) and record the node."""
+        ctx = Context()
+        needs = tuple([t.requires_grad for t in inputs])
+        ctx.needs_input_grad = needs
+        out = cls.forward(ctx, *[t.data for t in inputs], **constants)
+        if GRAD_MODE.enabled and True in needs:
+            node = new_tensor(out, inputs, cls, ctx)
+            ctx.versions = tuple([t._version for t in inputs])
+        else:
+            node = leaf(out)
+        if ANOMALY.enabled:
+            check_forward(node, cls, inputs)
+        return node
+
+
+def new_tensor(data: Any, parents: tuple[Tensor, ...], fn: type[Function], ctx: Context) -> Tensor:
+    """An op's recorded result (internal)."""
+    out = _new(Tensor)
+    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out.requires_grad = True
+    out._parents = parents
+    out._fn = fn
+    out._ctx = ctx
+    out._version = 0
+    return out
+
+
+def leaf(data: Any, requires_grad: bool = False) -> Tensor:
+    """A leaf wrapping `data` without checks or copies (internal)."""
+    out = _new(Tensor)
+    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out.requires_grad = requires_grad
+    out._parents = ()
+    out._fn = None
+    out._ctx = None
+    out._version = 0
+    return out
+
+
+def operand(x: Any, like: Tensor, op: str) -> Tensor:
+    """The other operand of a binary op as a Tensor; numbers take `like`'s float dtype (no float64 creep)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(
+            f"Tensor {op}: cannot combine a Tensor with a Value; the scalar engine (Value) and the Tensor engine "
+            "build separate graphs. Use Tensor(v.data) for a constant, or write the whole computation with Tensors"
+        )
+    kind = like.data.dtype.kind
+    if isinstance(x, (bool, np.bool_)):
+        return leaf(np.asarray(x, dtype=like.data.dtype if kind != "b" else bool))
+    if isinstance(x, numbers.Integral):
+        return leaf(np.asarray(x, dtype=like.data.dtype if kind in "fiu" else np.int64))
+    if isinstance(x, numbers.Real):
+        return leaf(np.asarray(x, dtype=like.data.dtype if kind == "f" else get_default_dtype()))
+    if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):
+        arr = to_array(f"Tensor {op}", x, None, copy=False)
+        if kind == "f" and arr.dtype.kind != "f":
+            arr = arr.astype(like.data.dtype)
+        return leaf(arr)
+    raise TypeError(f"Tensor {op}: unsupported operand of type {type(x).__name__}; use a Tensor, a number or an array")
+
+
+def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's rule for mixed kinds: an int or bool operand meets a float one in the float's dtype."""
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka == kb or (ka != "f" and kb != "f"):
+        return a, b
+    if ka == "f":
+        return a, leaf(b.data.astype(a.data.dtype))
+    return leaf(a.data.astype(b.data.dtype)), b
+
+
+class Tensor(Node):
+    """An n-dimensional array that remembers how it was computed.
+
+    >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> loss = (W * W).sum()
+    >>> loss.backward()
+    >>> W.grad
+    array([[2., 4.],
+           [6., 8.]], dtype=float32)
+
+    Python floats become the default float dtype (float32, see
+    `set_default_dtype`), Python ints int64 and bools bool; a NumPy array keeps
+    its dtype. The data is copied unless ``copy=False``. `grad` is None until
+    backward reaches the tensor, then an ndarray of the tensor's shape and
+    dtype. Only floating-point tensors can require gradients.
+    """
+
+    __slots__ = ("_version", "requires_grad")
+
+    _zero_grad = None
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs (np.exp, np.add, ndarray + Tensor, ...) go through the graph (tensor.numpy_protocol)."""
+        from microgradnn.tensor.numpy_protocol import array_ufunc
+
+        return array_ufunc(ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """NumPy functions (np.sum, np.concatenate, np.where, ...) go through the graph (tensor.numpy_protocol)."""
+        from microgradnn.tensor.numpy_protocol import array_function
+
+        return array_function(func, types, args, kwargs)
+
+    data: np.ndarray
+    grad: Any  # an ndarray; a Tensor after backward(create_graph=True)
+    requires_grad: bool
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        label: str = "",
+        copy: bool = True,
+    ) -> None:
+        if isinstance(data, Node):
+            raise TypeError(
+                "Tensor(): data is already a Tensor; use it directly, t.detach() to share it, or t.numpy()"
+                if isinstance(data, Tensor)
+                else "Tensor(): got a Value; Value (scalar engine) and Tensor graphs do not mix. "
+                "Use Tensor(v.data) for a constant"
+            )
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Node) for x in _flat(data)):
+            raise TypeError("Tensor(): the data holds Values or Tensors; build it from numbers (use v.data / t.numpy())")
+        arr = to_array("Tensor()", data, dtype, copy)
+        if requires_grad and arr.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor(): only floating-point tensors can require gradients, this one has dtype {arr.dtype}; "
+                "pass dtype=np.float32 (or write the numbers as floats, 1.0 rather than 1)"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Tensor(): label must be a str, got {type(label).__name__} ({label!r})")
+        self.data = arr
+        self.grad = None
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._fn = None
+        self._ctx = None
+        self._version = 0
+
+    # ------------------------------------------------------------ basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes (PyTorch's spelling of `ndim`)."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's spelling of `size`)."""
+        return self.data.size
+
+    @property
+    def version(self) -> int:
+        """How many times the library wrote into this tensor in place (t[...] = v, add_, optimizer steps)."""
+        return self._version
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor; it has no first axis (use .item())")
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The data itself, not a copy (as in PyTorch): writing to it changes the tensor."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """Iterate over the first axis (each item is an indexing op, so gradients flow)."""
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor; use .item()")
+        return (self[i] for i in range(len(self.data)))
+
+    def item(self) -> Any:
+        """The single element as a Python number (as `torch.Tensor.item()`)."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only a tensor with exactly one element has an item; this one has shape {self.shape} "
+                f"({self.data.size} elements). Reduce it first (.sum(), .mean()) or index one element"
+            )
+        return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only a one-element integer tensor can be used as an index, not {self.dtype} {self.shape}")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; compare elements and use "
+                ".any() or .all()"
+            )
+        return bool(self.data)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph (requires_grad False)."""
+        return leaf(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Turn gradient tracking on or off for this leaf, in place; returns self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, not {self.dtype}")
+        if self._parents:
+            raise ValueError("requires_grad_: only a leaf can change requires_grad; use .detach() for an op's result")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=60, edgeitems=3, prefix="Tensor(")
+        parts = [body, f"shape={self.shape}", f"dtype={self.dtype}"]
+        if self._fn is not None:
+            parts.append(f"grad_fn={self.op}")
+        elif self.requires_grad:
+            parts.append("requires_grad=True")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Tensor({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        from microgradnn._repr import tensor_html
+
+        return tensor_html(self)
+
+    # ------------------------------------------------------- engine hooks
+    def _seed(self, gradient: Any, create_graph: bool) -> Any:
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad, so there is no graph to go back through; "
+                "create the parameters with requires_grad=True (and build the graph outside no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward on a tensor of shape {self.shape} needs an explicit gradient, e.g. "
+                    "t.backward(np.ones_like(t.data)) or reduce it with .sum() first"
+                )
+            seed = np.array(1.0, dtype=self.dtype)  # np.ones is a Python function: this is several times faster
+            seed = seed.reshape(self.shape) if self.shape else seed
+        else:
+            if isinstance(gradient, Node) and not isinstance(gradient, Tensor):
+                raise TypeError("backward(gradient): got a Value; pass a numpy array or a Tensor of the tensor's shape")
+            if isinstance(gradient, Tensor):
+                gradient = gradient.data
+            seed = np.array(gradient, dtype=self.dtype)  # a copy: the root's .grad owns its memory
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: the gradient has shape {seed.shape} but the tensor has shape {self.shape}; "
+                    "they must be the same"
+                )
+        return leaf(seed) if create_graph else seed
+
+    @staticmethod
+    def _conform(node: Node, grads: Sequence[Any]) -> list[Any]:
+        """Each gradient as its parent's shape (broadcasting undone, here alone) and dtype, owning its memory."""
+        out: list[Any] = []
+        for parent, g in zip(node._parents, grads):
+            if g is not None:
+                target = parent.data
+                if isinstance(g, Tensor):  # a create_graph pass: the same fitting, as graph ops
+                    if g.shape != target.shape:
+                        g = sum_to(g, target.shape)
+                    if g.dtype != target.dtype:
+                        g = g.astype(target.dtype)
+                else:
+                    # One test for the common case (an array of the parent's shape and dtype).
+                    if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
+                        g = np.asarray(g)
+                        if g.shape != target.shape:
+                            g = sum_to(g, target.shape)
+                        if g.dtype != target.dtype:
+                            g = g.astype(target.dtype)
+                    if any(g is o for o in out):
+                        # a + b hands the same array to both parents: the first takes it, the others get copies,
+                        # so no two gradients ever share memory (an optimizer may update one in place).
+                        g = g.copy()
+            out.append(g)
+        return out
+
+    def _check_saved(self) -> None:
+        ctx = self._ctx
+        for index, (parent, version) in enumerate(zip(self._parents, ctx.versions)):
+            if parent._version != version and any(s is parent.data for s in ctx.saved_values):
+                name = f" {parent.label!r}" if parent.label else ""
+                raise RuntimeError(
+                    f"backward: input {index}{name} (shape {parent.shape}) of {self.op} was modified in place "
+                    f"after it was used (version {version} then, {parent._version} now); its backward would read "
+                    "the new numbers. Recompute the forward pass after changing it (or change it under no_grad() "
+                    "before building the graph)"
+                )
+
+    # -------------------------------------------------------- arithmetic
+    def __add__(self, other: Operand) -> Tensor:
+        return _binary(P.Add, "+", self, other)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return _binary(P.Sub, "-", self, other)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return _binary(P.Mul, "*", self, other)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        return _binary(P.Div, "/", _as_float(self), other)
+
+    def __pow__(self, other: Operand) -> Tensor:
+        """a ** p. A plain number p is a constant (one parent); a Tensor p is a second parent."""
+        if isinstance(other, numbers.Real) and not isinstance(other, (bool, np.bool_)):
+            p = int(other) if float(other).is_integer() else float(other)  # a Python number keeps float32 float32
+            return P.PowConst.apply(self, exponent=p)
+        return _binary(P.Pow, "**", self, other)
+
+    def __neg__(self) -> Tensor:
+        return P.Neg.apply(self)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return C.matmul(self, operand(other, self, "@"))
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return _binary(P.Add, "+", operand(other, self, "+"), self)
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return _binary(P.Sub, "-", operand(other, self, "-"), self)
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return _binary(P.Mul, "*", operand(other, self, "*"), self)
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return _binary(P.Div, "/", _as_float(operand(other, self, "/")), self)
+
+    def __rpow__(self, other: Operand) -> Tensor:
+        return _binary(P.Pow, "**", operand(other, self, "**"), self)
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return C.matmul(operand(other, self, "@"), self)
+
+    # PyTorch's method spellings of the operators.
+    def add(self, other: Operand, *, alpha: float = 1.0) -> Tensor:
+        """self + alpha * other."""
+        return self + (other if alpha == 1.0 else operand(other, self, "add") * alpha)
+
+    def sub(self, other: Operand, *, alpha: float = 1.0) -> Tensor:
+        """self - alpha * other."""
+        return self - (other if alpha == 1.0 else operand(other, self, "sub") * alpha)
+
+    def mul(self, other: Operand) -> Tensor:
+        return self * other
+
+    def div(self, other: Operand) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Operand) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def matmul(self, other: Operand) -> Tensor:
+        return self @ other
+
+    # ------------------------------------------------------- comparisons
+    # Comparisons return boolean tensors that carry no gradient (the result is
+    # piecewise constant); nodes still hash by identity.
+    def __lt__(self, other: Operand) -> Tensor:
+        return C.compare("<", np.less, self, other)
+
+    def __le__(self, other: Operand) -> Tensor:
+        return C.compare("<=", np.less_equal, self, other)
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return C.compare(">", np.greater, self, other)
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return C.compare(">=", np.greater_equal, self, other)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return C.compare("==", np.equal, self, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return C.compare("!=", np.not_equal, self, other)
+
+    # ------------------------------------------------ elementwise functions
+    def exp(self) -> Tensor:
+        return P.Exp.apply(_as_float(self))
+
+    def log(self) -> Tensor:
+        return P.Log.apply(_as_float(self))
+
+    def sqrt(self) -> Tensor:
+        return P.Sqrt.apply(_as_float(self))
+
+    def tanh(self) -> Tensor:
+        return P.Tanh.apply(_as_float(self))
+
+    def sigmoid(self) -> Tensor:
+        return P.Sigmoid.apply(_as_float(self))
+
+    def relu(self) -> Tensor:
+        return P.Relu.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return P.LeakyRelu.apply(self, negative_slope=C.number("leaky_relu", "negative_slope", negative_slope))
+
+    def step(self) -> Tensor:
+        return P.Step.apply(_as_float(self))
+
+    def abs(self) -> Tensor:
+        return P.Abs.apply(self)
+
+    __abs__ = abs
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        """min(max(x, min), max); the bounds count as inside (gradient 1), as in PyTorch's clamp."""
+        return C.clip(self, min, max)
+
+    clamp = clip
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The data cast to `dtype`; the gradient flows back (cast to this dtype) only between float dtypes."""
+        return C.astype(self, dtype)
+
+    # -------------------------------------------------------- reductions
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Sum over `axis` (all axes by default). PyTorch's `dim`/`keepdim` are accepted too."""
+        axes, keep = C.reduce_args("sum", self.shape, axis, dim, keepdims, keepdim)
+        return P.Sum.apply(self, axes=axes, keepdims=keep)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """The mean over `axis`; the mean of no elements is nan, as in PyTorch."""
+        axes, keep = C.reduce_args("mean", self.shape, axis, dim, keepdims, keepdim)
+        return P.Mean.apply(_as_float(self), axes=axes, keepdims=keep)
+
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """The largest element over `axis`; tied maxima share the gradient equally."""
+        return C.extreme(self, "max", True, axis, dim, keepdims, keepdim)
+
+    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """The smallest element over `axis`; tied minima share the gradient equally."""
+        return C.extreme(self, "min", False, axis, dim, keepdims, keepdim)
+
+    amax = max
+    amin = min
+
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        ddof: int | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        correction: int | None = None,
+    ) -> Tensor:
+        """sum((x - mean)^2) / (n - ddof). NumPy's `ddof` defaults to 0; PyTorch's `correction` to 1."""
+        return C.var(self, axis, keepdims, ddof, dim, keepdim, correction)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+        """Index of the largest element (along `axis`): an int64 tensor, no gradient."""
+        return C.arg_extreme(self, "argmax", np.argmax, axis, dim, keepdims, keepdim)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+        """Index of the smallest element (along `axis`): an int64 tensor, no gradient."""
+        return C.arg_extreme(self, "argmin", np.argmin, axis, dim, keepdims, keepdim)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """log(sum(e^x)) over `axis`, computed stably; over no elements it is -inf, as in PyTorch."""
+        axes, keep = C.reduce_args("logsumexp", self.shape, axis, dim, keepdims, keepdim)
+        return P.LogSumExp.apply(_as_float(self), axes=axes, keepdims=keep)
+
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """e^x_i / sum_j e^x_j along `axis` (the last by default)."""
+        axes, _ = C.reduce_args("softmax", self.shape, axis if dim is None else None, dim, False, None)
+        return P.Softmax.apply(_as_float(self), axes=axes if axes is not None else ())
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """x_i - log(sum_j e^x_j) along `axis` (the last by default), computed stably."""
+        axes, _ = C.reduce_args("log_softmax", self.shape, axis if dim is None else None, dim, False, None)
+        return P.LogSoftmax.apply(_as_float(self), axes=axes if axes is not None else ())
+
+    # ------------------------------------------------------------ shapes
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """The same elements in a new shape (one dimension may be -1);  the gradient is reshaped back."""
+        return C.reshape(self, shape_arg("reshape", shape))
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge the axes start_dim..end_dim into one (PyTorch's names; `x.flatten(1)` keeps the batch axis)."""
+        return C.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+        """Drop axes of size 1 (all of them, or those in `axis`)."""
+        return C.squeeze(self, axis if dim is None else dim)
+
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Insert an axis of size 1 at position `axis` (numpy's expand_dims)."""
+        return C.unsqueeze(self, axis if dim is None else dim)
+
+    def permute(self, *axes: int | Sequence[int]) -> Tensor:
+        """Reorder the axes: result axis i is input axis axes[i];  the gradient is permuted back."""
+        return C.permute(self, shape_arg("permute", axes))
+
+    def transpose(self, axis1: int | None = None, axis2: int | None = None) -> Tensor:
+        """Swap two axes (PyTorch's transpose(dim0, dim1)); with no arguments reverse them all, like `.T`."""
+        return C.transpose(self, axis1, axis2)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Swap two axes (NumPy's name for transpose(a, b))."""
+        return C.transpose(self, axis1, axis2)
+
+    @property
+    def T(self) -> Tensor:
+        """All axes reversed (a matrix transposed); a 0-d or 1-d tensor is returned as it is."""
+        ndim = self.data.ndim
+        if ndim < 2:
+            return self
+        return P.Permute.apply(self, order=tuple(reversed(range(ndim))))
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """The tensor repeated along new or size-1 axes;  the gradient is summed back."""
+        return C.broadcast_to(self, shape_arg("broadcast_to", (shape,)))
+
+    def expand(self, *shape: int | Sequence[int]) -> Tensor:
+        """PyTorch's broadcast_to: -1 keeps a size."""
+        return C.expand(self, shape_arg("expand", shape))
+
+    def __getitem__(self, key: Any) -> Tensor:
+        """Indexing as in numpy (ints, slices, None, integer arrays, boolean masks);  the gradient is scattered back.
+
+        Repeated indices (x[[0, 0]]) each add their gradient.
+        """
+        return C.index(self, key)
+
+    # ------------------------------------------------------- in-place writes
+    def _bump(self) -> None:
+        """Record a write into this tensor's data (the version counter that backward checks)."""
+        self._version += 1
+
+    def _check_writable(self, op: str) -> None:
+        if GRAD_MODE.enabled and (self.requires_grad or self._parents):
+            raise RuntimeError(
+                f"Tensor {op}: an in-place write into a tensor that requires grad would silently break backward; "
+                "do it under no_grad() (as an optimizer step does), or build a new tensor (where(), +)"
+            )
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """t[key] = value, in place (under no_grad() for a tensor that requires grad); bumps the version."""
+        self._check_writable("t[key] = value")
+        from microgradnn.tensor.primitives import index_key
+
+        v = value.data if isinstance(value, Tensor) else np.asarray(value)
+        self.data[index_key(key)[0]] = v
+        self._bump()
+
+    def _in_place(self, op: str, other: Any, fn: Any) -> Tensor:
+        self._check_writable(op)
+        o = other.data if isinstance(other, Tensor) else other
+        try:
+            fn(self.data, o, out=self.data, casting="same_kind")
+        except ValueError:
+            raise broadcast_error(op, self.shape, np.shape(o)) from None
+        self._bump()
+        return self
+
+    def add_(self, other: Operand, *, alpha: float = 1.0) -> Tensor:
+        """self += alpha * other, in place (under no_grad() for a tensor that requires grad); returns self."""
+        o = other.data if isinstance(other, Tensor) else other
+        return self._in_place("add_", o if alpha == 1.0 else np.multiply(o, alpha), np.add)
+
+    def sub_(self, other: Operand, *, alpha: float = 1.0) -> Tensor:
+        """self -= alpha * other, in place; returns self."""
+        o = other.data if isinstance(other, Tensor) else other
+        return self._in_place("sub_", o if alpha == 1.0 else np.multiply(o, alpha), np.subtract)
+
+    def mul_(self, other: Operand) -> Tensor:
+        """self *= other, in place; returns self."""
+        return self._in_place("mul_", other, np.multiply)
+
+    def div_(self, other: Operand) -> Tensor:
+        """self /= other, in place; returns self."""
+        return self._in_place("div_", other, np.divide)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros, in place; returns self."""
+        return self.fill_(0)
+
+    def fill_(self, value: float) -> Tensor:
+        """Fill with `value`, in place; returns self."""
+        self._check_writable("fill_")
+        self.data[...] = value
+        self._bump()
+        return self
+
+    def copy_(self, src: Operand) -> Tensor:
+        """Copy `src` into this tensor (broadcast), in place; returns self."""
+        self._check_writable("copy_")
+        s = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self.data, s, casting="same_kind")
+        except ValueError:
+            raise broadcast_error("copy_", self.shape, np.shape(s)) from None
+        self._bump()
+        return self
+
+    __hash__ = Node.__hash__
+
+
+def _binary(fn: type[TensorFunction], op: str, a: Tensor, b: Any) -> Tensor:
+    """A broadcasting binary op: the other operand made a Tensor, kinds promoted, shapes checked with a clear error."""
+    b = operand(b, a, op)
+    if a.data.dtype is not b.data.dtype:
+        a, b = promote(a, b)
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        if a.shape == b.shape:
+            raise
+        raise broadcast_error(op, a.shape, b.shape) from None
+
+
+def _as_float(x: Tensor) -> Tensor:
+    """An int or bool tensor in the default float dtype, for ops whose result is a float (exp, /, mean)."""
+    return x if x.data.dtype.kind == "f" else leaf(x.data.astype(get_default_dtype()))
+
+
+def _flat(items: Any) -> Iterator[Any]:
+    stack = [items]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            yield x
+
+
+
+# Imported last: the ops below are TensorFunctions and functions of Tensors, defined above.
+from microgradnn.tensor import composed as C  # noqa: E402
+from microgradnn.tensor import primitives as P  # noqa: E402

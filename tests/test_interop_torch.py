@@ -20,6 +20,7 @@ from microgradnn import Tensor, Value, nn  # noqa: E402
 from microgradnn.gradcheck import numeric_grad  # noqa: E402
 from microgradnn.interop import Comparison, compare_with_torch, from_torch, to_torch  # noqa: E402
 from microgradnn.interop.torch import TorchStep  # noqa: E402
+from test_micrograd_lecture import run_py_blocks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "leaky_relu", "step", "linear"]
@@ -258,3 +259,8 @@ def test_without_torch_the_bridge_says_how_to_install_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "pip install 'microgradnn[torch]'" in out.stdout
+
+
+@pytest.mark.parametrize("page", ["guides/pytorch.md", "ko/guides/pytorch.md"])
+def test_the_guide_runs_as_written(page, monkeypatch, tmp_path):
+    assert run_py_blocks(ROOT / "docs" / page, monkeypatch, tmp_path) >= 4

@@ -10,7 +10,11 @@ lecture's text: the functions below are ours.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +23,7 @@ from microgradnn import Value, engine, nn, viz
 pytestmark = pytest.mark.skipif(not hasattr(Value, "_backward"), reason="core redesign not merged yet")
 
 H = 1e-6
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 # ------------------------------------------------------------------ the learner's helpers
@@ -208,3 +213,37 @@ def test_a_small_mlp_trains_with_the_lectures_loop_and_by_hand_backprop_agrees()
         losses.append(loss.data)
     assert losses[-1] < 0.25 * losses[0]
     assert all(math.isfinite(x) for x in losses)
+
+
+# ------------------------------------------------------------------ the guide's own code
+PY_FENCE = re.compile(r"^```py[ \t]*\n(.*?)^```[ \t]*\n(?:\s*^```text[ \t]*\n(.*?)^```[ \t]*$)?", re.M | re.S)
+
+
+def run_py_blocks(page: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> int:
+    """Run a page's ```py blocks in order in one namespace, in `tmp_path`; a ```text block right after
+    one is the output the page promises, line for line. Returns how many blocks ran.
+
+    (```python blocks run in tests/test_docs.py; a page uses ```py for code that needs an optional
+    part, PyTorch or the lecture's names, so that the test which has it runs that code.)
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    text = page.read_text(encoding="utf-8")
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    count = 0
+    for match in PY_FENCE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 2
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(match.group(1), f"{page.name}:{line}", "exec"), namespace)
+        if match.group(2) is not None:
+            got = [x.rstrip() for x in printed.getvalue().strip("\n").splitlines()]
+            want = [x.rstrip() for x in match.group(2).strip("\n").splitlines()]
+            assert got == want, f"{page.name}: the output of the block at line {line}"
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize("page", ["guides/micrograd-lecture.md", "ko/guides/micrograd-lecture.md"])
+def test_the_guide_runs_as_written(page, monkeypatch, tmp_path):
+    assert run_py_blocks(DOCS / page, monkeypatch, tmp_path) >= 8

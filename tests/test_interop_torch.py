@@ -16,11 +16,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from test_micrograd_lecture import run_py_blocks  # noqa: E402
+
 from microgradnn import Tensor, Value, nn  # noqa: E402
 from microgradnn.gradcheck import numeric_grad  # noqa: E402
 from microgradnn.interop import Comparison, compare_with_torch, from_torch, to_torch  # noqa: E402
 from microgradnn.interop.torch import TorchStep  # noqa: E402
-from test_micrograd_lecture import run_py_blocks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "leaky_relu", "step", "linear"]

@@ -44,7 +44,8 @@ class Figure:
     """One file a step wrote. `kind`: "image" (svg/png/gif), "player" (html) or "dot" (DOT text, no picture).
 
     `texts` are the words and numbers drawn on a matplotlib picture (titles,
-    legends, labels), kept so a test can hold its caption against what it shows.
+    legends, labels, annotations; not the tick labels of its axes), kept so a
+    test can hold its caption against what it shows.
     """
 
     path: str  # relative to the tour folder
@@ -202,7 +203,14 @@ class TourContext:
         from matplotlib.text import Text
 
         figure.savefig(self.out / name, dpi=100, bbox_inches="tight")
-        drawn = [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        ticks = {
+            id(t) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis) for t in axis.get_ticklabels(which="both")
+        }
+        drawn = [
+            t.get_text()
+            for t in figure.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and id(t) not in ticks  # tick labels are only a scale
+        ]
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close(figure)
         self.saved(report, Figure(name, caption, texts=drawn))

@@ -61,7 +61,7 @@ def run(ctx: TourContext) -> StepReport:
     )
     ctx.figure(
         report,
-        _paths_figure(runs),
+        _paths_figure(ctx, runs),
         ctx.name("paths.png"),
         ctx.text("descent.paths", w0=W0, w_star=Y / X, **{name: lr for name, lr in LEARNING_RATES.items()}),
     )
@@ -86,7 +86,7 @@ def _curves_figure(ctx: TourContext, runs: dict[str, tuple[list[float], list[flo
     return ctx.draw(plots.plot_learning_rates, {LEARNING_RATES[name]: losses for name, (_, losses) in runs.items()})
 
 
-def _paths_figure(runs: dict[str, tuple[list[float], list[float]]]):
+def _paths_figure(ctx: TourContext, runs: dict[str, tuple[list[float], list[float]]]):
     """One panel per learning rate: the loss curve L(w) and the points w_0, w_1, ... gradient descent visited."""
     from matplotlib.figure import Figure
 
@@ -98,7 +98,15 @@ def _paths_figure(runs: dict[str, tuple[list[float], list[float]]]):
         shown = [(a, b) for a, b in zip(weights, losses) if -1.6 <= a <= 2.6]
         ax.plot([a for a, _ in shown], [b for _, b in shown], "o-", ms=3.5, lw=1, color="#c0392b")
         ax.plot(weights[0], losses[0], "s", color="#222222", ms=6)
+        ax.axvline(Y / X, ls=":", color="#555555", lw=1)
         ax.set(title=f"alpha = {LEARNING_RATES[name]:g}", xlabel="w", ylim=(-0.5, 20))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("L(w)")
+    with ctx.fonts():
+        axes[0].annotate(ctx.text("descent.start", w0=W0), (W0, loss_at(W0)), (-1.5, 15), fontsize=8)
+        axes[0].annotate(ctx.text("descent.minimum", w_star=Y / X), (Y / X, 0.0), (0.6, 4), fontsize=8)
     return fig
+
+
+def loss_at(w: float) -> float:
+    return (w * X - Y) ** 2

@@ -126,11 +126,12 @@ def _activation_figure(ctx: TourContext):
     axes = fig.subplots(1, 2)
     for ax, nodes, name in ((axes[0], step, "step"), (axes[1], sigmoid, "sigmoid")):
         ax.plot(z, [n.data for n in nodes], label=f"{name}(z)")
-        ax.plot(z, [_step_local(n) for n in nodes], "--", label=f"{name}'(z)")
+        slope = f"{name}'(z) = 0" if name == "step" else f"{name}'(z)"
+        ax.plot(z, [_step_local(n) for n in nodes], "--", label=slope)
         ax.set_xlabel("z")
         ax.set_title(name)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
     top = _step_local(Value(0.0).sigmoid())
-    axes[1].annotate(f"{top:g}", (0.0, top), (1.2, 0.32), arrowprops={"arrowstyle": "->", "color": "#555555"})
+    axes[1].annotate(f"s'(0) = {top:g}", (0.0, top), (1.2, 0.32), arrowprops={"arrowstyle": "->", "color": "#555555"})
     return fig

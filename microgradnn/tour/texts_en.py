@@ -32,9 +32,10 @@ TEXTS: dict[str, str] = {
     # ------------------------------------------------------------------ forward pass
     "forward.title": "A hand-wired network classifies XOR",
     "forward.network": (
-        "XOR outputs 1 when exactly one of its two inputs is 1. No single straight line separates its 0s "
-        "from its 1s, so the network has a hidden layer: inputs x1, x2 -> two hidden neurons a1, a2 -> one "
-        "output y'. Each neuron computes f(w . x + b) with the step function f(z) = 1 if z >= 0 else 0.\n"
+        "XOR outputs 1 when exactly one of its two inputs is 1. No single straight line separates the points "
+        "labelled 0 from those labelled 1, so the network has a hidden layer: inputs x1, x2 -> two hidden "
+        "neurons a1, a2 -> one output y'. Each neuron computes f(w . x + b) with the step function "
+        "f(z) = 1 if z >= 0 else 0.\n"
         "The weights are set by hand: a1 = step(x1 + x2 - 1.5) is AND, a2 = step(x1 + x2 - 0.5) is OR, and "
         "y' = step(-1*a1 + 1*a2 - 0.5) is 'OR but not AND', which is XOR."
     ),
@@ -118,7 +119,7 @@ TEXTS: dict[str, str] = {
     ),
     "descent.paths": (
         "The path of w on the loss curve L(w) for alpha = {small:g}, {good:g}, {oscillating:g} and {diverging:g}; "
-        "the square is the start, w = {w0:g}."
+        "the square is the start, w = {w0:g}, the dotted line the minimum, w = {w_star:g}."
     ),
     # ------------------------------------------------------------------ no gradient through the step
     "no_gradient.title": "Why the step network cannot learn",
@@ -131,7 +132,7 @@ TEXTS: dict[str, str] = {
         "L = ({losses}) / {total} = {loss:.4f}. backward() on the step network gives these gradients:"
     ),
     "no_gradient.zero": (
-        "Every gradient is zero. The step function is flat on both sides of 0, so its local derivative is 0 "
+        "Every gradient is 0. The step function is flat on both sides of 0, so its local derivative is 0 "
         "(and at 0 it has none; we use 0). The chain rule multiplies every path from L to a weight by that 0: "
         "the loss says the network is wrong, but not which way to move. Gradient descent is stuck."
     ),
@@ -141,13 +142,13 @@ TEXTS: dict[str, str] = {
     ),
     "no_gradient.graph": (
         "That row after backward(): L = {L:g}. The gradient reaches y' (dL/dy' = {grad_y_pred:g}) and y "
-        "(dL/dy = {grad_y:g}), but the step's local derivative is {step_local:g}, so z3 gets {grad_z3:g}, "
-        "and so does every node before it: a1, a2 and all nine weights and biases."
+        "(dL/dy = {grad_y:g}), but the step's local derivative is {step_local:g}, so dL/dz3 = {grad_z3:g}, "
+        "and so is the gradient of every node before it: a1, a2 and all nine weights and biases."
     ),
     "no_gradient.sigmoid": (
         "Replace the step by the sigmoid s(z) = 1 / (1 + e^-z), a smooth step whose slope "
-        "s'(z) = s(z)(1 - s(z)) is never zero. Same weights, same data: L = {loss:.4f}, and now the "
-        "gradients are not zero, so gradient descent knows where to go:"
+        "s'(z) = s(z)(1 - s(z)) is never 0. Same weights, same data: L = {loss:.4f}, and now the "
+        "gradients are not 0, so gradient descent knows where to go:"
     ),
     "no_gradient.plot": (
         "step and sigmoid (solid) with their derivatives (dashed): the step's slope is 0 everywhere, the "
@@ -180,8 +181,8 @@ TEXTS: dict[str, str] = {
     ),
     "backprop.graph": (
         "The graph after backward(): every node shows its value and its gradient dL/d(node), every edge its "
-        "local derivative. L = {loss:.4f}, dL/dy' = {grad_y_pred:.4f}, and w1's box shows {grad_w1:.4f}, the "
-        "product above."
+        "local derivative. L = {loss:.4f}, dL/dy' = {grad_y_pred:.4f}, and in w1's box dL/dw1 = {grad_w1:.4f}, "
+        "the product above."
     ),
     "backprop.player_title": "Backpropagation, step by step",
     "backprop.html": (
@@ -209,8 +210,8 @@ TEXTS: dict[str, str] = {
         "backward() gives dc/db = {b:g} and dc/da = {a:g}, as c = 4a says."
     ),
     "topo.reused_graph": (
-        "a = 1; b = a + a; c = b + b after backward(): c's gradient is {c:g}, b's is {b:g}, a's is {a:g}; each "
-        "edge carries local derivative 1, and a and b are each used twice."
+        "a = 1; b = a + a; c = b + b after backward(): dc/dc = {c:g}, dc/db = {b:g}, dc/da = {a:g}; every "
+        "edge carries the local derivative 1, and a and b are each used twice."
     ),
     "topo.diamond": (
         "A diamond: x = 1; a = 2x; b = 3a; c = 4a; d = b + c. Two paths from d meet again at a. The recursion "
@@ -219,7 +220,7 @@ TEXTS: dict[str, str] = {
         "dd/da = {a:g} and dd/dx = {x:g} (= 7 x 2)."
     ),
     "topo.diamond_graph": (
-        "The diamond after backward(): b's gradient is {b:g}, c's {c:g}, a's {a:g} = 3 + 4, x's {x:g} = 2 x 7."
+        "The diamond after backward(): dd/db = {b:g}, dd/dc = {c:g}, dd/da = {a:g} = 3 + 4, dd/dx = {x:g} = 2 x 7."
     ),
     "topo.order": (
         "backward() sorts the nodes so that every node comes after all the nodes that use it, and visits them "
@@ -244,10 +245,13 @@ TEXTS: dict[str, str] = {
         "The decision boundary shows how: the two hidden neurons each draw a line, and the output neuron "
         "combines them into a region no single line could make."
     ),
-    "training.loss_plot": "The loss at every one of the {epochs} epochs.",
+    "training.loss_plot": "The loss and the accuracy at every epoch.",
     "training.boundary_title": "XOR after training",
+    "training.lines_title": "hidden neurons' lines (a = 0.5)",
+    "descent.start": "start w = {w0:g}",
+    "descent.minimum": "minimum w = {w_star:g}",
     "training.boundary_plot": (
         "The decision boundary of the trained network (solid), with the four XOR points and the two hidden "
-        "neurons' lines (dashed), where a1 and a2 are 0.5: a1: {line1}; a2: {line2}."
+        "neurons' lines (dashed), where a1 and a2 are one half: a1: {line1}; a2: {line2}."
     ),
 }

@@ -108,7 +108,7 @@ TEXTS: dict[str, str] = {
     "descent.plot": "학습률 {small:g}, {good:g}, {oscillating:g}, {diverging:g}에서 단계마다의 손실.",
     "descent.paths": (
         "alpha = {small:g}, {good:g}, {oscillating:g}, {diverging:g}일 때 손실 곡선 L(w) 위에서 w가 움직인 경로. "
-        "네모는 출발점 w = {w0:g}입니다."
+        "네모는 출발점 w = {w0:g}, 점선은 최솟값 w = {w_star:g}입니다."
     ),
     # ------------------------------------------------------------------ 계단 함수에는 기울기가 없다
     "no_gradient.title": "계단 함수 신경망은 왜 학습할 수 없는가",
@@ -131,8 +131,8 @@ TEXTS: dict[str, str] = {
     ),
     "no_gradient.graph": (
         "이 행에 대해 backward()를 실행한 그래프: L = {L:g}. 기울기는 y'까지(dL/dy' = {grad_y_pred:g}), "
-        "그리고 y까지(dL/dy = {grad_y:g}) 전달되지만, step의 국소 미분값이 {step_local:g}이므로 z3의 기울기는 {grad_z3:g|이/가} 되고, "
-        "그 앞의 모든 노드(a1, a2, 아홉 개의 가중치와 편향)도 마찬가지입니다."
+        "그리고 y까지(dL/dy = {grad_y:g}) 전달되지만, step의 국소 미분값이 {step_local:g}이므로 dL/dz3 = {grad_z3:g}이고, "
+        "그 앞의 모든 노드(a1, a2, 아홉 개의 가중치와 편향)의 기울기도 마찬가지입니다."
     ),
     "no_gradient.sigmoid": (
         "계단 함수를 시그모이드 s(z) = 1 / (1 + e^-z)로 바꿉니다. 시그모이드는 부드러운 계단이어서 기울기 "
@@ -169,7 +169,7 @@ TEXTS: dict[str, str] = {
     ),
     "backprop.graph": (
         "backward() 뒤의 그래프: 각 노드에는 값과 기울기 dL/d(노드)가, 각 연결선에는 국소 미분값이 표시됩니다. "
-        "L = {loss:.4f}, dL/dy' = {grad_y_pred:.4f}이고, w1의 상자에 보이는 {grad_w1:.4f|이/가} 위에서 계산한 곱입니다."
+        "L = {loss:.4f}, dL/dy' = {grad_y_pred:.4f}이고, w1의 상자에 보이는 dL/dw1 = {grad_w1:.4f|이/가} 위에서 계산한 곱입니다."
     ),
     "backprop.player_title": "오차 역전파, 한 단계씩",
     "backprop.html": (
@@ -197,7 +197,7 @@ TEXTS: dict[str, str] = {
         "backward()가 주는 값은 c = 4a에 맞게 dc/db = {b:g}, dc/da = {a:g}입니다."
     ),
     "topo.reused_graph": (
-        "a = 1; b = a + a; c = b + b에 backward()를 실행한 그래프: c의 기울기는 {c:g}, b는 {b:g}, a는 {a:g}입니다. "
+        "a = 1; b = a + a; c = b + b에 backward()를 실행한 그래프: dc/dc = {c:g}, dc/db = {b:g}, dc/da = {a:g}. "
         "모든 연결선의 국소 미분값은 1이고, a와 b는 각각 두 번씩 쓰입니다."
     ),
     "topo.diamond": (
@@ -206,7 +206,7 @@ TEXTS: dict[str, str] = {
         "3 + 4 = 7을 가진 상태에서 7을 또 넘깁니다. 그래서 dd/da = {naive_a:g}인데 dd/dx = {naive_x:g|이/가} 됩니다. "
         "backward()가 주는 값은 dd/da = {a:g}, dd/dx = {x:g}(= 7 x 2)입니다."
     ),
-    "topo.diamond_graph": "다이아몬드에 backward()를 실행한 그래프: b의 기울기는 {b:g}, c는 {c:g}, a는 {a:g} = 3 + 4, x는 {x:g} = 2 x 7입니다.",
+    "topo.diamond_graph": "다이아몬드에 backward()를 실행한 그래프: dd/db = {b:g}, dd/dc = {c:g}, dd/da = {a:g} = 3 + 4, dd/dx = {x:g} = 2 x 7.",
     "topo.order": (
         "backward()는 모든 노드가 자신을 쓰는 노드들보다 뒤에 오도록 정렬한 뒤 그 순서대로, 노드마다 정확히 한 번, 그 노드의 "
         "기울기가 모두 모인 뒤에 방문합니다. 다이아몬드의 방문 순서: {order}."
@@ -230,10 +230,13 @@ TEXTS: dict[str, str] = {
         "결정 경계 그림을 보면 은닉 뉴런 두 개가 각각 직선을 하나씩 긋고, 출력 뉴런이 그 둘을 조합해 직선 하나로는 "
         "만들 수 없는 영역을 만든 것을 알 수 있습니다."
     ),
-    "training.loss_plot": "{epochs}번의 에포크마다 기록한 손실.",
+    "training.loss_plot": "에포크마다 기록한 손실과 정확도.",
     "training.boundary_title": "학습 뒤의 XOR",
+    "training.lines_title": "은닉 뉴런의 직선 (a = 0.5)",
+    "descent.start": "출발 w = {w0:g}",
+    "descent.minimum": "최솟값 w = {w_star:g}",
     "training.boundary_plot": (
-        "학습된 신경망의 결정 경계(실선)와 XOR의 네 점, 그리고 두 은닉 뉴런의 직선(점선, a1과 a2가 0.5가 되는 곳). "
+        "학습된 신경망의 결정 경계(실선)와 XOR의 네 점, 그리고 두 은닉 뉴런의 직선(점선, a1과 a2가 절반이 되는 곳). "
         "a1: {line1}; a2: {line2}."
     ),
 }

@@ -109,5 +109,12 @@ def _boundary_figure(ctx: TourContext, net: MLP, X: np.ndarray, y: np.ndarray, e
             ax.axvline(-b / w1, ls="--", color=color, lw=1.6, label=f"{name}: {equations[name]}")
     ax.set(xlim=xlim, ylim=ylim)
     with ctx.fonts():
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, framealpha=0.9)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            fontsize=8,
+            framealpha=0.9,
+            title=ctx.text("training.lines_title"),
+            title_fontsize=8,
+        )
     return fig

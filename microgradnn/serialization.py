@@ -34,6 +34,7 @@ import os
 import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
@@ -376,6 +377,26 @@ def load(path: PathLike, **limits: int) -> dict[str, Any]:
     """
     path = os.fspath(path)
     checked = _check_limits(limits)
+    try:
+        return _load(path, checked)
+    except (LoadError, FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        struct.error,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        OverflowError,
+        UnicodeError,
+    ) as e:  # a damaged archive, as the zip and zlib readers see it
+        raise LoadError(f"load: {path!r} is damaged and cannot be read ({type(e).__name__}: {e})") from None
+
+
+def _load(path: str, checked: dict[str, int]) -> dict[str, Any]:
     budget = _Budget(path, checked)
     with _open_archive(path, checked) as archive:
         infos = archive.infolist()

@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", type=Path, default=Path("microgradnn-tour"), help="folder for pictures and index.html")
     tour.add_argument("--lang", choices=("en", "ko"), default="en", help="language of the texts (default: en)")
     tour.add_argument("--quiet", action="store_true", help="print only where the files went")
+    tour.add_argument(
+        "--step",
+        type=_positive_int,
+        action="append",
+        metavar="N",
+        help="run only step N (1 = the forward pass; repeat for several); the index shows those steps",
+    )
+    tour.add_argument("--open", action="store_true", help="open index.html in a browser when one is available")
 
     graph = commands.add_parser(
         "graph",
@@ -176,9 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------- commands
 def _run_tour(args: argparse.Namespace) -> int:
-    from microgradnn.tour import run_tour
+    from microgradnn.tour import STEPS, open_in_browser, run_tour
 
-    run_tour(out=args.out, lang=args.lang, verbose=not args.quiet)
+    wrong = [n for n in args.step or () if n > len(STEPS)]
+    if wrong:
+        raise CommandError(f"--step {wrong[0]}: the tour has steps 1 to {len(STEPS)}")
+    result = run_tour(out=args.out, lang=args.lang, quiet=args.quiet, steps=args.step)
+    if args.open:
+        open_in_browser(result.index)
     return 0
 
 

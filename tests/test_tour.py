@@ -228,3 +228,69 @@ def test_korean_tour_without_graphviz_from_the_command_line(
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in page
     assert "step1_graph.dot" in page
+
+
+def test_quiet_prints_only_where_the_files_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--quiet", "--step", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"  -> {out / name}" for name in ("step6_reused.svg", "step6_diamond.svg", "step6_naive_vs_ours.png")
+    ] + [f"  -> {out / 'index.html'}"]
+    assert all(Path(line.removeprefix("  -> ")).is_file() for line in lines)
+
+
+def test_step_runs_only_the_steps_asked_for(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--step", "3", "--step", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert f"Step 1. {EN['forward.title']}" in printed and f"Step 3. {EN['descent.title']}" in printed
+    assert EN["loss.title"] not in printed and EN["training.title"] not in printed
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("step")) == sorted(
+        ["step1_graph.svg", "step3_learning_rates.png", "step3_paths.png"]
+        + (["step1_network.svg"] if (out / "step1_network.svg").exists() else [])
+    )
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="step1"' in page and 'id="step3"' in page and 'id="step2"' not in page
+
+
+def test_step_out_of_range_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tour", "--out", str(tmp_path / "t"), "--step", "8"]) == 2
+    assert "--step 8: the tour has steps 1 to 7" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no step 0"):
+        run_tour(tmp_path / "t", steps=[0], verbose=False)
+
+
+class _FakeBrowser:
+    def __init__(self, opens: bool) -> None:
+        self.opens, self.uris = opens, []
+
+    def open(self, uri: str) -> bool:
+        self.uris.append(uri)
+        return self.opens
+
+
+def test_open_shows_the_index_in_a_browser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import webbrowser
+
+    browser = _FakeBrowser(opens=True)
+    monkeypatch.setattr(webbrowser, "get", lambda: browser)
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--step", "6", "--quiet", "--open"]) == 0
+    assert browser.uris == [(out / "index.html").resolve().as_uri()]
+    assert f"opened {browser.uris[0]}" in capsys.readouterr().out
+
+
+def test_open_without_a_browser_says_how_to_open_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import webbrowser
+
+    def no_browser():
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    assert main(["tour", "--out", str(tmp_path / "tour"), "--step", "6", "--quiet", "--open"]) == 0
+    assert "no browser found to open it; open file://" in capsys.readouterr().out

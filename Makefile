@@ -1,25 +1,33 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine:
-#   make tour   -- set up, then walk the chapter (writes ./microgradnn-tour/)
-#   make test   -- set up, then run the whole test suite
+#   make tour   -- set up what the tour needs, then walk the chapter (writes ./microgradnn-tour/)
+#   make test   -- set up the test tools too, then run the whole test suite
+# Where $(PYTHON) refuses pip (PEP 668, as Debian's and Ubuntu's python3 do) the set-up makes a
+# project virtual environment, .venv, and every target below runs with .venv/bin/python.
 PYTHON ?= python3
+# The interpreter the set-up installs into (expanded when a recipe runs, after its set-up).
+PY = $(shell bash scripts/setup.sh --python "$(PYTHON)")
 
 .PHONY: setup tour test lint docs bench
 
 setup:
-	@bash scripts/setup.sh "$(PYTHON)"
+	@bash scripts/setup.sh test "$(PYTHON)"
 
-tour: setup
-	$(PYTHON) -m microgradnn tour
+tour:
+	@bash scripts/setup.sh tour "$(PYTHON)"
+	"$(PY)" -m microgradnn tour
 
-test: setup
-	$(PYTHON) -m pytest -n 2 -q
+test:
+	@bash scripts/setup.sh test "$(PYTHON)"
+	"$(PY)" -m pytest -n 2 -q
 
 lint:
-	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .
+	"$(PY)" -m ruff check . && "$(PY)" -m ruff format --check .
 
-docs: setup
-	$(PYTHON) -m mkdocs build --strict
+docs:
+	@bash scripts/setup.sh docs "$(PYTHON)"
+	"$(PY)" -m mkdocs build --strict
 
-bench: setup
-	$(PYTHON) -m pip install -q -e ".[bench]"
-	$(PYTHON) benchmarks/run.py
+bench:
+	@bash scripts/setup.sh tour "$(PYTHON)"
+	"$(PY)" -m pip install -q -e ".[bench]"
+	"$(PY)" benchmarks/run.py

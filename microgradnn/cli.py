@@ -4,11 +4,16 @@ Every mistake a user can make on the command line (an unknown option, a bad
 number, a formula the parser refuses, a missing extra) ends in one line on
 stderr and a non-zero exit code, never a traceback:
 
-* 2 for bad arguments or input (a usage error, as argparse does);
-* 1 when the environment is missing something (Graphviz's `dot`, an extra);
+* 2 for bad arguments or input (a usage error, as argparse does), including
+  a learning rate so large that training diverges;
+* 1 when the environment is missing something (Graphviz's `dot`, an extra,
+  a folder that cannot be written);
+* 70 for an internal error, a bug in microgradnn: a short report says how to
+  file it (the traceback comes with ``MICROGRADNN_DEBUG=1``);
 * 130 when interrupted with Ctrl-C.
 
-Set ``MICROGRADNN_DEBUG=1`` to see the traceback of an unexpected error.
+A formula that starts with "-" (``microgradnn graph "-x*2"``) is read as the
+formula, not as an option; ``--`` before it works too.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ __all__ = ["CommandError", "build_parser", "main"]
 
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 1
+EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 DATASETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
 GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".html", ".gif")
 
@@ -66,10 +72,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed must be a whole number >= 0, e.g. --seed 0")
+    return value
+
+
 def _layer_sizes(text: str) -> list[int]:
-    """'16,16' -> [16, 16]; '' or '0' -> [] (no hidden layer)."""
-    if text.strip() in ("", "0"):
+    """'16,16' -> [16, 16]; 'none' or '' -> [] (no hidden layer: a linear model)."""
+    if text.strip().lower() in ("", "none"):
         return []
+    if text.strip() == "0":
+        raise argparse.ArgumentTypeError(
+            "'0': a hidden layer needs at least 1 neuron; use --hidden none for no hidden layer (a linear model)"
+        )
     sizes = []
     for part in text.split(","):
         try:
@@ -102,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", type=Path, default=Path("microgradnn-tour"), help="folder for pictures and index.html")
     tour.add_argument("--lang", choices=("en", "ko"), default="en", help="language of the texts (default: en)")
     tour.add_argument("--quiet", action="store_true", help="print only where the files went")
+    tour.add_argument(
+        "--step",
+        type=_positive_int,
+        action="append",
+        metavar="N",
+        help="run only step N (1 = the forward pass; repeat for several); the index shows those steps",
+    )
+    tour.add_argument("--open", action="store_true", help="open index.html in a browser when one is available")
 
     graph = commands.add_parser(
         "graph",
@@ -111,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it is never run as Python code.",
         epilog="example: microgradnn graph 'tanh(x*w + b)' --set x=2 w=-3 b=6.88 --backward --out g.svg",
     )
-    graph.add_argument("expression", help="the formula, in quotes")
+    graph.add_argument("expression", help="the formula, in quotes (one starting with '-' works as it is)")
     graph.add_argument(
         "--set",
         dest="assignments",
@@ -137,23 +165,33 @@ def build_parser() -> argparse.ArgumentParser:
         "and, for 2-D data, its decision boundary.",
     )
     train.add_argument("dataset", choices=DATASETS, help="which data to learn")
-    train.add_argument("--hidden", type=_layer_sizes, default=[16, 16], help="hidden layer sizes (default: 16,16)")
+    train.add_argument(
+        "--hidden",
+        type=_layer_sizes,
+        default=[16, 16],
+        help="hidden layer sizes, e.g. 16,16 (default), or none for a linear model",
+    )
     train.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu", help="hidden activation")
     train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer (default: adam)")
     train.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: 0.01 adam, 0.1 sgd)")
     train.add_argument("--epochs", type=_positive_int, default=100, help="passes over the data (default: 100)")
     train.add_argument("--batch-size", type=_positive_int, default=32, help="examples per step (default: 32)")
     train.add_argument("--samples", type=_positive_int, default=200, help="points in a 2-D dataset (default: 200)")
-    train.add_argument("--seed", type=int, default=0, help="random seed for data and weights (default: 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed for data and weights (default: 0)")
     train.add_argument("--out", type=Path, default=Path("microgradnn-train"), help="folder for the pictures")
     return parser
 
 
 # ---------------------------------------------------------------------- commands
 def _run_tour(args: argparse.Namespace) -> int:
-    from microgradnn.tour import run_tour
+    from microgradnn.tour import STEPS, open_in_browser, run_tour
 
-    run_tour(out=args.out, lang=args.lang, verbose=not args.quiet)
+    wrong = [n for n in args.step or () if n > len(STEPS)]
+    if wrong:
+        raise CommandError(f"--step {wrong[0]}: the tour has steps 1 to {len(STEPS)}")
+    result = run_tour(out=args.out, lang=args.lang, quiet=args.quiet, steps=args.step)
+    if args.open:
+        open_in_browser(result.index)
     return 0
 
 
@@ -161,6 +199,7 @@ def _run_graph(args: argparse.Namespace) -> int:
     from microgradnn.expression import ExpressionError, evaluate, parse_assignments
 
     out: Path = args.out
+    args.expression = args.expression.strip()  # a formula starting with "-" arrives behind a space
     if out.suffix.lower() not in GRAPH_FORMATS:
         raise CommandError(f"--out {out}: unknown extension {out.suffix!r}; use one of {' '.join(GRAPH_FORMATS)}")
     try:
@@ -238,6 +277,36 @@ def _split(X: Any, y: Any, seed: int) -> tuple[Any, Any, Any, Any]:
     return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
 
 
+def _check_train_prerequisites(args: argparse.Namespace) -> None:
+    """Everything that could fail after training, checked before it: the plotting extra, the data's extra,
+    and a writable --out folder."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CommandError(
+            "matplotlib is needed to draw the loss curve: pip install 'microgradnn[plot]'", EXIT_ENVIRONMENT
+        ) from None
+    if args.dataset == "digits":
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            raise CommandError(
+                "the digits dataset comes from scikit-learn: pip install 'microgradnn[digits]'", EXIT_ENVIRONMENT
+            ) from None
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out}: this is a file, not a folder; give a folder for the pictures")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".microgradnn-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise CommandError(
+            f"--out {out}: cannot write there ({e.strerror or e}); choose another folder", EXIT_ENVIRONMENT
+        ) from None
+
+
 def _run_train(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -245,8 +314,9 @@ def _run_train(args: argparse.Namespace) -> int:
     from microgradnn.engine import no_grad
     from microgradnn.nn import functional as F
     from microgradnn.tensor import Tensor
-    from microgradnn.training import fit
+    from microgradnn.training import TrainingError, fit
 
+    _check_train_prerequisites(args)
     X, y = _load_dataset(args.dataset, args.samples, args.seed)
     X_train, y_train, X_test, y_test = _split(X, y, args.seed)
     n_classes = int(y.max()) + 1
@@ -264,30 +334,47 @@ def _run_train(args: argparse.Namespace) -> int:
     held_out = X_test is not X_train
     shape = " -> ".join(str(n) for n in sizes)
     print(f"training {shape} on {args.dataset} ({len(y_train)} samples): {args.activation}, {args.optimizer} lr={lr:g}")
-    with np.errstate(all="ignore"):  # numpy's overflow warnings would only repeat what fit reports about a NaN loss
-        history = fit(
-            model,
-            F.cross_entropy,
-            optimizer,
-            data=(X_train.astype(np.float32), y_train),
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            seed=args.seed,
-            val_data=(X_test.astype(np.float32), y_test) if held_out else None,
-        )
-    model.eval()
+    # numpy's overflow warnings would only repeat, raw, what the divergence check below says in words.
+    with np.errstate(all="ignore"):
+        try:
+            history = fit(
+                model,
+                F.cross_entropy,
+                optimizer,
+                data=(X_train.astype(np.float32), y_train),
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                seed=args.seed,
+                val_data=(X_test.astype(np.float32), y_test) if held_out else None,
+            )
+        except TrainingError as e:
+            what = str(e).split(" at epoch")[0].removeprefix("fit: ").replace("NaN or infinite", "nan or inf")
+            raise CommandError(
+                f"training diverged at epoch {e.epoch}, step {e.step} ({what}): --lr {lr:g} is too large; "
+                f"try a smaller learning rate, e.g. --lr {lr / 100:g}"
+            ) from None
+        model.eval()
 
-    def predict(points: Any) -> Any:
-        """The class the model picks for each row of `points`."""
-        with no_grad():
-            return model(Tensor(np.asarray(points, dtype=np.float32))).data.argmax(axis=1)
+        def predict(points: Any) -> Any:
+            """The class the model picks for each row of `points`."""
+            with no_grad():
+                return model(Tensor(np.asarray(points, dtype=np.float32))).data.argmax(axis=1)
 
-    print(f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}")
-    line = f"accuracy: {np.mean(predict(X_train) == y_train):.1%} on the training data"
-    if held_out:
-        line += f", {np.mean(predict(X_test) == y_test):.1%} on {len(y_test)} held-out samples"
-    print(line)
-    _write_training_pictures(args.out, history, predict, X, y)
+        print(f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}")
+        if history.interrupted:
+            print(f"(interrupted after {history.epochs} epochs; the results below are for those)")
+        line = f"accuracy: {np.mean(predict(X_train) == y_train):.1%} on the training data"
+        if held_out:
+            line += f", {np.mean(predict(X_test) == y_test):.1%} on {len(y_test)} held-out samples"
+        print(line)
+        start = history.step_loss[0]  # the loss before the first update
+        if not history.loss[-1] < start:
+            print(
+                f"note: training made the loss worse ({start:.4g} before the first step, {history.loss[-1]:.4g} "
+                f"after); --lr {lr:g} is probably too large, try --lr {lr / 10:g}",
+                file=sys.stderr,
+            )
+        _write_training_pictures(args.out, history, predict, X, y)
     return 0
 
 
@@ -326,9 +413,41 @@ def _environment_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def _formula_first(argv: list[str]) -> list[str]:
+    """For `graph`, put a formula that starts with "-" (such as "-x*2") first, behind a space, so that argparse
+    reads it as the formula and not as an unknown option. The parser strips the space. With "--" anywhere the
+    user has said it already, and nothing changes."""
+    if "graph" not in argv or "--" in argv:
+        return argv
+    at = argv.index("graph")
+    options = ("--set", "--backward", "--out", "--help")
+    rest = argv[at + 1 :]
+    for i, token in enumerate(rest):
+        if not token.startswith("-") or token == "-h":
+            continue
+        name = token.split("=", 1)[0]
+        if name.startswith("--") and len(name) > 2 and any(o.startswith(name) for o in options):
+            continue
+        if i > 0 and rest[i - 1] == "--out":
+            continue  # a file name that starts with "-"
+        if _looks_like_number(token):
+            continue
+        return [*argv[: at + 1], " " + token, *rest[:i], *rest[i + 1 :]]
+    return argv
+
+
+def _looks_like_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]) and return the exit status."""
     parser = build_parser()
+    argv = _formula_first(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
         if args.command is None:
@@ -342,23 +461,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except CommandError as e:
-        print(f"{prog}: error: {_one_line(e)}", file=sys.stderr)
-        return e.code
-    except (ValueError, TypeError, ArithmeticError) as e:  # the library's clear messages about bad input
         _debug_traceback()
         print(f"{prog}: error: {_one_line(e)}", file=sys.stderr)
-        return EXIT_USAGE
+        return e.code
     except _environment_errors() as e:  # something is not installed: the whole message says how to fix it
         _debug_traceback()
         print(f"{prog}: error: {str(e).strip() or type(e).__name__}", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    except Exception as e:
+    except Exception as e:  # every user mistake became a CommandError above: this is a bug
         _debug_traceback()
-        print(
-            f"{prog}: unexpected error: {type(e).__name__}: {_one_line(e)} (MICROGRADNN_DEBUG=1 shows the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_ENVIRONMENT
+        print(_internal_error_report(prog, e, argv), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _internal_error_report(prog: str, error: BaseException, argv: Sequence[str]) -> str:
+    """A few lines for a bug: what happened, that it is not the user's fault, and how to report it."""
+    command = "microgradnn " + " ".join(_shell_quote(a.strip()) for a in argv)
+    return (
+        f"{prog}: internal error: {type(error).__name__}: {_one_line(error)}\n"
+        f"This is a bug in microgradnn {__version__}, not a mistake in your command. Please report it to the "
+        f"microgradnn issue tracker ({_issues_url()}) with the command you ran and the traceback that\n"
+        f"  MICROGRADNN_DEBUG=1 {command}\n"
+        "prints."
+    )
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _issues_url() -> str:
+    """Where to report a bug: the package's declared issue tracker, else its home page."""
+    try:
+        from importlib.metadata import metadata
+
+        urls = metadata("microgradnn").get_all("Project-URL") or []
+    except Exception:
+        urls = []
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("issues", "bug tracker", "source", "homepage", "documentation"):
+            return url.strip()
+    return "see the project's home page"
 
 
 def _debug_traceback() -> None:

@@ -36,7 +36,7 @@ _TRUTH_TABLES = {
 
 def truth_table(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The four rows (x1, x2) in {0, 1}^2 and the gate's output: "xor", "and" or "or"."""
-    if name not in _TRUTH_TABLES:
+    if not isinstance(name, str) or name not in _TRUTH_TABLES:
         raise ValueError(f"truth_table: unknown gate {name!r}; choose one of {sorted(_TRUTH_TABLES)}")
     return _INPUTS.copy(), _TRUTH_TABLES[name].copy()
 
@@ -56,11 +56,39 @@ def or_() -> tuple[np.ndarray, np.ndarray]:
     return truth_table("or")
 
 
+MAX_SAMPLES = 10_000_000  # a toy dataset; more would only fill the memory
+
+
+def _check_count(value: object, name: str, who: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """A whole number in [minimum, maximum]: an int, not a float, a bool or a string."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{who}: {name} must be an int >= {minimum}, got {value!r}; e.g. {name}={max(minimum, 2)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{who}: {name} must be at most {maximum}, got {value!r}; these are toy datasets")
+    return int(value)
+
+
+def _check_real(value: object, name: str, who: str, example: str) -> float:
+    """A finite real number >= 0 (a noise level, a standard deviation)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} ({value!r}); e.g. {example}")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{who}: {name} must be >= 0 and finite, got {value!r}; e.g. {example}")
+    return float(value)
+
+
+def _rng(seed: object, who: str) -> np.random.Generator:
+    """numpy's Generator for `seed` (None, an int >= 0 or a Generator), or a clear error naming `who`."""
+    if isinstance(seed, np.random.Generator) or seed is None:
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{who}: seed must be None, an int >= 0 or a numpy Generator, got {seed!r}; e.g. seed=0")
+    return np.random.default_rng(int(seed))
+
+
 def _check_size(n_samples: int, noise: float, who: str, minimum: int = 1) -> None:
-    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < minimum:
-        raise ValueError(f"{who}: n_samples must be an int >= {minimum}, got {n_samples!r}")
-    if not noise >= 0:
-        raise ValueError(f"{who}: noise must be >= 0, got {noise!r}")
+    _check_count(n_samples, "n_samples", who, minimum, MAX_SAMPLES)
+    _check_real(noise, "noise", who, "noise=0.1")
 
 
 def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +98,7 @@ def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> 
     [0, pi]; then Gaussian noise of std `noise` is added to every coordinate.
     """
     _check_size(n_samples, noise, "moons", minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed, "moons")
     n0 = n_samples // 2
     n1 = n_samples - n0
     t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
@@ -84,9 +112,11 @@ def circles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A circle of radius `factor` (class 1) inside the unit circle (class 0), plus Gaussian noise."""
     _check_size(n_samples, noise, "circles", minimum=2)
-    if not 0.0 < factor < 1.0:
-        raise ValueError(f"circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
-    rng = np.random.default_rng(seed)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float, np.floating)) or not 0.0 < factor < 1.0:
+        raise ValueError(
+            f"circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}; e.g. factor=0.5"
+        )
+    rng = _rng(seed, "circles")
     n0 = n_samples // 2
     n1 = n_samples - n0
     # endpoint=False: 0 and 2 pi are the same point, so leave the second one out.
@@ -104,10 +134,9 @@ def spiral(
     Arm k: radius r from 0 to 1, angle 4 r + 2 pi k / n_classes, plus Gaussian
     noise of std `noise` on the angle.
     """
+    n_classes = _check_count(n_classes, "n_classes", "spiral", minimum=2, maximum=1000)
     _check_size(n_samples, noise, "spiral", minimum=n_classes)
-    if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"spiral: n_classes must be an int >= 2, got {n_classes!r}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed, "spiral")
     sizes = [n_samples // n_classes + (1 if k < n_samples % n_classes else 0) for k in range(n_classes)]
     points, labels = [], []
     for k, n in enumerate(sizes):
@@ -127,17 +156,22 @@ def blobs(
     seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters: `centers` random centres in `center_box` (or the given array of centres)."""
-    _check_size(n_samples, cluster_std, "blobs")
-    rng = np.random.default_rng(seed)
-    if isinstance(centers, (int, np.integer)):
-        if centers < 1:
-            raise ValueError(f"blobs: centers must be >= 1, got {centers!r}")
-        centre_points = rng.uniform(center_box[0], center_box[1], size=(int(centers), n_features))
+    _check_count(n_samples, "n_samples", "blobs", 1, MAX_SAMPLES)
+    _check_real(cluster_std, "cluster_std", "blobs", "cluster_std=1.0")
+    rng = _rng(seed, "blobs")
+    if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
+        centers = _check_count(centers, "centers", "blobs", 1, n_samples)
+        n_features = _check_count(n_features, "n_features", "blobs", 1, 10_000)
+        low, high = _box(center_box)
+        centre_points = rng.uniform(low, high, size=(centers, n_features))
     else:
-        centre_points = np.asarray(centers, dtype=np.float64)
-        if centre_points.ndim != 2:
+        try:
+            centre_points = np.asarray(centers, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"blobs: centers must be an int or an array (k, n_features), got {centers!r}") from None
+        if centre_points.ndim != 2 or len(centre_points) == 0 or not np.isfinite(centre_points).all():
             raise ValueError(
-                f"blobs: centers must be an int or an array (k, n_features), got shape {centre_points.shape}"
+                f"blobs: centers must be an int or a finite array (k, n_features), got shape {centre_points.shape}"
             )
     k = len(centre_points)
     sizes = [n_samples // k + (1 if i < n_samples % k else 0) for i in range(k)]
@@ -146,6 +180,16 @@ def blobs(
     )
     y = np.concatenate([np.full(n, i, np.int64) for i, n in enumerate(sizes)])
     return _shuffled(X, y, rng)
+
+
+def _box(center_box: object) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in center_box)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"blobs: center_box must be a pair (low, high), got {center_box!r}; e.g. (-10, 10)") from None
+    if not (np.isfinite(low) and np.isfinite(high) and low <= high):
+        raise ValueError(f"blobs: center_box must be finite with low <= high, got {center_box!r}; e.g. (-10, 10)")
+    return low, high
 
 
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -167,11 +211,15 @@ def batches(
     (pass a Generator to get a new order on each call).
     """
     X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"batches: X and y need one row per sample, got shapes {X.shape} and {y.shape}; pass arrays, not numbers"
+        )
     if len(X) != len(y):
         raise ValueError(f"batches: X has {len(X)} rows but y has {len(y)}; they must match")
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batches: batch_size must be an int >= 1, got {batch_size!r}")
-    order = np.random.default_rng(seed).permutation(len(y)) if shuffle else np.arange(len(y))
+        raise ValueError(f"batches: batch_size must be an int >= 1, got {batch_size!r}; e.g. batch_size=32")
+    order = _rng(seed, "batches").permutation(len(y)) if shuffle else np.arange(len(y))
     stop = len(y) - len(y) % batch_size if drop_last else len(y)
     return _batch_iterator(X, y, order, int(batch_size), stop)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
 from microgradnn.scalar import Value
@@ -64,15 +65,51 @@ def _piece(text: str, node: ast.AST) -> str:
     return ast.get_source_segment(text, node) or type(node).__name__
 
 
+_ASSOCIATIVE_GROUPS: dict[type[ast.operator], int] = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1, ast.Pow: 2}
+
+
+def _same_level(parent: ast.AST, child: ast.AST) -> bool:
+    """True when `child` continues `parent`'s chain of one precedence level: the left operand of a + b - c or
+    a * b / c, the right one of a ** b ** c. Such a chain reads flat, so it is one level of nesting, not many."""
+    if not (isinstance(parent, ast.BinOp) and isinstance(child, ast.BinOp)):
+        return False
+    group = _ASSOCIATIVE_GROUPS.get(type(parent.op))
+    if group is None or group != _ASSOCIATIVE_GROUPS.get(type(child.op)):
+        return False
+    return child is (parent.right if group == 2 else parent.left)
+
+
 def _depth(tree: ast.AST) -> int:
-    """How deeply the syntax tree nests, measured without recursion."""
+    """How deeply the formula nests as a person reads it, measured without recursion: each call, unary sign
+    and operand of another precedence level adds one; a flat chain such as x*x*...*x is one level."""
     deepest = 0
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.operator, ast.unaryop, ast.expr_context)):
+                continue
+            stack.append((child, depth if _same_level(node, child) else depth + 1))
     return deepest
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of (), [] and {} in the text (Python's own parser stops at 200)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _normalized(name: str) -> str:
+    """Names as Python's parser reads them: NFKC-normalised, so the fullwidth 'ｘ' of --set matches 'ｘ' in the
+    formula (which the parser reads as 'x')."""
+    return unicodedata.normalize("NFKC", name)
 
 
 def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) -> Value:
@@ -92,17 +129,37 @@ def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) ->
         raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     for name in variables:
         _check_variable_name(name)
+    normalized: dict[str, float | Value] = {}
+    for name, value in variables.items():
+        key = _normalized(name)
+        _check_variable_name(key)
+        if key in normalized:
+            raise ExpressionError(f"variables {name!r} and {key!r} are the same name once normalised; keep one")
+        normalized[key] = value
+    variables = normalized
+    too_deep = ExpressionError(
+        f"the expression nests more than {MAX_DEPTH} levels deep (calls, signs and brackets inside each "
+        "other); split it into smaller parts"
+    )
+    if _bracket_depth(text) > MAX_DEPTH:
+        raise too_deep
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
+        if "too many nested" in str(e.msg):
+            raise too_deep from None
         where = f" at column {e.offset}" if e.offset else ""
-        raise ExpressionError(f"cannot parse {text.strip()!r}{where}: {e.msg}") from None
+        shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:77] + "..."
+        raise ExpressionError(f"cannot parse {shown!r}{where}: {e.msg}") from None
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
         raise ExpressionError(f"cannot parse the expression: {e}") from None
     if _depth(tree) > MAX_DEPTH:
-        raise ExpressionError(f"the expression nests more than {MAX_DEPTH} levels deep; split it into smaller parts")
+        raise too_deep
     leaves = {name: _leaf(name, value) for name, value in variables.items()}
-    return _Builder(text.strip(), leaves).build(tree.body)
+    try:
+        return _Builder(text.strip(), leaves).build(tree.body)
+    except RecursionError:  # an op far down a very long chain (e.g. printing a huge graph): never a traceback
+        raise ExpressionError("the expression is too long to build; split it into smaller parts") from None
 
 
 class _Builder:
@@ -112,17 +169,41 @@ class _Builder:
         self.text = text
         self.leaves = leaves
 
-    def build(self, node: ast.expr) -> Value:
-        if isinstance(node, ast.Constant):
-            return self._constant(node)
-        if isinstance(node, ast.Name):
-            return self._name(node)
+    def build(self, root: ast.expr) -> Value:
+        """The Value of `root`, built children first with an explicit stack (no recursion, so a chain of a
+        thousand terms is fine). Each node is checked against the whitelist when first reached."""
+        built: dict[int, Value] = {}
+        stack: list[tuple[ast.expr, bool]] = [(root, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if children_done:
+                built[id(node)] = self._combine(node, built)
+                continue
+            children = self._children(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+        return built[id(root)]
+
+    def _children(self, node: ast.expr) -> list[ast.expr]:
+        """The sub-formulas `node` needs built first; refuses a node kind that is not on the whitelist."""
+        if isinstance(node, (ast.Constant, ast.Name)):
+            return []
         if isinstance(node, ast.BinOp):
-            return self._binary(node)
+            op = type(node.op)
+            if op not in _BINARY:
+                raise ExpressionError(f"{_piece(self.text, node)!r}: {_OPERATOR_HINTS.get(op, 'use + - * / **')}")
+            if op is ast.Pow and _literal(node.right) is not None:
+                return [node.left]  # a literal exponent is a constant, not a node: x**2 has one parent
+            if op is ast.Pow and _literal(node.left) is not None:
+                return [node.right]
+            return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
-            return self._unary(node)
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise ExpressionError(f"{_piece(self.text, node)!r}: only unary - and + are allowed")
+            return [node.operand]
         if isinstance(node, ast.Call):
-            return self._call(node)
+            self._check_call(node)
+            return [node.args[0]]
         if isinstance(node, ast.Attribute):
             raise ExpressionError(
                 f"{_piece(self.text, node)!r}: attribute access is not allowed; write {node.attr}(...) as a function"
@@ -131,6 +212,22 @@ class _Builder:
             raise ExpressionError(f"{_piece(self.text, node)!r}: comparisons and and/or are not allowed")
         kind = type(node).__name__
         raise ExpressionError(f"{_piece(self.text, node)!r}: {kind} is not allowed; use numbers, names, + - * / **")
+
+    def _combine(self, node: ast.expr, built: dict[int, Value]) -> Value:
+        """Build `node` from its children's Values (already in `built`)."""
+        if isinstance(node, ast.Constant):
+            return self._constant(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.BinOp):
+            return self._binary(node, built)
+        if isinstance(node, ast.UnaryOp):
+            operand = built[id(node.operand)]
+            return self._apply(node, lambda: -operand) if isinstance(node.op, ast.USub) else operand
+        assert isinstance(node, ast.Call)
+        name = node.func.id  # type: ignore[attr-defined]
+        argument = built[id(node.args[0])]
+        return self._apply(node, lambda: FUNCTIONS[name](argument))
 
     def _constant(self, node: ast.Constant) -> Value:
         value = node.value
@@ -147,33 +244,21 @@ class _Builder:
             raise ExpressionError(f"{node.id!r} is a function; call it, as in {node.id}(x)")
         raise ExpressionError(f"unknown name {node.id!r}; give it a value, e.g. --set {node.id}=1.0")
 
-    def _binary(self, node: ast.BinOp) -> Value:
+    def _binary(self, node: ast.BinOp, built: dict[int, Value]) -> Value:
         op = type(node.op)
-        if op not in _BINARY:
-            hint = _OPERATOR_HINTS.get(op, "use + - * / **")
-            raise ExpressionError(f"{_piece(self.text, node)!r}: {hint}")
         apply = _BINARY[op]
         if op is ast.Pow:
-            # A literal exponent or base is a constant, not a node: x**2 has one parent, as in micrograd.
             exponent, base = _literal(node.right), _literal(node.left)
             if exponent is not None:
-                left = self.build(node.left)
+                left = built[id(node.left)]
                 return self._apply(node, lambda: left**exponent)
             if base is not None:
-                right = self.build(node.right)
+                right = built[id(node.right)]
                 return self._apply(node, lambda: base**right)
-        left, right = self.build(node.left), self.build(node.right)
+        left, right = built[id(node.left)], built[id(node.right)]
         return self._apply(node, lambda: apply(left, right))
 
-    def _unary(self, node: ast.UnaryOp) -> Value:
-        operand = self.build(node.operand)
-        if isinstance(node.op, ast.USub):
-            return self._apply(node, lambda: -operand)
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        raise ExpressionError(f"{_piece(self.text, node)!r}: only unary - and + are allowed")
-
-    def _call(self, node: ast.Call) -> Value:
+    def _check_call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
             raise ExpressionError(f"{_piece(self.text, node)!r}: method calls are not allowed; write {method}(...)")
@@ -185,8 +270,6 @@ class _Builder:
             raise ExpressionError(f"{name}(...) is not an allowed function; the allowed ones are {allowed}")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ExpressionError(f"{_piece(self.text, node)!r}: {name} takes exactly one argument, as in {name}(x)")
-        argument = self.build(node.args[0])
-        return self._apply(node, lambda: FUNCTIONS[name](argument))
 
     def _apply(self, node: ast.AST, compute: Callable[[], Value]) -> Value:
         """Run one op; a math error names the piece of the formula that caused it."""
@@ -239,6 +322,8 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
         name, number = name.strip(), number.strip()
         if not sep or not name or not number:
             raise ExpressionError(f"--set {item!r}: expected NAME=NUMBER, e.g. x=2.0")
+        _check_variable_name(name)
+        name = _normalized(name)
         _check_variable_name(name)
         try:
             value = float(number)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,19 +44,40 @@ __all__ = [
 
 
 def _check_number(
-    name: str, value: Any, who: str, *, low: float, strict: bool = False, high: float | None = None
+    name: str,
+    value: Any,
+    who: str,
+    *,
+    low: float,
+    strict: bool = False,
+    high: float | None = None,
+    hint: str = "",
 ) -> float:
-    """value must be a real number >= low (> low when strict) and < high; else a ValueError saying so."""
+    """value must be a finite real number >= low (> low when strict) and < high; else an error saying so.
+
+    inf and NaN are refused for every hyperparameter: an infinite rate or decay turns every weight into inf or
+    NaN on the first step.
+    """
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} ({value!r})")
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} ({value!r}){hint}")
     value = float(value)
     too_low = value <= low if strict else value < low
-    if math.isnan(value) or too_low or (high is not None and value >= high):
-        bound = f"> {low}" if strict else f">= {low}"
+    if not math.isfinite(value) or too_low or (high is not None and value >= high):
+        bound = f"> {low:g}" if strict else f">= {low:g}"
         if high is not None:
-            bound += f" and < {high}"
-        raise ValueError(f"{who}: {name} must be {bound}, got {value!r}")
+            bound += f" and < {high:g}"
+        raise ValueError(f"{who}: {name} must be {bound} (a finite number), got {value!r}{hint}")
     return value
+
+
+def _check_count(name: str, value: Any, who: str, low: int = 1) -> int:
+    """value must be an int >= low (not a bool, not a float)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{who}: {name} must be an int >= {low}, got {value!r}; e.g. {name}=10")
+    return int(value)
+
+
+_LR_HINT = "; e.g. lr=0.01 (try several: 0.001, 0.01, 0.1)"
 
 
 class Optimizer:
@@ -66,11 +87,95 @@ class Optimizer:
     `lr` is a plain attribute that schedulers change.
     """
 
+    # The hyperparameters state_dict() records (besides lr) and the buffers a parameter's state may hold.
+    _hyperparameters: tuple[str, ...] = ()
+    _buffers: tuple[str, ...] = ()
+
     def __init__(self, params: Iterable[Node], lr: float) -> None:
         who = type(self).__name__
-        self.lr = _check_number("lr (learning rate)", lr, who, low=0.0, strict=True)
+        self._lr = _check_number("lr (learning rate)", lr, who, low=0.0, strict=True, hint=_LR_HINT)
         self.params = _collect_params(params, who)
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step (schedulers set it; 0 is allowed there, inf and NaN never)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _check_number("lr (learning rate)", value, type(self).__name__, low=0.0, hint=_LR_HINT)
+
+    def _configure(self, **hyperparameters: Any) -> dict[str, Any]:
+        """Check the hyperparameters; return them as they are stored. Subclasses with hyperparameters override."""
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer as a checkpoint entry: its type, lr, hyperparameters and every parameter's buffers.
+
+        Buffers are copies (arrays for Tensor parameters, floats for Values), keyed by the parameter's index
+        in the list given to the optimizer. `microgradnn.save` writes the result without pickle.
+        """
+        return {
+            "type": type(self).__name__,
+            "num_params": len(self.params),
+            "lr": self.lr,
+            "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
+            "state": {str(i): {k: _copy(v) for k, v in s.items()} for i, s in enumerate(self.state) if s},
+        }
+
+    def load_state_dict(self, state_dict: Any) -> None:
+        """Restore what `state_dict()` gave (for the same kind of optimizer over the same parameters).
+
+        Everything is checked first (type, parameter count, buffer names and shapes, hyperparameters), so
+        after an error the optimizer is unchanged. Resuming from it gives bit-identical training.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{who}: expected the dict from optimizer.state_dict(), got {type(state_dict).__name__}")
+        missing = [k for k in ("type", "num_params", "lr", "hyperparameters", "state") if k not in state_dict]
+        if missing:
+            raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from optimizer.state_dict()")
+        if state_dict["type"] != type(self).__name__:
+            raise ValueError(
+                f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
+                f"create a {state_dict['type']} optimizer to load it"
+            )
+        if state_dict["num_params"] != len(self.params):
+            raise ValueError(
+                f"{who}: the state is for {state_dict['num_params']} parameters, this optimizer has "
+                f"{len(self.params)}; build the optimizer over the same model.parameters()"
+            )
+        lr = _check_number("lr (learning rate)", state_dict["lr"], who, low=0.0, hint=_LR_HINT)
+        saved = state_dict["hyperparameters"]
+        if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
+            raise ValueError(
+                f"{who}: hyperparameters {dict(saved) if isinstance(saved, Mapping) else saved!r} do "
+                f"not match {list(self._hyperparameters)}"
+            )
+        hyper = self._configure(**saved)
+        buffers = state_dict["state"]
+        if not isinstance(buffers, Mapping):
+            raise TypeError(f"{who}: 'state' must be a dict of per-parameter buffers, got {type(buffers).__name__}")
+        new_state: list[dict[str, Any]] = [{} for _ in self.params]
+        for key, entry in buffers.items():
+            index = int(key) if isinstance(key, str) and key.isdigit() else -1
+            if not 0 <= index < len(self.params):
+                raise ValueError(
+                    f"{who}: 'state' has an entry {key!r}; expected parameter indices 0 to {len(self.params) - 1}"
+                )
+            if not isinstance(entry, Mapping) or not set(entry) <= set(self._buffers):
+                raise ValueError(
+                    f"{who}: parameter {index}'s state {entry!r} holds other buffers than {list(self._buffers)}"
+                )
+            new_state[index] = {
+                name: _checked_buffer(self.params[index], name, v, index, who) for name, v in entry.items()
+            }
+        # Every entry checked: only now does anything change.
+        self._lr = lr
+        for name, value in hyper.items():
+            object.__setattr__(self, name, value)
+        self.state = new_state
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient before the next backward (gradients accumulate otherwise)."""
@@ -109,6 +214,31 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g})"
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _checked_buffer(p: Node, name: str, value: Any, index: int, who: str) -> Any:
+    """A loaded buffer, checked against its parameter: a whole count for "step", else the parameter's shape."""
+    if name == "step":
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{who}: parameter {index}'s step count must be an int >= 1, got {value!r}")
+        return int(value)
+    if isinstance(p, Value):
+        if isinstance(value, np.ndarray) and value.shape == ():
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{who}: parameter {index} is a Value, so its {name} must be a number, got {value!r}")
+        return float(value)
+    array = np.asarray(value)
+    if array.dtype.kind != "f" or array.shape != np.shape(p.data):
+        raise ValueError(
+            f"{who}: parameter {index}'s {name} has shape {array.shape} and dtype {array.dtype}; the parameter "
+            f"has shape {np.shape(p.data)} (a float buffer of the same shape is needed)"
+        )
+    return array.copy()
 
 
 def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
@@ -164,12 +294,24 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_number("momentum", momentum, "SGD", low=0.0)
-        self.dampening = _check_number("dampening", dampening, "SGD", low=0.0)
-        self.weight_decay = _check_number("weight_decay", weight_decay, "SGD", low=0.0)
-        if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+        hyper = self._configure(momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        for name, value in hyper.items():
+            setattr(self, name, value)
+
+    _hyperparameters = ("momentum", "dampening", "weight_decay", "nesterov")
+    _buffers = ("momentum_buffer",)
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "SGD"
+        momentum = _check_number("momentum", h["momentum"], who, low=0.0, hint="; e.g. momentum=0.9")
+        dampening = _check_number("dampening", h["dampening"], who, low=0.0, hint="; e.g. dampening=0.0")
+        weight_decay = _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-4")
+        nesterov = h["nesterov"]
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+        if nesterov and (momentum == 0.0 or dampening != 0.0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
-        self.nesterov = bool(nesterov)
+        return {"momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": bool(nesterov)}
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         if self.weight_decay:
@@ -203,15 +345,26 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        for name, value in self._configure(betas=betas, eps=eps, weight_decay=weight_decay).items():
+            setattr(self, name, value)
+
+    _hyperparameters = ("betas", "eps", "weight_decay")
+    _buffers = ("step", "exp_avg", "exp_avg_sq")
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
         who = type(self).__name__
+        betas = h["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (
-            _check_number("beta1", betas[0], who, low=0.0, high=1.0),
-            _check_number("beta2", betas[1], who, low=0.0, high=1.0),
-        )
-        self.eps = _check_number("eps", eps, who, low=0.0)
-        self.weight_decay = _check_number("weight_decay", weight_decay, who, low=0.0)
+            raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}; e.g. betas=(0.9, 0.999)")
+        hint = "; e.g. betas=(0.9, 0.999)"
+        return {
+            "betas": (
+                _check_number("beta1", betas[0], who, low=0.0, high=1.0, hint=hint),
+                _check_number("beta2", betas[1], who, low=0.0, high=1.0, hint=hint),
+            ),
+            "eps": _check_number("eps", h["eps"], who, low=0.0, hint="; e.g. eps=1e-8"),
+            "weight_decay": _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-2"),
+        }
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         beta1, beta2 = self.betas
@@ -259,36 +412,103 @@ class LRScheduler:
     is the optimizer's rate at that moment.
     """
 
+    _hyperparameters: tuple[str, ...] = ()
+
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}; "
+                "pass the optimizer, e.g. StepLR(opt, step_size=10)"
+            )
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0
-        optimizer.lr = self._lr_at(0)
+        optimizer.lr = self._checked_lr(0)
 
     def _lr_at(self, epoch: int) -> float:
         raise NotImplementedError
 
+    def _checked_lr(self, epoch: int) -> float:
+        lr = self._lr_at(epoch)
+        if not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
+            raise ValueError(
+                f"{type(self).__name__}: the schedule gives lr={lr!r} at epoch {epoch}; a learning rate must be a "
+                "finite number >= 0 (check the schedule's formula)"
+            )
+        return float(lr)
+
     def step(self) -> None:
         """Advance one epoch and set the optimizer's learning rate for it."""
+        lr = self._checked_lr(self.last_epoch + 1)  # checked before anything changes
         self.last_epoch += 1
-        self.optimizer.lr = self._lr_at(self.last_epoch)
+        self.optimizer.lr = lr
 
     def get_last_lr(self) -> list[float]:
         """The learning rate now in use, as a one-element list (PyTorch lists one per parameter group)."""
         return [self.optimizer.lr]
 
+    def state_dict(self) -> dict[str, Any]:
+        """The schedule's position (last_epoch, base_lr) and settings, for a checkpoint (a LambdaLR's function is
+        not saved: make the same one again before loading)."""
+        return {
+            "type": type(self).__name__,
+            "base_lr": self.base_lr,
+            "last_epoch": self.last_epoch,
+            "hyperparameters": {name: getattr(self, name) for name in self._hyperparameters},
+        }
+
+    def load_state_dict(self, state_dict: Any) -> None:
+        """Restore what `state_dict()` gave and set the optimizer's lr for that epoch; checked first, so after an
+        error nothing has changed."""
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{who}: expected the dict from scheduler.state_dict(), got {type(state_dict).__name__}")
+        missing = [k for k in ("type", "base_lr", "last_epoch", "hyperparameters") if k not in state_dict]
+        if missing:
+            raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from scheduler.state_dict()")
+        if state_dict["type"] != type(self).__name__:
+            raise ValueError(
+                f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
+                f"create a {state_dict['type']} to load it"
+            )
+        base_lr = _check_number("base_lr", state_dict["base_lr"], who, low=0.0, strict=True)
+        last_epoch = _check_count("last_epoch", state_dict["last_epoch"], who, low=0)
+        saved = state_dict["hyperparameters"]
+        if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
+            raise ValueError(f"{who}: hyperparameters {saved!r} do not match {list(self._hyperparameters)}")
+        hyper = self._configure(**saved)
+        old = (self.base_lr, self.last_epoch, {name: getattr(self, name) for name in self._hyperparameters})
+        self.base_lr, self.last_epoch = base_lr, last_epoch
+        self.__dict__.update(hyper)
+        try:
+            lr = self._checked_lr(last_epoch)
+        except BaseException:
+            self.base_lr, self.last_epoch = old[0], old[1]
+            self.__dict__.update(old[2])
+            raise
+        self.optimizer.lr = lr
+
+    def _configure(self, **hyperparameters: Any) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.optimizer.lr:g})"
+
 
 class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (epoch // step_size): multiply by gamma every `step_size` epochs."""
 
+    _hyperparameters = ("step_size", "gamma")
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if not isinstance(step_size, (int, np.integer)) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be an int >= 1, got {step_size!r}")
-        self.step_size = int(step_size)
-        self.gamma = _check_number("gamma", gamma, "StepLR", low=0.0, strict=True)
+        self.__dict__.update(self._configure(step_size=step_size, gamma=gamma))
         super().__init__(optimizer)
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        return {
+            "step_size": _check_count("step_size", h["step_size"], "StepLR"),
+            "gamma": _check_number("gamma", h["gamma"], "StepLR", low=0.0, strict=True, hint="; e.g. gamma=0.1"),
+        }
 
     def _lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -297,9 +517,15 @@ class StepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch."""
 
+    _hyperparameters = ("gamma",)
+
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _check_number("gamma", gamma, "ExponentialLR", low=0.0, strict=True)
+        self.__dict__.update(self._configure(gamma=gamma))
         super().__init__(optimizer)
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        hint = "; e.g. gamma=0.95"
+        return {"gamma": _check_number("gamma", h["gamma"], "ExponentialLR", low=0.0, strict=True, hint=hint)}
 
     def _lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma**epoch
@@ -308,12 +534,18 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2: half a cosine from base_lr to eta_min."""
 
+    _hyperparameters = ("T_max", "eta_min")
+
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if not isinstance(T_max, (int, np.integer)) or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be an int >= 1, got {T_max!r}")
-        self.T_max = int(T_max)
-        self.eta_min = _check_number("eta_min", eta_min, "CosineAnnealingLR", low=0.0)
+        self.__dict__.update(self._configure(T_max=T_max, eta_min=eta_min))
         super().__init__(optimizer)
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "CosineAnnealingLR"
+        return {
+            "T_max": _check_count("T_max", h["T_max"], who),
+            "eta_min": _check_number("eta_min", h["eta_min"], who, low=0.0, hint="; e.g. eta_min=0.0"),
+        }
 
     def _lr_at(self, epoch: int) -> float:
         return self.eta_min + (self.base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
@@ -326,15 +558,23 @@ class LinearLR(LRScheduler):
     ``LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=100)`` with lr=1.0.
     """
 
+    _hyperparameters = ("start_factor", "end_factor", "total_iters")
+
     def __init__(
         self, optimizer: Optimizer, start_factor: float = 1.0 / 3.0, end_factor: float = 1.0, total_iters: int = 5
     ) -> None:
-        self.start_factor = _check_number("start_factor", start_factor, "LinearLR", low=0.0, strict=True)
-        self.end_factor = _check_number("end_factor", end_factor, "LinearLR", low=0.0)
-        if not isinstance(total_iters, (int, np.integer)) or total_iters < 1:
-            raise ValueError(f"LinearLR: total_iters must be an int >= 1, got {total_iters!r}")
-        self.total_iters = int(total_iters)
+        self.__dict__.update(self._configure(start_factor=start_factor, end_factor=end_factor, total_iters=total_iters))
         super().__init__(optimizer)
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "LinearLR"
+        return {
+            "start_factor": _check_number(
+                "start_factor", h["start_factor"], who, low=0.0, strict=True, hint="; e.g. start_factor=1.0"
+            ),
+            "end_factor": _check_number("end_factor", h["end_factor"], who, low=0.0, hint="; e.g. end_factor=0.1"),
+            "total_iters": _check_count("total_iters", h["total_iters"], who),
+        }
 
     def _lr_at(self, epoch: int) -> float:
         fraction = min(epoch, self.total_iters) / self.total_iters
@@ -346,9 +586,15 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
         if not callable(lr_lambda):
-            raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got {lr_lambda!r}")
+            raise TypeError(
+                f"LambdaLR: lr_lambda must be a function of the epoch, got {lr_lambda!r}; "
+                "e.g. lr_lambda=lambda epoch: 0.95 ** epoch"
+            )
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
 
     def _lr_at(self, epoch: int) -> float:
-        return self.base_lr * float(self.lr_lambda(epoch))
+        factor = self.lr_lambda(epoch)
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            raise TypeError(f"LambdaLR: lr_lambda({epoch}) returned {factor!r}; it must return a number")
+        return self.base_lr * float(factor)

@@ -3,7 +3,10 @@
 Every epoch, for every batch: forward, loss, ``zero_grad()``, ``backward()``,
 ``step()``. That is the whole of training; `fit` adds batching, a progress
 bar, a record of loss and accuracy per epoch (what the plots draw), and a
-clear stop when the loss stops being a number.
+clear stop when the loss, a gradient or a weight stops being a number: the
+weights are put back as they were before that step, and the `History` of what
+completed travels on the exception (`TrainingError.history`). Ctrl-C stops
+after the step in progress and returns the History (`history.interrupted`).
 
 It works for scalar models (parameters are Values: each sample is fed as a
 list of Values, outputs are Values) and tensor models (the batch is one
@@ -16,9 +19,12 @@ Tensor) alike::
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +35,7 @@ from microgradnn.engine import Node, no_grad
 from microgradnn.optim import LRScheduler, Optimizer
 from microgradnn.scalar import Value
 
-__all__ = ["History", "accuracy", "fit"]
+__all__ = ["History", "TrainingError", "accuracy", "fit"]
 
 
 @dataclass
@@ -46,6 +52,7 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
+    interrupted: bool = False  # True when Ctrl-C stopped training (after a complete step)
 
     @property
     def epochs(self) -> int:
@@ -73,7 +80,26 @@ class History:
             parts.append(f"val_loss={self.val_loss[-1]:.4g}")
         if self.val_accuracy:
             parts.append(f"val_accuracy={self.val_accuracy[-1]:.2%}")
+        if self.interrupted:
+            parts.append("interrupted")
         return f"History({', '.join(parts)})"
+
+
+class TrainingError(FloatingPointError):
+    """`fit` stopped because the loss, a gradient or a weight became NaN or infinite.
+
+    The weights are as they were before the failing step. `history` holds what
+    completed (whole epochs in `loss`, every finished step in `step_loss`);
+    `epoch` and `step` count from 1; `parameter` names the parameter at fault
+    (None when it was the loss).
+    """
+
+    def __init__(self, message: str, history: History, epoch: int, step: int, parameter: str | None) -> None:
+        super().__init__(message)
+        self.history = history
+        self.epoch = epoch
+        self.step = step
+        self.parameter = parameter
 
 
 def accuracy(outputs: Any, targets: Any, threshold: float = 0.5) -> float:
@@ -118,6 +144,13 @@ def _epoch_batches(
     data: Any, epochs: int, batch_size: int | None, shuffle: bool, rng: np.random.Generator
 ) -> Callable[[], Iterable[Any]]:
     """A function giving one epoch's batches, from (X, y), a function of no arguments, or a re-iterable."""
+    if isinstance(data, list) and len(data) == 2 and all(isinstance(d, (np.ndarray, Node)) for d in data):
+        data = tuple(data)  # [X, y]: two arrays, as (X, y)
+    if isinstance(data, (np.ndarray, Node)):
+        raise TypeError(
+            f"fit: data is one array of shape {np.shape(data)}; pass the inputs and the targets together, "
+            "as data=(X, y)"
+        )
     if isinstance(data, tuple) and len(data) == 2 and not isinstance(data[0], tuple):
         X, y = np.asarray(_as_array(data[0])), np.asarray(_as_array(data[1]))
         if len(X) != len(y):
@@ -166,20 +199,143 @@ def _targets(y: np.ndarray, scalar: bool, dtype: Any) -> Any:
     return Tensor(array, dtype=dtype if array.dtype.kind == "f" else array.dtype)
 
 
-def _loss_number(loss: Any, epoch: int, step: int) -> float:
+def _loss_number(loss: Any) -> float:
     if not isinstance(loss, Node):
-        raise TypeError(f"fit: loss_fn must return a Value or a Tensor, got {type(loss).__name__}")
+        raise TypeError(
+            f"fit: loss_fn must return a Value or a Tensor, got {type(loss).__name__}; "
+            "use a microgradnn loss such as F.mse_loss or F.cross_entropy"
+        )
     array = np.asarray(loss.data)
     if array.size != 1:
         raise ValueError(f"fit: loss_fn returned shape {array.shape}; it must return one number (reduction='mean')")
-    value = float(array.reshape(()))
-    if not math.isfinite(value):
-        raise FloatingPointError(
-            f"fit: the loss became {value} at epoch {epoch}, step {step}; training stopped before that step "
-            "changed any weight. Try a smaller learning rate, or a stable loss (cross_entropy, "
-            "binary_cross_entropy_with_logits)."
-        )
-    return value
+    return float(array.reshape(()))
+
+
+_FIX = "Try a smaller learning rate (e.g. lr / 10), or a stable loss (cross_entropy, binary_cross_entropy_with_logits)."
+
+
+def _finite(x: Any) -> bool:
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return bool(np.isfinite(x).all())
+
+
+def _first_non_finite(names: list[str], values: list[Any]) -> str | None:
+    for name, value in zip(names, values):
+        if value is not None and not _finite(value):
+            return name
+    return None
+
+
+class _Snapshot:
+    """The weights and optimizer buffers before a step, to put back if the step goes wrong.
+
+    Tensor weights are copied into buffers made once (no allocation per step); optimizer buffers are replaced,
+    never changed in place, by every step, so keeping references to the old ones is enough.
+    """
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        self.arrays = [None if isinstance(p, Value) else np.empty_like(p.data) for p in optimizer.params]
+        self.floats: list[float] = []
+        self.state: list[dict[str, Any]] = []
+
+    def take(self) -> None:
+        params = self.optimizer.params
+        self.floats = [p.data if isinstance(p, Value) else 0.0 for p in params]
+        for i, (p, buffer) in enumerate(zip(params, self.arrays)):
+            if buffer is not None:
+                if buffer.shape != p.data.shape or buffer.dtype != p.data.dtype:  # a parameter replaced by hand
+                    buffer = self.arrays[i] = np.empty_like(p.data)
+                np.copyto(buffer, p.data)
+        self.state = [dict(s) for s in self.optimizer.state]
+        self.lr = self.optimizer.lr
+
+    def restore(self) -> None:
+        for p, buffer, value in zip(self.optimizer.params, self.arrays, self.floats):
+            if buffer is None:
+                p.data = value
+            else:
+                p.data[...] = buffer
+        for live, kept in zip(self.optimizer.state, self.state):
+            live.clear()
+            live.update(kept)
+        self.optimizer.lr = self.lr
+
+
+class _DeferredInterrupt:
+    """While active (main thread only), Ctrl-C sets a flag instead of raising, so the step in progress finishes;
+    a second Ctrl-C raises at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[_DeferredInterrupt]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except (ValueError, OSError):  # signals unavailable here (embedded interpreters)
+            yield self
+            return
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:  # the second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.requested = True
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython already imported and running a kernel app)."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    try:
+        shell = get() if callable(get) else None
+        return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+    except Exception:
+        return False
+
+
+def _progress_bar(epochs: int, progress: bool | None) -> Any:
+    """tqdm over the epochs: a notebook widget in Jupyter (tqdm.auto), text on a terminal, nothing otherwise."""
+    notebook = _in_notebook()
+    if progress is None:
+        progress = notebook or (_isatty(sys.stdout) and _isatty(sys.stderr))
+    kwargs = {"desc": "fit", "unit": "epoch", "disable": not progress, "leave": notebook}
+    if progress and notebook:
+        try:
+            from tqdm.auto import tqdm as auto_tqdm
+
+            return auto_tqdm(range(1, epochs + 1), **kwargs)
+        except Exception:  # ipywidgets missing: tqdm.notebook refuses; fall back to text
+            pass
+    from tqdm.std import tqdm
+
+    return tqdm(range(1, epochs + 1), file=sys.stderr, **kwargs)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _parameter_names(model: Any, optimizer: Optimizer) -> list[str]:
+    """A readable name for each optimizer parameter: its dotted name in the model, else "parameter i"."""
+    named = getattr(model, "named_parameters", None)
+    by_id: dict[int, str] = {}
+    if callable(named):
+        with contextlib.suppress(Exception):
+            by_id = {id(p): name for name, p in named()}
+    return [repr(by_id[id(p)]) if id(p) in by_id else f"parameter {i}" for i, p in enumerate(optimizer.params)]
 
 
 # --------------------------------------------------------------------- fit
@@ -207,62 +363,137 @@ def fit(
     accuracy: "auto" (argmax for several outputs; for one output, a threshold
     of 0 after logits or hinge losses, else 0.5; skipped when the targets are
     not class labels), a function ``(outputs, targets) -> float``, or None.
-    progress: a tqdm bar over epochs; None shows it only on a terminal.
+    progress: a tqdm bar over epochs; None shows it in a Jupyter notebook (a widget,
+    via tqdm.auto) or when stdout and stderr are terminals, and stays quiet otherwise.
     scheduler: stepped once after every epoch. callback(epoch, history): called
     after every epoch; returning True stops training.
-    A NaN or infinite loss raises FloatingPointError naming the epoch and step
-    (both counted from 1), before that step updates anything.
+    A NaN or infinite loss or gradient, or a step that makes a weight NaN or
+    infinite, raises `TrainingError` (a FloatingPointError) naming the
+    parameter, the epoch and the step (both counted from 1); the weights and
+    the optimizer are left as they were before that step, and the error's
+    `history` holds what completed. Any other error carries the History as
+    `.history` too. Ctrl-C finishes the step in progress, then returns the
+    History with `interrupted=True` (a second Ctrl-C raises at once).
     """
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"fit: optimizer must be a microgradnn.optim optimizer, got {type(optimizer).__name__}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}")
+        raise TypeError(
+            f"fit: optimizer must be a microgradnn.optim optimizer, got {type(optimizer).__name__}; "
+            "e.g. optim.SGD(model.parameters(), lr=0.1)"
+        )
+    if not callable(model):
+        raise TypeError(f"fit: model must be callable (a Module or a function), got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be a function such as F.mse_loss, got {type(loss_fn).__name__}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}; e.g. epochs=100")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
+    ):
+        raise ValueError(f"fit: batch_size must be an int >= 1 or None (the whole data), got {batch_size!r}")
+    if scheduler is not None and not isinstance(scheduler, LRScheduler):
+        raise TypeError(f"fit: scheduler must be a microgradnn.optim scheduler, got {type(scheduler).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"fit: callback must be a function (epoch, history) -> bool, got {type(callback).__name__}")
+    if val_data is not None and not (isinstance(val_data, (tuple, list)) and len(val_data) == 2):
+        raise TypeError(f"fit: val_data must be a pair (X_val, y_val), got {type(val_data).__name__}")
     rng = np.random.default_rng(seed)
     epoch_batches = _epoch_batches(data, int(epochs), batch_size, shuffle, rng)
     scalar = _is_scalar_model(optimizer)
     dtype = None if scalar else np.asarray(optimizer.params[0].data).dtype
     measure = _accuracy_function(accuracy, loss_fn)
     history = History()
-    if progress is None:
-        progress = sys.stderr.isatty()
-    from tqdm.auto import tqdm
+    names = _parameter_names(model, optimizer)
+    snapshot = _Snapshot(optimizer)
+    interrupt = _DeferredInterrupt()
+
+    def stop(message: str, epoch: int, step: int, parameter: str | None) -> TrainingError:
+        return TrainingError(
+            f"fit: {message} at epoch {epoch}, step {step}; {_STOPPED} {_FIX}", history, epoch, step, parameter
+        )
 
     set_mode = getattr(model, "train", None)
-    bar = tqdm(range(1, int(epochs) + 1), desc="fit", unit="epoch", disable=not progress, leave=False)
+    bar = _progress_bar(int(epochs), progress)
+    epoch = step = 0
     try:
-        for epoch in bar:
-            if callable(set_mode):
-                set_mode(True)
-            total, count, outputs, targets = 0.0, 0, [], []
-            for step, (X, y) in enumerate(epoch_batches(), start=1):
-                out = _forward(model, X, scalar, dtype)
-                loss = loss_fn(out, _targets(y, scalar, dtype))
-                value = _loss_number(loss, epoch, step)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                n = len(y)
-                total, count = total + value * n, count + n
-                history.step_loss.append(value)
+        with interrupt.active():
+            for epoch in bar:
+                if callable(set_mode):
+                    set_mode(True)
+                total, count, outputs, targets = 0.0, 0, [], []
+                for step, batch in enumerate(epoch_batches(), start=1):
+                    X, y = _batch_pair(batch, step)
+                    out = _forward(model, X, scalar, dtype)
+                    loss = loss_fn(out, _targets(y, scalar, dtype))
+                    value = _loss_number(loss)
+                    if not math.isfinite(value):
+                        raise stop(f"the loss became {value}", epoch, step, None)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    bad = _first_non_finite(names, [p.grad for p in optimizer.params])
+                    if bad is not None:
+                        raise stop(f"the gradient of {bad} became NaN or infinite", epoch, step, bad)
+                    snapshot.take()
+                    try:
+                        optimizer.step()
+                    except BaseException:
+                        snapshot.restore()
+                        raise
+                    bad = _first_non_finite(names, [p.data for p in optimizer.params])
+                    if bad is not None:
+                        snapshot.restore()
+                        raise stop(f"the step made {bad} NaN or infinite (the update overflowed)", epoch, step, bad)
+                    n = len(y)
+                    total, count = total + value * n, count + n
+                    history.step_loss.append(value)
+                    if measure is not None:
+                        outputs.append(_as_array(out))
+                        targets.append(np.asarray(y))
+                    if interrupt.requested:
+                        break
+                if interrupt.requested:
+                    history.interrupted = True
+                    break
+                if count == 0:
+                    raise ValueError(f"fit: epoch {epoch} had no batches; is the data empty?")
+                history.loss.append(total / count)
+                history.lr.append(optimizer.lr)
                 if measure is not None:
-                    outputs.append(_as_array(out))
-                    targets.append(np.asarray(y))
-            if count == 0:
-                raise ValueError(f"fit: epoch {epoch} had no batches; is the data empty?")
-            history.loss.append(total / count)
-            history.lr.append(optimizer.lr)
-            if measure is not None:
-                _append(history.accuracy, measure(np.concatenate(outputs), np.concatenate(targets)))
-            if val_data is not None:
-                _validate(model, loss_fn, val_data, scalar, dtype, measure, history)
-            if scheduler is not None:
-                scheduler.step()
-            bar.set_postfix(_postfix(history))
-            if callback is not None and callback(epoch, history):
-                break
+                    _append(history.accuracy, measure(np.concatenate(outputs), np.concatenate(targets)))
+                if val_data is not None:
+                    _validate(model, loss_fn, val_data, scalar, dtype, measure, history)
+                if scheduler is not None:
+                    scheduler.step()
+                bar.set_postfix(_postfix(history))
+                if callback is not None and callback(epoch, history):
+                    break
+    except TrainingError:
+        raise
+    except BaseException as e:  # anything else (a shape error at epoch 5, a second Ctrl-C): keep what completed
+        with contextlib.suppress(Exception):
+            e.history = history  # type: ignore[attr-defined]
+            e.add_note(
+                f"fit: stopped at epoch {epoch}, step {step}; the History of what completed is on this "
+                "exception's .history, and the weights are as they were before that step"
+            )
+        raise
     finally:
         bar.close()
     return history
+
+
+_STOPPED = "training stopped and the weights are as they were before that step."
+
+
+def _batch_pair(batch: Any, step: int) -> tuple[Any, Any]:
+    """One batch as (X, y), or a clear error for anything else."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch[0], batch[1]
+    kind = type(batch).__name__
+    shape = f" of shape {np.shape(batch)}" if isinstance(batch, (np.ndarray, Node)) else ""
+    raise TypeError(
+        f"fit: batch {step} of data is a {kind}{shape}, not an (X, y) pair; pass data=(X, y) for two arrays, "
+        "or a list of (X, y) batches"
+    )
 
 
 def _accuracy_function(

@@ -84,6 +84,9 @@ def test_the_top_help_lists_every_command(capsys: pytest.CaptureFixture[str]) ->
         (["train", "moons", "--epochs", "-3"], "must be at least 1"),
         (["train", "moons", "--epochs", "2.5"], "not a whole number"),
         (["train", "moons", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+        (["train", "moons", "--seed", "-1"], "a seed must be a whole number >= 0"),
+        (["train", "moons", "--hidden", "0"], "use --hidden none for no hidden layer"),
+        (["graph", "x*" * 99 + "y", "--set", "x=1"], "unknown name 'y'"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_code_2(
@@ -175,3 +178,91 @@ def test_train_that_diverges_stops_with_one_line(tmp_path: Path, capsys: pytest.
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nan" in err and "smaller learning rate" in err
+
+
+# ----------------------------------------------------- usage errors and internal errors
+def test_a_bug_is_an_internal_error_with_a_report_not_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from microgradnn import cli
+
+    def broken(args):
+        raise ValueError("an internal invariant failed")  # a ValueError from inside the library is still a bug
+
+    monkeypatch.setitem(cli._COMMANDS, "graph", broken)
+    monkeypatch.delenv("MICROGRADNN_DEBUG", raising=False)
+    assert main(["graph", "x", "--set", "x=1"]) == cli.EXIT_INTERNAL != cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "microgradnn graph: internal error: ValueError: an internal invariant failed" in err
+    assert "This is a bug in microgradnn" in err and "report it" in err
+    assert "MICROGRADNN_DEBUG=1 microgradnn graph x --set x=1" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 4
+
+
+def test_usage_error_from_a_real_process_is_one_line_and_exit_2() -> None:
+    result = _run_module("train", "moons", "--seed", "-1")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "expected non-negative" not in result.stderr  # our message, not numpy's
+
+
+# --------------------------------------------------------------------- graph formulas
+def test_a_formula_starting_with_minus_is_the_formula(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "g.dot"
+    assert main(["graph", "-x*2", "--set", "x=3", "--backward", "--out", str(out)]) == 0
+    assert main(["graph", "--set", "x=3", "--backward", "-x*2", "--out", str(out)]) == 0
+    assert main(["graph", "--set", "x=3", "--out", str(out), "--", "-x*2"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("-x*2 = -6") == 3 and "d(out)/d(x) = -2" in printed
+
+
+def test_a_flat_600_term_product_is_not_deep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    formula = "*".join(["x"] * 600)
+    assert main(["graph", formula, "--set", "x=1", "--out", str(tmp_path / "g.dot")]) == 0
+    assert capsys.readouterr().out.startswith(f"{formula} = 1")
+
+
+def test_fullwidth_names_in_set_match_the_formula(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Python's parser reads the fullwidth "ｘ" of the formula as "x" (NFKC); --set must do the same.
+    assert main(["graph", "ｘ*2", "--set", "ｘ=3", "--backward", "--out", str(tmp_path / "g.dot")]) == 0
+    printed = capsys.readouterr().out
+    assert "= 6" in printed and "d(out)/d(x) = 2" in printed
+
+
+# ------------------------------------------------------------- train checks before training
+def test_train_without_matplotlib_stops_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    assert main(["train", "moons", "--epochs", "1000", "--out", str(tmp_path / "run")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not a line of training
+    assert "pip install 'microgradnn[plot]'" in captured.err and len(captured.err.strip().splitlines()) == 1
+
+
+def test_train_with_an_unusable_out_stops_before_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    assert main(["train", "moons", "--epochs", "1000", "--out", str(a_file)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "this is a file, not a folder" in captured.err
+    assert main(["train", "moons", "--epochs", "1000", "--out", str(a_file / "sub")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "cannot write there" in captured.err
+
+
+def test_a_too_large_learning_rate_gives_one_hint_and_no_numpy_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import warnings
+
+    argv = ["train", "moons", "--optimizer", "sgd", "--lr", "1000", "--epochs", "20", "--out", str(tmp_path / "r")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = main(argv)
+    err = capsys.readouterr().err
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+    assert "RuntimeWarning" not in err and "overflow" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--lr 1000" in lines[0] and ("too large" in lines[0]), err
+    assert code in (0, 2)

@@ -189,3 +189,27 @@ def test_parse_assignments_reads_the_set_option() -> None:
 def test_parse_assignments_errors(items: list[str], message: str) -> None:
     with pytest.raises(ExpressionError, match=message):
         parse_assignments(items)
+
+
+def test_nesting_depth_counts_real_nesting_not_flat_chains() -> None:
+    # x*x*...*x is one level for a reader, however long; the builder has no recursion to run out of.
+    assert evaluate("*".join(["x"] * 600), {"x": 1.0}).data == 1.0
+    assert evaluate("+".join(["x"] * 900), {"x": 1.0}).data == 900.0
+    assert evaluate("-".join(["x"] * 900), {"x": 1.0}).data == -898.0
+    assert evaluate("**".join(["x"] * 500), {"x": 1.0}).data == 1.0
+    out = evaluate("+".join(["x*y"] * 300), {"x": 2.0, "y": 3.0})
+    out.backward()
+    assert out.data == 1800.0
+    nested = "tanh(" * 201 + "x" + ")" * 201  # real nesting: still refused, with our message
+    with pytest.raises(ExpressionError, match="nests more than 200 levels"):
+        evaluate(nested, {"x": 1.0})
+
+
+def test_names_are_matched_as_python_reads_them() -> None:
+    # Python's parser NFKC-normalises identifiers: the formula's fullwidth "ｘ" is read as "x".
+    assert evaluate("ｘ*2", {"ｘ": 3.0}).data == 6.0
+    assert evaluate("ｘ*2", parse_assignments(["ｘ=3"])).data == 6.0
+    with pytest.raises(ExpressionError, match="same name once normalised"):
+        evaluate("x", {"ｘ": 1.0, "x": 2.0})
+    with pytest.raises(ExpressionError, match="function name"):
+        parse_assignments(["ｔａｎｈ=1"])

@@ -224,3 +224,50 @@ def test_replacing_a_parameter_keeps_its_place_in_the_order():
     m = Affine()
     m.w = Value(5.0)
     assert [n for n, _ in m.named_parameters()] == ["w", "b"]
+
+
+# ------------------------------------------------- names and atomic loading
+def test_a_dotted_parameter_name_is_refused_instead_of_colliding():
+    # "a.weight" next to a submodule "a" (whose parameter is "weight") would give two parameters one state_dict key.
+    class Clash(Module):
+        def __init__(self):
+            super().__init__()
+            self.a = Linear(2, 2, seed=0)
+            setattr(self, "a.weight", Value(1.0))
+
+    with pytest.raises(ValueError, match=r"Clash: cannot register a parameter under the name 'a.weight'.*'a_weight'"):
+        Clash()
+    m = Module()
+    with pytest.raises(ValueError, match=r"a submodule under the name 'x.y'"):
+        m.register_module("x.y", Linear(1, 1))
+    with pytest.raises(ValueError, match="names must be non-empty"):
+        m.register_parameter("", Value(1.0))
+    assert m.state_dict() == {}
+
+
+class _FailingArray(np.ndarray):
+    """An array whose in-place writes fail, like a parameter whose memory went away mid-load."""
+
+    def __setitem__(self, key, value):
+        raise MemoryError("simulated failure while writing")
+
+
+def test_load_state_dict_undoes_the_writes_done_when_a_later_write_fails():
+    model = Sequential(Linear(2, 3, seed=0), Linear(3, 1, seed=1))
+    before = model.state_dict()
+    model[1].bias.data = np.zeros(1).view(_FailingArray)
+    new = {k: v + 1.0 for k, v in before.items()}
+    with pytest.raises(MemoryError, match="simulated"):
+        model.load_state_dict(new)
+    for key, value in before.items():
+        if key != "1.bias":
+            assert np.array_equal(model.state_dict()[key], value), key  # the earlier writes were undone
+
+
+def test_load_state_dict_refuses_a_read_only_parameter_before_writing():
+    model = Sequential(Linear(2, 3, seed=0), Linear(3, 1, seed=1))
+    before = model.state_dict()
+    model[1].weight.data.flags.writeable = False
+    with pytest.raises(ValueError, match=r"'1.weight' holds a read-only array.*writable copy"):
+        model.load_state_dict({k: v + 1.0 for k, v in before.items()})
+    assert all(np.array_equal(model.state_dict()[k], v) for k, v in before.items())

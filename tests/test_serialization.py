@@ -96,3 +96,144 @@ def test_failed_save_keeps_the_old_file(tmp_path):
     np.testing.assert_array_equal(microgradnn.load(path)["w"], np.ones(2))
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]  # no temporary file left behind
     assert zipfile.is_zipfile(path)
+
+
+# ------------------------------------------------------------ hostile and broken files
+def _npy_bytes(array=None, header=None):
+    """A .npy member: numpy's own bytes for `array`, or a hand-made header (a dict literal) with no data."""
+    import io
+
+    if array is not None:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+        return buffer.getvalue()
+    text = (header + "\n").encode("latin1")
+    if len(text) < 65535:
+        return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text
+    return b"\x93NUMPY\x02\x00" + len(text).to_bytes(4, "little") + text
+
+
+def _archive(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        archive.writestr(f"{FORMAT_KEY}.npy", _npy_bytes(np.array(1)))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_saving_into_a_missing_folder_names_the_users_path(tmp_path):
+    target = tmp_path / "no" / "such" / "model.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        microgradnn.save({"w": np.ones(2)}, target)
+    message = str(info.value)
+    assert str(target) in message and "does not exist" in message and "os.makedirs" in message
+    assert ".tmp" not in message  # not the temporary file's name
+    with pytest.raises(IsADirectoryError, match="is a folder; give a file name"):
+        microgradnn.save({"w": np.ones(2)}, tmp_path)
+
+
+def test_a_member_without_npy_suffix_is_refused_clearly(tmp_path):
+    path = _archive(tmp_path / "odd.npz", {"notes.txt": b"hello"})
+    with pytest.raises(microgradnn.serialization.LoadError, match=r"member 'notes.txt' of .*odd.npz.*no \.npy suffix"):
+        microgradnn.load(path)
+    with zipfile.ZipFile(tmp_path / "marker.npz", "w") as archive:  # the format marker itself without the suffix
+        archive.writestr(FORMAT_KEY, _npy_bytes(np.array(1)))
+    with pytest.raises(ValueError, match=r"no \.npy suffix"):
+        microgradnn.load(tmp_path / "marker.npz")
+
+
+def test_a_huge_header_is_reported_as_a_header_too_large(tmp_path):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}" + " " * (1 << 20)
+    path = _archive(tmp_path / "big.npz", {"w.npy": _npy_bytes(header=header) + bytes(16)})
+    with pytest.raises(ValueError, match=r"member 'w.npy' .* \.npy header of \d+ bytes, larger than max_header=65536"):
+        microgradnn.load(path)
+    assert microgradnn.load(path, max_header=2 << 20)["w"].shape == (2,)  # the limit is adjustable
+
+
+def test_a_header_declaring_billions_of_numbers_allocates_nothing(tmp_path):
+    import tracemalloc
+
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4000000000,)}"
+    path = _archive(tmp_path / "liar.npz", {"w.npy": _npy_bytes(header=header)})
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"more than max_elements=\d+ numbers \(reached at member 'w.npy'\)"):
+            microgradnn.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    with pytest.raises(ValueError, match=r"declares shape \(4000000000,\).*damaged file"):  # even with the limit off
+        microgradnn.load(path, max_elements=1 << 40, max_bytes=1 << 40)
+
+
+def test_a_zip_bomb_stops_at_max_bytes_before_expanding(tmp_path):
+    import tracemalloc
+
+    n = 1 << 24  # 16 M float64 = 128 MiB once expanded, a few hundred KiB compressed
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({n},)}}"
+    path = _archive(tmp_path / "bomb.npz", {"w.npy": _npy_bytes(header=header) + bytes(8 * n)}, zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"more than max_bytes=1000000 bytes"):
+            microgradnn.load(path, max_bytes=1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+
+
+def test_limits_are_checked_over_the_whole_file_and_named(tmp_path):
+    path = tmp_path / "m.npz"
+    microgradnn.save({"a": np.zeros(100), "b": np.zeros(100)}, path)
+    with pytest.raises(ValueError, match=r"max_elements=150 .*member 'b.npy'"):
+        microgradnn.load(path, max_elements=150)
+    with pytest.raises(ValueError, match=r"more than max_members=2"):
+        microgradnn.load(path, max_members=2)
+    with pytest.raises(TypeError, match=r"unknown keyword argument\(s\) \['max_size'\]"):
+        microgradnn.load(path, max_size=10)
+    with pytest.raises(ValueError, match="max_bytes must be a positive int"):
+        microgradnn.load(path, max_bytes=-1)
+    assert set(microgradnn.load(path, max_elements=201)) == {"a", "b"}  # 200 numbers and the format marker
+
+
+def test_structured_truncated_and_lying_members_are_refused(tmp_path):
+    cases = {
+        "structured": _npy_bytes(header="{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,)}"),
+        "truncated": _npy_bytes(np.arange(10.0))[:-8],
+        "garbage header": _npy_bytes(header="{'descr': '<f8', 'fortran_order': False, 'shape': (1,)") + bytes(8),
+        "not npy": b"PK\x03\x04 definitely not a numpy array",
+        "negative shape": _npy_bytes(header="{'descr': '<f8', 'fortran_order': False, 'shape': (-1,)}"),
+        "complex": _npy_bytes(np.array([1j])),
+    }
+    for i, (what, data) in enumerate(cases.items()):
+        path = _archive(tmp_path / f"bad{i}.npz", {"w.npy": data})
+        with pytest.raises(ValueError, match=r"member 'w.npy' of|entry 'w' of") as info:
+            microgradnn.load(path)
+        assert str(path) in str(info.value), what
+
+
+def test_optimizers_and_schedulers_save_directly(tmp_path):
+    from microgradnn import optim
+
+    w = microgradnn.Tensor(np.ones(2), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = np.ones(2)
+    opt.step()
+    microgradnn.save(opt, tmp_path / "opt.npz")
+    back = microgradnn.load(tmp_path / "opt.npz")
+    assert back["type"] == "Adam" and back["state"]["0"]["step"] == 1
+    np.testing.assert_array_equal(back["state"]["0"]["exp_avg"], opt.state[0]["exp_avg"])
+    sched = optim.StepLR(opt, step_size=3)
+    microgradnn.save(sched, tmp_path / "sched.npz")
+    assert microgradnn.load(tmp_path / "sched.npz")["hyperparameters"] == {"step_size": 3, "gamma": 0.1}
+
+
+def test_big_endian_and_fortran_arrays_round_trip(tmp_path):
+    state = {"be": np.arange(6, dtype=">f8").reshape(2, 3), "f": np.asfortranarray(np.arange(6.0).reshape(3, 2))}
+    microgradnn.save(state, tmp_path / "x.npz")
+    back = microgradnn.load(tmp_path / "x.npz")
+    for key, value in state.items():
+        np.testing.assert_array_equal(back[key], value)
+        assert back[key].dtype == value.dtype

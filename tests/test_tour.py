@@ -19,21 +19,26 @@ from microgradnn.tour.texts_en import TEXTS as EN
 from microgradnn.tour.texts_ko import TEXTS as KO
 
 XOR = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
+# The chapter's order: forward pass, loss, gradient descent, (no gradient through the step), backprop, training.
+ORDER = ["forward", "loss", "descent", "no_gradient", "backprop", "topo", "training"]
 PROMISED = [
     "step1_graph.svg",
-    "step2_step_graph.svg",
-    "step2_activations.png",
-    "step3_boundaries.png",
-    "step4_learning_rates.png",
-    "step4_paths.png",
+    "step2_boundaries.png",
+    "step3_learning_rates.png",
+    "step3_paths.png",
+    "step4_step_graph.svg",
+    "step4_activations.png",
     "step5_graph.svg",
     "step5_backprop.html",
     "step5_backprop.gif",
-    "step6_loss.png",
-    "step6_boundary.png",
+    "step6_reused.svg",
+    "step6_diamond.svg",
+    "step6_naive_vs_ours.png",
+    "step7_loss.png",
+    "step7_boundary.png",
     "index.html",
 ]
-GRAPHS = ["step1_graph", "step2_step_graph", "step5_graph"]
+GRAPHS = ["step1_graph", "step4_step_graph", "step5_graph", "step6_reused", "step6_diamond"]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +47,11 @@ def tour(tmp_path_factory: pytest.TempPathFactory):
     stream = io.StringIO()
     result = run_tour(out, lang="en", stream=stream)
     return result, stream.getvalue(), out
+
+
+def _step(result, key: str):
+    (report,) = [r for r in result.reports if r.key == key]
+    return report
 
 
 def _sigmoid(z: float) -> float:
@@ -53,18 +63,20 @@ def test_every_promised_file_exists(tour) -> None:
     for name in PROMISED:
         path = out / name
         assert path.is_file() and path.stat().st_size > 0, name
-    assert sorted(p.name for p in result.files()) == sorted(PROMISED)
+    network_view = ["step1_network.svg"] if hasattr(__import__("microgradnn.viz").viz, "draw_network") else []
+    assert sorted(p.name for p in result.files()) == sorted(PROMISED + network_view)
     assert not result.graphviz_missing
     assert (out / "step1_graph.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
     assert (out / "step5_backprop.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
-    assert (out / "step2_activations.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "step4_activations.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_index_presents_every_step_offline(tour) -> None:
-    _, _, out = tour
+    result, _, out = tour
     page = (out / "index.html").read_text(encoding="utf-8")
-    for number in range(1, 7):
-        assert EN[f"step{number}.title"] in page
+    assert [r.key for r in result.reports] == ORDER
+    for number, key in enumerate(ORDER, start=1):
+        assert f"Step {number}. {EN[key + '.title']}" in page
     for name in PROMISED[:-1]:
         assert f'"{name}"' in page, name
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "index.html must work offline"
@@ -78,7 +90,7 @@ def test_it_reports_its_running_time(tour) -> None:
 
 def test_step1_forward_table_equals_xor(tour) -> None:
     result, output, _ = tour
-    table = result.reports[0].blocks[1][1]
+    (table,) = [content for kind, content in _step(result, "forward").blocks if kind == "table"]
     assert table in output
     rows = [line.split() for line in table.splitlines()[2:]]
     assert [[float(c) for c in row] for row in rows] == [
@@ -91,17 +103,21 @@ def test_step1_forward_table_equals_xor(tour) -> None:
 
 def test_step2_every_gradient_through_step_is_zero(tour) -> None:
     result, _, _ = tour
-    numbers = result.reports[1].numbers
+    numbers = _step(result, "no_gradient").numbers
     assert numbers["grads_step"] == [0.0] * 9
     # Step outputs are 0 or 1, so the mean squared error is (rows wrong) / 4, and rows are wrong.
     assert numbers["wrong"] > 0
     assert numbers["loss_step"] == numbers["wrong"] / 4
+    assert numbers["row_losses"] == [0.0, 0.0, 1.0, 1.0]
+    # The row drawn, x = (1, 1) with y = 0: y' = 1, so its own loss is 1, dL/dy' = 2 (y' - y) = 2, dL/dy = -2.
+    row = numbers["row"]
+    assert (row["y_pred"], row["L"], row["grad_y_pred"], row["grad_y"], row["grad_z3"]) == (1.0, 1.0, 2.0, -2.0, 0.0)
     assert all(abs(g) > 1e-3 for g in numbers["grads_sigmoid"])
 
 
 def test_step3_loss_numbers(tour) -> None:
     result, output, _ = tour
-    numbers = result.reports[2].numbers
+    numbers = _step(result, "loss").numbers
     # Line A is x2 = x1; every point lies one unit off the diagonal, at distance 1/sqrt(2).
     assert numbers["msd_a"] == pytest.approx(0.5, abs=1e-12)
     rows_b = [(0, 1), (1, 2), (2, 3), (3, 4), (1, 0), (2, 1), (3, 2), (4, 3)]
@@ -115,11 +131,19 @@ def test_step3_loss_numbers(tour) -> None:
         assert numbers[f"{key}_mse"] == pytest.approx(mse, rel=1e-9)
         assert numbers[f"{key}_ce"] == pytest.approx(ce, rel=1e-6)
         assert f"{mse:.4f}" in output and f"{ce:.4f}" in output
+    # The margin caveat: the point (1, 0) is on the right side of line B, 1.286 from it; as cross-entropy on
+    # p = sigmoid(signed distance) it costs ln(1 + e^-d), and line A, 1/sqrt(2) from every point, wins.
+    caveat = numbers["caveat"]
+    d_far = (-0.6 * 1 + 0 - 0.9) / math.sqrt(1.36)  # negative: below the line, where class 0 belongs
+    assert caveat["far_point"] == "(1, 0)" and caveat["far_distance"] == pytest.approx(-d_far, rel=1e-12)
+    assert caveat["far_ce"] == pytest.approx(math.log1p(math.exp(d_far)), rel=1e-12)
+    assert caveat["ce_a"] == pytest.approx(math.log1p(math.exp(-1 / math.sqrt(2))), rel=1e-12)
+    assert caveat["ce_a"] < caveat["ce_b"]
 
 
 def test_step4_gradient_descent_follows_the_closed_form(tour) -> None:
     result, _, _ = tour
-    numbers = result.reports[3].numbers
+    numbers = _step(result, "descent").numbers
     # L(w) = (2w - 1)^2: w_t - 1/2 = (1 - 8 alpha)^t (w_0 - 1/2).
     behaviour = {}
     for name, lr in numbers["learning_rates"].items():
@@ -135,7 +159,7 @@ def test_step4_gradient_descent_follows_the_closed_form(tour) -> None:
 
 def test_step5_chain_rule_product_matches_gradcheck(tour) -> None:
     result, output, _ = tour
-    numbers = result.reports[4].numbers
+    numbers = _step(result, "backprop").numbers
     # The same forward pass in plain floats: w1..b3 and x = (1, 0), y = 1.
     w1, w2, b1, w3, w4, b2, w5, w6, b3 = 0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.7, -0.6, 0.05
     x1, x2, y = 1.0, 0.0, 1.0
@@ -156,10 +180,23 @@ def test_step5_chain_rule_product_matches_gradcheck(tour) -> None:
 
 def test_step6_training_learns_xor(tour) -> None:
     result, output, _ = tour
-    numbers = result.reports[5].numbers
+    numbers = _step(result, "training").numbers
     assert [round(p) for p in numbers["predictions"]] == [y for _, y in XOR]
     assert numbers["losses"][-1] < numbers["losses"][0] / 100
-    assert "4 of 4 rows" in output.split(EN["step6.title"])[1]
+    assert "4 of 4 rows" in output.split(EN["training.title"])[1]
+
+
+def test_naive_recursion_is_wrong_and_backward_is_right(tour) -> None:
+    result, _, _ = tour
+    numbers = _step(result, "topo").numbers
+    # c = b + b = 4a: dc/db = 2, dc/da = 4. The recursion enters b twice, handing on 1 then 2: a gets 2 + 4.
+    assert numbers["reused"]["ours"] == {"a": 4.0, "b": 2.0, "c": 1.0}
+    assert numbers["reused"]["naive"]["a"] == 6.0
+    # d = 3a + 4a with a = 2x: dd/da = 7, dd/dx = 14. The recursion hands a on to x at 3 and again at 7: 2 * 10.
+    assert numbers["diamond"]["ours"] == {"x": 14.0, "a": 7.0, "b": 1.0, "c": 1.0, "d": 1.0}
+    assert numbers["diamond"]["naive"]["x"] == 20.0
+    order = numbers["diamond"]["order"]
+    assert order[0] == "d" and order[-1] == "x" and order.index("a") > max(order.index("b"), order.index("c"))
 
 
 def test_texts_match_in_both_languages() -> None:
@@ -179,15 +216,81 @@ def test_korean_tour_without_graphviz_from_the_command_line(
     out = tmp_path / "tour"
     assert main(["tour", "--out", str(out), "--lang", "ko"]) == 0
     printed = capsys.readouterr().out
-    for number in range(1, 7):
-        assert KO[f"step{number}.title"] in printed
+    for number, key in enumerate(ORDER, start=1):
+        assert f"{number}단계. {KO[key + '.title']}" in printed
     assert printed.count("apt-get install graphviz") == 1  # said once, with how to install
     for name in GRAPHS:
         source = (out / f"{name}.dot").read_text(encoding="utf-8")
         assert source.startswith("digraph")
         assert not (out / f"{name}.svg").exists()
-    for name in ("step2_activations.png", "step4_learning_rates.png", "step6_boundary.png", "index.html"):
+    for name in ("step4_activations.png", "step3_learning_rates.png", "step7_boundary.png", "index.html"):
         assert (out / name).is_file(), name
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in page
     assert "step1_graph.dot" in page
+
+
+def test_quiet_prints_only_where_the_files_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--quiet", "--step", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"  -> {out / name}" for name in ("step6_reused.svg", "step6_diamond.svg", "step6_naive_vs_ours.png")
+    ] + [f"  -> {out / 'index.html'}"]
+    assert all(Path(line.removeprefix("  -> ")).is_file() for line in lines)
+
+
+def test_step_runs_only_the_steps_asked_for(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--step", "3", "--step", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert f"Step 1. {EN['forward.title']}" in printed and f"Step 3. {EN['descent.title']}" in printed
+    assert EN["loss.title"] not in printed and EN["training.title"] not in printed
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("step")) == sorted(
+        ["step1_graph.svg", "step3_learning_rates.png", "step3_paths.png"]
+        + (["step1_network.svg"] if (out / "step1_network.svg").exists() else [])
+    )
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="step1"' in page and 'id="step3"' in page and 'id="step2"' not in page
+
+
+def test_step_out_of_range_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tour", "--out", str(tmp_path / "t"), "--step", "8"]) == 2
+    assert "--step 8: the tour has steps 1 to 7" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no step 0"):
+        run_tour(tmp_path / "t", steps=[0], verbose=False)
+
+
+class _FakeBrowser:
+    def __init__(self, opens: bool) -> None:
+        self.opens, self.uris = opens, []
+
+    def open(self, uri: str) -> bool:
+        self.uris.append(uri)
+        return self.opens
+
+
+def test_open_shows_the_index_in_a_browser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import webbrowser
+
+    browser = _FakeBrowser(opens=True)
+    monkeypatch.setattr(webbrowser, "get", lambda: browser)
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), "--step", "6", "--quiet", "--open"]) == 0
+    assert browser.uris == [(out / "index.html").resolve().as_uri()]
+    assert f"opened {browser.uris[0]}" in capsys.readouterr().out
+
+
+def test_open_without_a_browser_says_how_to_open_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import webbrowser
+
+    def no_browser():
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    assert main(["tour", "--out", str(tmp_path / "tour"), "--step", "6", "--quiet", "--open"]) == 0
+    assert "no browser found to open it; open file://" in capsys.readouterr().out

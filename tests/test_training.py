@@ -173,3 +173,195 @@ def test_progress_bar_writes_to_stderr_when_asked(capsys):
     assert "fit" in capsys.readouterr().err
     fit(net, F.mse_loss, optim.SGD(net.parameters(), lr=1.0), (X, y), epochs=3, progress=False)
     assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------- stops: gradients, overflow, errors, Ctrl-C
+def _tensor_setup(seed=0):
+    X = np.random.default_rng(seed).normal(size=(16, 2))
+    y = X @ np.array([1.5, -2.0]) + 0.5
+    model = Sequential(Linear(2, 1, seed=seed, dtype=np.float64))
+    return model, X, y.reshape(-1, 1)
+
+
+def _snapshots(model):
+    """A callback recording a copy of the weights after every epoch."""
+    seen = []
+
+    def callback(epoch, history):
+        seen.append(model.state_dict())
+
+    return seen, callback
+
+
+def test_infinite_gradient_with_a_finite_loss_stops_naming_the_parameter_and_keeps_the_weights():
+    from microgradnn.training import TrainingError
+
+    model, X, y = _tensor_setup()
+    calls = {"n": 0}
+
+    def loss_fn(out, target):
+        calls["n"] += 1
+        loss = F.mse_loss(out, target)
+        if calls["n"] == 3:  # epoch 3: add sqrt(w - w), worth 0 but with an infinite slope
+            w = model[0].weight
+            loss = loss + (w - Tensor(w.data.copy())).sqrt().sum()
+        return loss
+
+    seen, callback = _snapshots(model)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError) as info:
+        fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=5, callback=callback)
+    error = info.value
+    assert isinstance(error, TrainingError)
+    assert "the gradient of '0.weight' became NaN or infinite at epoch 3, step 1" in str(error)
+    assert "smaller learning rate" in str(error)
+    assert (error.epoch, error.step, error.parameter) == (3, 1, "'0.weight'")
+    assert error.history.epochs == 2 and len(error.history.step_loss) == 2
+    for key, value in seen[-1].items():  # exactly the weights after epoch 2
+        assert np.array_equal(model.state_dict()[key], value), key
+
+
+def test_a_step_that_overflows_the_weights_is_undone():
+    from microgradnn.training import TrainingError
+
+    model, X, y = _tensor_setup()
+    X, y = X * 1e3, y * 1e3  # gradients in the thousands: lr * grad overflows float64
+    opt = optim.SGD(model.parameters(), lr=1e308)
+    before = model.state_dict()
+    with np.errstate(all="ignore"), pytest.raises(TrainingError, match=r"the step made '0\.\w+' NaN or infinite"):
+        fit(model, F.mse_loss, opt, (X, y), epochs=3)
+    assert all(np.array_equal(model.state_dict()[k], v) for k, v in before.items())
+
+
+def test_momentum_buffers_are_restored_with_the_weights():
+    from microgradnn.training import TrainingError
+
+    model, X, y = _tensor_setup()
+    X, y = X * 1e3, y * 1e3
+    opt = optim.SGD(model.parameters(), lr=1e-9, momentum=0.9)
+    fit(model, F.mse_loss, opt, (X, y), epochs=2)
+    kept, weights = opt.state_dict(), model.state_dict()
+    opt.lr = 1e308  # the next step overflows
+    with np.errstate(all="ignore"), pytest.raises(TrainingError, match="overflowed"):
+        fit(model, F.mse_loss, opt, (X, y), epochs=1)
+    for i, buffers in kept["state"].items():
+        assert np.array_equal(opt.state[int(i)]["momentum_buffer"], buffers["momentum_buffer"])
+    assert all(np.array_equal(model.state_dict()[k], v) for k, v in weights.items())
+    assert opt.lr == 1e308
+
+
+def test_any_error_carries_the_history_of_what_completed():
+    model, X, y = _tensor_setup()
+    calls = {"n": 0}
+
+    def loss_fn(out, target):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise ValueError("a bug in my loss")
+        return F.mse_loss(out, target)
+
+    with pytest.raises(ValueError, match="a bug in my loss") as info:
+        fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=6)
+    assert info.value.history.epochs == 3
+    assert any("History of what completed" in note for note in info.value.__notes__)
+
+
+def test_ctrl_c_stops_after_the_current_step_and_returns_the_history():
+    import os
+    import signal
+
+    model, X, y = _tensor_setup()
+    batches = [(X[:8], y[:8]), (X[8:], y[8:])]
+    calls = {"n": 0}
+
+    def loss_fn(out, target):
+        calls["n"] += 1
+        if calls["n"] == 3:  # epoch 2, step 1: Ctrl-C arrives in the middle of the step
+            os.kill(os.getpid(), signal.SIGINT)
+        return F.mse_loss(out, target)
+
+    history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), batches, epochs=10)
+    assert history.interrupted and "interrupted" in repr(history)
+    assert history.epochs == 1 and len(history.step_loss) == 3  # the interrupted step completed
+    # the same three steps without interruption give the same weights: the step was finished, not cut
+    other, _, _ = _tensor_setup()
+    opt = optim.SGD(other.parameters(), lr=0.05)
+    fit(other, F.mse_loss, opt, batches, epochs=1, shuffle=False)
+    fit(other, F.mse_loss, opt, batches[:1], epochs=1)
+    for key, value in other.state_dict().items():
+        assert np.array_equal(model.state_dict()[key], value), key
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+
+
+def test_a_second_ctrl_c_raises_at_once_with_the_history():
+    import os
+    import signal
+
+    model, X, y = _tensor_setup()
+    calls = {"n": 0}
+
+    def loss_fn(out, target):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        return F.mse_loss(out, target)
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=5)
+    assert info.value.history.epochs == 1
+
+
+def test_data_as_a_list_of_two_arrays_and_bad_batches():
+    model, X, y = _tensor_setup()
+    history = fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), [X, y], epochs=2)
+    assert history.epochs == 2
+    with pytest.raises(TypeError, match=r"batch 1 of data is a ndarray of shape \(2,\), not an \(X, y\) pair"):
+        fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), [X[0], X[1], X[2]], epochs=1)
+    with pytest.raises(TypeError, match=r"one array of shape \(16, 2\).*data=\(X, y\)"):
+        fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), X, epochs=1)
+
+
+# ------------------------------------------------------------------ progress bar
+class _FakeShell:
+    def __init__(self):
+        self.config = {"IPKernelApp": {}}
+
+
+def test_progress_is_quiet_when_stdout_is_not_a_terminal(capsys, monkeypatch):
+    model, X, y = _tensor_setup()
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2)
+    assert capsys.readouterr().err == ""  # stdout is captured (not a terminal): no bar
+
+
+def test_progress_uses_tqdm_auto_in_a_notebook(monkeypatch):
+    import sys
+    import types
+
+    import tqdm.auto
+
+    made = []
+
+    class Recorder:
+        def __init__(self, iterable, **kwargs):
+            made.append(kwargs)
+            self.iterable = iterable
+
+        def __iter__(self):
+            return iter(self.iterable)
+
+        def set_postfix(self, *args, **kwargs):
+            pass
+
+        def close(self):
+            pass
+
+    fake_ipython = types.SimpleNamespace(get_ipython=lambda: _FakeShell())
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recorder)
+    model, X, y = _tensor_setup()
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2)
+    assert made and made[0]["disable"] is False and made[0]["leave"] is True
+    made.clear()
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2, progress=False)
+    assert made == []  # progress=False never builds the notebook widget

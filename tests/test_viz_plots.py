@@ -177,3 +177,66 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r'pip install "microgradnn\[plot\]"'):
         plot_loss([1.0, 0.5])
+
+
+# ------------------------------------------------- languages, classes, scales
+def all_texts(fig) -> list[str]:
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    return [t for t in texts if t]
+
+
+def test_korean_titles_labels_and_legends_in_a_cjk_font(tmp_path):
+    from microgradnn.viz.fonts import cjk_font_file
+
+    history = SimpleNamespace(loss=[1.0, 0.5], accuracy=[0.5, 1.0])
+    fig = plot_loss(history, lang="ko", path=tmp_path / "ko.png")
+    texts = all_texts(fig)
+    assert "에포크" in texts and "손실" in texts and "정확도" in texts
+    assert not any(t in texts for t in ("epoch", "loss", "accuracy"))
+    fig = plot_decision_boundary(lambda p: p[:, 0] - 0.5, XOR, [0, 1, 1, 0], lang="ko")
+    assert legend_texts(fig.axes[0]) == ["클래스 0", "클래스 1"]
+    assert fig.axes[0].get_title() == "결정 경계"
+    fig = plot_learning_rates({0.1: [1.0, 0.5], 10.0: [1.0, 50.0]}, lang="ko")
+    assert "lr = 10  (발산)" in legend_texts(fig.axes[0])
+    if cjk_font_file() is not None:  # the Korean text is drawn in a font that has Hangul
+        family = fig.axes[0].title.get_fontfamily()[0]
+        assert "CJK" in family or "Gothic" in family, family
+    with pytest.raises(ValueError, match=r"lang='fr'.*en, ko"):
+        plot_loss([1.0], lang="fr")
+
+
+def test_three_classes_get_three_colours_a_legend_and_boundary_lines():
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    X = np.concatenate([centres + d for d in ([0.2, 0.1], [-0.1, 0.2], [0.1, -0.2])])
+    y = np.tile([0, 1, 2], 3)
+
+    def scores(points):  # nearest centre wins
+        return -((points[:, None, :] - centres[None]) ** 2).sum(axis=2)
+
+    fig = plot_decision_boundary(scores, X, y, resolution=60)
+    ax = fig.axes[0]
+    assert legend_texts(ax) == ["class 0", "class 1", "class 2"]
+    colours = {tuple(np.round(c.get_facecolor()[0], 3)) for c in ax.collections if c.get_offsets().shape[0] == 3}
+    assert len(colours) == 3  # one colour per class, classes 1 and 2 not both red
+    from matplotlib.contour import ContourSet
+
+    lines = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    vertices = np.concatenate([p.vertices for c in lines for p in c.get_paths() if len(p.vertices)])
+    # the boundary between classes 0 and 1 is the line x1 = 1.5 (for x2 well below the third centre)
+    low = vertices[vertices[:, 1] < 0.5]
+    assert len(low) > 3 and np.allclose(low[:, 0], 1.5, atol=0.05)
+
+
+def test_loss_spanning_decades_is_on_a_log_scale_with_integer_epochs():
+    fig = plot_loss([10.0**-k for k in range(6)])
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    ticks = [t for t in ax.get_xticks() if 1 <= t <= 6]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert plot_loss([1.0, 0.8, 0.7]).axes[0].get_yscale() == "linear"
+
+
+def test_figures_show_inline_without_a_backend():
+    fig = plot_loss([1.0, 0.5])
+    assert fig._repr_png_().startswith(b"\x89PNG")  # what Jupyter shows, with no %matplotlib magic
+    assert "matplotlib.pyplot" not in sys.modules  # no backend was chosen for the user

@@ -112,6 +112,17 @@ def _value_list(x: Any, who: str) -> list[Value]:
     raise TypeError(f"{who}: expected a non-empty list of Values or a Tensor, got {type(x).__name__}")
 
 
+def _check_probability(p: Any, who: str) -> float:
+    """A probability in [0, 1] (a real number, not a bool or a string)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: p (the probability to drop) must be in [0, 1], got {p!r}; e.g. p=0.5")
+    return float(p)
+
+
+def _has_value(x: Any) -> bool:
+    return isinstance(x, Value) or (isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x))
+
+
 def dropout(x: Any, p: float = 0.5, training: bool = True, seed: int | np.random.Generator | None = None) -> Any:
     """Inverted dropout on a Tensor: zero each entry with probability p, scale the rest by 1 / (1 - p).
 
@@ -121,8 +132,10 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, seed: int | np.random
     from microgradnn.nn.init import get_rng
     from microgradnn.tensor import Tensor
 
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p (the probability to drop) must be in [0, 1], got {p!r}")
+    p = _check_probability(p, "dropout")
+    if not isinstance(x, Tensor):
+        hint = " (dropout works on Tensors; a scalar network of Values has no dropout)" if _has_value(x) else ""
+        raise TypeError(f"dropout: expected a Tensor, got {type(x).__name__}{hint}; wrap arrays as Tensor(x)")
     if not training or p == 0.0:
         return x
     dtype = x.data.dtype

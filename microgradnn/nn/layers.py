@@ -28,6 +28,23 @@ __all__ = ["Dropout", "Flatten", "Linear", "Sequential"]
 _INITS = ("default", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal", "zeros")
 
 
+def _float_dtype(dtype: Any, who: str) -> np.dtype:
+    """The dtype of a layer's weights: the default float dtype for None, else a float dtype (weights are trained by
+    gradients, so an int or bool weight could never move)."""
+    if dtype is None:
+        return np.dtype(get_default_dtype())
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{who}: dtype {dtype!r} is not a numpy dtype; use dtype=np.float32 or np.float64") from None
+    if resolved.kind != "f":
+        raise TypeError(
+            f"{who}: dtype must be a float dtype for trainable weights, got {resolved} (from {dtype!r}); "
+            "use dtype=np.float32 (the default) or np.float64"
+        )
+    return resolved
+
+
 class Linear(Module):
     """y = x W^T + b;  dy/dW = upstream^T x,  dy/db = sum of upstream over the batch,  dy/dx = upstream W.
 
@@ -51,11 +68,13 @@ class Linear(Module):
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
-        if init not in _INITS:
+        if not isinstance(init, str) or init not in _INITS:
             raise ValueError(f"Linear: unknown init {init!r}; choose one of {_INITS}")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = init
-        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        dtype = _float_dtype(dtype, "Linear")
         self.weight = Parameter(np.zeros((self.out_features, self.in_features), dtype=dtype), label="weight")
         self.bias = Parameter(np.zeros(self.out_features, dtype=dtype), label="bias") if bias else None
         self.reset_parameters(seed)
@@ -119,9 +138,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, seed: Seed = None) -> None:
         super().__init__()
-        if not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p (the probability to drop) must be in [0, 1], got {p!r}")
-        self.p = float(p)
+        self.p = F._check_probability(p, "Dropout")
         self._rng = init.get_rng(seed) if seed is not None else None
 
     def forward(self, x: Any) -> Any:

@@ -47,6 +47,17 @@ def Parameter(data: Any, label: str = "") -> Node:
     return Tensor(array.copy(), requires_grad=True, dtype=dtype, label=label)
 
 
+def _check_name(name: str, who: str, what: str) -> None:
+    """A registered name must be one piece of a dotted path: state_dict joins names with ".", so "a.b" could
+    collide with submodule "a"'s parameter "b"."""
+    if not isinstance(name, str) or not name or "." in name:
+        fixed = name.replace(".", "_") if isinstance(name, str) and name else "w"
+        raise ValueError(
+            f"{who}: cannot register {what} under the name {name!r}: names must be non-empty and contain no '.' "
+            f"(state_dict joins names with '.', so they would collide); use e.g. {fixed!r}"
+        )
+
+
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
@@ -90,6 +101,8 @@ class Module:
         params, modules = self._parameters, self._modules
         if isinstance(value, (list, tuple)) and value and all(isinstance(m, Module) for m in value):
             value = ModuleList(value)  # a plain list of modules, micrograd style, becomes a ModuleList
+        if isinstance(value, Module) or is_parameter(value):
+            _check_name(name, type(self).__name__, "a submodule" if isinstance(value, Module) else "a parameter")
         # Replacing a registered name keeps its place in the order (dict assignment does).
         if isinstance(value, Module):
             params.pop(name, None)
@@ -231,26 +244,45 @@ class Module:
                 f"load_state_dict({type(self).__name__}): keys do not match; missing: {missing or 'none'}, "
                 f"unexpected: {unexpected or 'none'} (pass strict=False to load only the keys both have)"
             )
-        updates: list[tuple[Node, np.ndarray]] = []
+        updates: list[tuple[str, Node, np.ndarray]] = []
         for key, p in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
             array = np.asarray(value.data if isinstance(value, Node) else value)
             if array.dtype.kind not in "fiu":
-                raise TypeError(f"load_state_dict: {key!r} holds dtype {array.dtype}; parameters need numbers")
+                raise TypeError(
+                    f"load_state_dict: {key!r} holds dtype {array.dtype}; parameters need numbers (int or float arrays)"
+                )
             expected = np.shape(p.data)
             if array.shape != expected:
                 raise ValueError(
                     f"load_state_dict: shape mismatch for {key!r}: the model has {expected}, "
                     f"the state dict has {array.shape}"
                 )
-            updates.append((p, array))
-        for p, array in updates:  # only now, with every entry checked, write
-            if isinstance(p, Value):
-                p.data = float(array)
-            else:
-                p.data[...] = array
+            if not isinstance(p, Value) and not p.data.flags.writeable:
+                raise ValueError(
+                    f"load_state_dict: parameter {key!r} holds a read-only array; give it a writable copy "
+                    "(p.data = np.array(p.data)) before loading"
+                )
+            updates.append((key, p, array))
+        # Only now, with every entry checked, write; if a write still fails, the ones done are undone.
+        done: list[tuple[Node, Any]] = []
+        try:
+            for _, p, array in updates:
+                old = p.data if isinstance(p, Value) else p.data.copy()
+                if isinstance(p, Value):
+                    p.data = float(array)
+                else:
+                    p.data[...] = array
+                done.append((p, old))
+        except BaseException:
+            for p, old in reversed(done):
+                if isinstance(p, Value):
+                    p.data = old
+                else:
+                    p.data[...] = old
+            raise
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- repr
@@ -286,7 +318,7 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     """
     stack = []
     for o in out if isinstance(out, (list, tuple)) else (out,):
-        if isinstance(o, Node) and scope_of(o) is None and o._parents:
+        if isinstance(o, Node) and scope_of(o) is None and o.parents:
             stack.append(o)
     if not stack:  # the common case for containers: an inner module already tagged the output
         return
@@ -301,9 +333,9 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
         if id(node) in stop:  # a module may hand back its input unchanged
             continue
         set_scope(node, scope)
-        for parent in node._parents:
+        for parent in node.parents:
             # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
-            if scope_of(parent) is None and parent._parents:
+            if scope_of(parent) is None and parent.parents:
                 stack.append(parent)
 
 

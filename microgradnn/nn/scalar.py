@@ -43,8 +43,17 @@ _LINEAR_OUTPUT_BY_DEFAULT = {"relu", "leaky_relu", "linear"}
 ScalarInput = Sequence[Any] | np.ndarray | Value | float
 
 
+def _check_size(value: Any, name: str, who: str) -> int:
+    """A layer size: a whole number >= 1 (an int, not a float, a bool or a string)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(
+            f"{who}: {name} must be a positive int, got {value!r} ({type(value).__name__}); e.g. MLP(2, [16, 16, 1])"
+        )
+    return int(value)
+
+
 def _check_activation(activation: str, who: str) -> str:
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"{who}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
     return activation
 
@@ -120,9 +129,7 @@ class Neuron(_ScalarModule):
         nonlin: bool | None = None,
     ) -> None:
         super().__init__()
-        if not isinstance(nin, (int, np.integer)) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
-        self.nin = int(nin)
+        self.nin = _check_size(nin, "nin", "Neuron")
         self.activation = _check_activation(_resolve_nonlin(activation, nonlin), "Neuron")
         self._act = ACTIVATIONS[self.activation]
         if weights is None:
@@ -180,11 +187,7 @@ class Layer(_ScalarModule):
         nonlin: bool | None = None,
     ) -> None:
         super().__init__()
-        if not isinstance(nout, (int, np.integer)) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
-        if not isinstance(nin, (int, np.integer)) or nin < 1:
-            raise ValueError(f"Layer: nin must be a positive int, got {nin!r}")
-        self.nin, self.nout = int(nin), int(nout)
+        self.nin, self.nout = _check_size(nin, "nin", "Layer"), _check_size(nout, "nout", "Layer")
         self.activation = _check_activation(_resolve_nonlin(activation, nonlin), "Layer")
         w = None if weights is None else _matrix(weights, (self.nout, self.nin), "Layer weights (nout x nin)")
         b = None if biases is None else _matrix(biases, (self.nout,), "Layer biases (nout)")
@@ -239,10 +242,19 @@ class MLP(_ScalarModule):
         seed: Seed = None,
     ) -> None:
         super().__init__()
-        nouts = [nouts] if isinstance(nouts, (int, np.integer)) else list(nouts)
+        if isinstance(nouts, (int, np.integer)) and not isinstance(nouts, bool):
+            nouts = [nouts]
+        elif isinstance(nouts, (list, tuple, np.ndarray)):
+            nouts = list(nouts)
+        else:
+            raise TypeError(
+                f"MLP: nouts must be a list of layer sizes, got {nouts!r} ({type(nouts).__name__}); "
+                "e.g. MLP(2, [16, 16, 1])"
+            )
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, e.g. MLP(2, [16, 16, 1])")
-        self.nin, self.nouts = int(nin), [int(n) for n in nouts]
+        self.nin = _check_size(nin, "nin", "MLP")
+        self.nouts = [_check_size(n, f"nouts[{i}]", "MLP") for i, n in enumerate(nouts)]
         self.activation = _check_activation(activation, "MLP")
         if output_activation is None:
             output_activation = "linear" if activation in _LINEAR_OUTPUT_BY_DEFAULT else activation

@@ -1,10 +1,15 @@
-"""The tour's texts in English. Keys are shared with texts_ko.py; {names} are filled with the actual numbers."""
+"""The tour's texts in English. Keys are shared with texts_ko.py; {names} are filled with the actual numbers.
+
+Keys start with the step's `KEY` (forward, loss, descent, no_gradient,
+backprop, topo, training), so a step keeps its texts when steps are added or
+moved. A caption (`*.graph`, `*.plot`, ...) quotes only numbers its picture shows.
+"""
 
 TEXTS: dict[str, str] = {
     # ------------------------------------------------------------------ general
     "page.title": "microgradnn tour: how a neural network learns",
     "page.intro": (
-        "Six steps through the chapter, from a network wired by hand to one that learns by backpropagation. "
+        "The chapter step by step, from a network wired by hand to one that learns by backpropagation. "
         "Every number below was computed by microgradnn when this page was written."
     ),
     "page.dot_note": (
@@ -21,109 +26,149 @@ TEXTS: dict[str, str] = {
         "  Windows:        winget install graphviz\n"
         "The tour goes on without them: each graph is saved as a .dot file you can render later."
     ),
-    "start": "The microgradnn tour: six steps through the chapter. Pictures go to {out}",
+    "start": "The microgradnn tour: the chapter in {n} steps. Pictures go to {out}",
     "done": "Done in {seconds:.1f} s. Open {index} in a browser to see every step with its pictures.",
-    # ------------------------------------------------------------------ step 1
-    "step1.title": "Step 1. A hand-wired network classifies XOR",
-    "step1.network": (
-        "XOR outputs 1 when exactly one of its two inputs is 1. No single straight line separates its 0s "
-        "from its 1s, so the network has a hidden layer: inputs x1, x2 -> two hidden neurons a1, a2 -> one "
-        "output y'. Each neuron computes f(w . x + b) with the step function f(z) = 1 if z >= 0 else 0.\n"
+    "step.heading": "Step {n}. {title}",
+    # ------------------------------------------------------------------ forward pass
+    "forward.title": "A hand-wired network classifies XOR",
+    "forward.network": (
+        "XOR outputs 1 when exactly one of its two inputs is 1. No single straight line separates the points "
+        "labelled 0 from those labelled 1, so the network has a hidden layer: inputs x1, x2 -> two hidden "
+        "neurons a1, a2 -> one output y'. Each neuron computes f(w . x + b) with the step function "
+        "f(z) = 1 if z >= 0 else 0.\n"
         "The weights are set by hand: a1 = step(x1 + x2 - 1.5) is AND, a2 = step(x1 + x2 - 0.5) is OR, and "
-        "y' = step(-1*a1 + 1*a2 - 0.5) is 'OR but not AND', which is XOR. The forward pass for every row:"
+        "y' = step(-1*a1 + 1*a2 - 0.5) is 'OR but not AND', which is XOR."
     ),
-    "step1.result": (
+    "forward.network_plot": (
+        "The network as the chapter draws it: inputs x1, x2, hidden neurons a1, a2, output y', and a weight on "
+        "every edge: w1 = {w1}, w2 = {w2}, w3 = {w3}, w4 = {w4} into the hidden layer, w5 = {w5} and w6 = {w6} "
+        "into y'; the biases are b1 = {b1}, b2 = {b2}, b3 = {b3}."
+    ),
+    "forward.rows": "The forward pass for every row: first a1 and a2, then y' from them.",
+    "forward.result": (
         "y' equals y in {correct} of {total} rows: with the right weights the network classifies the data."
     ),
-    "step1.graph": (
-        "The computation graph of y' for x = ({x1}, {x2}). Each neuron is a 'dot' node (w . x + b) "
-        "followed by its step."
+    "forward.graph": (
+        "The same forward pass as a computation graph, for x = ({x1}, {x2}): every number is a node. Each neuron "
+        "is a 'dot' node (w . x + b) followed by its step: z1 = {z1} gives a1 = {a1}, z2 = {z2} gives a2 = {a2}, "
+        "and z3 = {z3} gives y' = {y_pred}. Values only: gradients come later."
     ),
-    "step1.question": (
+    "forward.question": (
         "We found these weights by thinking about AND and OR. How do we find weights for data too complex to "
         "reason about? The next steps answer that: a loss that measures the error, and gradients that reduce it."
     ),
-    # ------------------------------------------------------------------ step 2
-    "step2.title": "Step 2. Why the step network cannot learn",
-    "step2.wrong": (
-        "To learn, a network must know which way to move each weight: the gradient of a loss. Take weights "
-        "that get {wrong} of the {total} XOR rows wrong, and the loss L = mean over the rows of "
-        "(y' - y)^2 = {loss:.4f}. backward() on the step network gives these gradients:"
-    ),
-    "step2.zero": (
-        "Every gradient is zero. The step function is flat on both sides of 0, so its local derivative is 0 "
-        "(and at 0 it has none; we use 0). The chain rule multiplies every path from L to a weight by that 0: "
-        "the loss says the network is wrong, but not which way to move. Gradient descent is stuck."
-    ),
-    "step2.graph": "One row, x = (1, 1), after backward(): every gradient in the graph is 0.",
-    "step2.sigmoid": (
-        "Replace the step by the sigmoid s(z) = 1 / (1 + e^-z), a smooth step whose slope "
-        "s'(z) = s(z)(1 - s(z)) is never zero. Same weights, same data: L = {loss:.4f}, and now the "
-        "gradients are not zero, so gradient descent knows where to go:"
-    ),
-    "step2.plot": "step and sigmoid (solid) with their derivatives (dashed): the step's slope is 0 everywhere.",
-    # ------------------------------------------------------------------ step 3
-    "step3.title": "Step 3. A loss function tells which weights are better",
-    "step3.lines": (
+    # ------------------------------------------------------------------ loss functions
+    "loss.title": "A loss function tells which weights are better",
+    "loss.lines": (
         "Two straight decision boundaries both separate the same {n} points: line A, {line_a}, and line B, "
         "{line_b}. Which one is better? Take each point's distance to the line as its error:"
     ),
-    "step3.compare": (
+    "loss.compare": (
         "The mean of the squared distances is {msd_a:.4f} for line A and {msd_b:.4f} for line B, so line "
         "{better} is the better boundary by this measure: its loss is smaller."
     ),
-    "step3.plot": "Both boundaries, with each point's distance to them drawn.",
-    "step3.loss": (
+    "loss.plot": (
+        "Both boundaries, with each point's distance to them drawn; the mean squared distance is {msd_a:.3f} for "
+        "line A and {msd_b:.3f} for line B."
+    ),
+    "loss.margin": (
+        "A caveat: the distance counts every point as an error, even one on the right side. Line B's largest "
+        "distance, {far_distance:.3f} (squared {far_squared:.3f}), belongs to the point {far_point}, which is on "
+        "the right side and far from the line, exactly where we want it. What should count is being on the "
+        "wrong side or too close to the line (within the margin). Cross-entropy does that: with "
+        "p = sigmoid(signed distance) as the probability of class 1, the point {far_point} costs only "
+        "{far_ce:.3f}, and the most expensive point is {worst_point}, just {worst_distance:.3f} from line B, at "
+        "{worst_ce:.3f}. By cross-entropy line A still wins, {ce_a:.4f} against {ce_b:.4f}."
+    ),
+    "loss.loss": (
         "A function that measures error like this is a loss function. Its value measures the quality of a "
         "decision boundary indirectly: the best boundary is the one with the least loss. Two representative "
         "losses, on predictions p for targets y: the mean squared error MSE = mean((p - y)^2), and the "
         "cross-entropy CE = -mean(y ln p + (1 - y) ln(1 - p))."
     ),
-    "step3.losses": (
+    "loss.losses": (
         "Both losses grow when the predictions get worse. MSE is the usual choice when predicting numbers; "
         "cross-entropy when predicting probabilities of classes, where it punishes confident wrong answers "
         "the most. Which one to use depends on the task."
     ),
-    # ------------------------------------------------------------------ step 4
-    "step4.title": "Step 4. Gradient descent and the learning rate",
-    "step4.rule": (
+    # ------------------------------------------------------------------ gradient descent
+    "descent.title": "Gradient descent and the learning rate",
+    "descent.rule": (
         "The loss is a function of the weights. Solving for the best weights directly becomes hopeless as "
         "their number grows, so we walk downhill instead: w' = w - alpha * dL/dw. A negative slope moves w "
         "up, a positive one moves it down, and as the slope flattens near the minimum the steps shrink: "
         "step size = learning rate x gradient."
     ),
-    "step4.setup": (
+    "descent.setup": (
         "One weight and one example: a neuron y' = w * x with x = {x:g} and target y = {y:g}, so "
         "L(w) = (w x - y)^2, smallest at w = {w_star:g}. Starting from w = {w0:g}, {steps} steps with each "
         "learning rate alpha:"
     ),
-    "step4.small": "too small: still far away",
-    "step4.good": "good: converges fast",
-    "step4.oscillating": "large: oscillates, then settles",
-    "step4.diverging": "too large: diverges",
-    "step4.verdict": (
+    "descent.small": "too small: still far away",
+    "descent.good": "good: converges fast",
+    "descent.oscillating": "large: oscillates, then settles",
+    "descent.diverging": "too large: diverges",
+    "descent.verdict": (
         "With alpha = {small:g} the steps are tiny and many more would be needed; alpha = {good:g} reaches the "
         "minimum in a few steps; alpha = {oscillating:g} overshoots, jumping from one side of the minimum to "
         "the other while it settles; alpha = {diverging:g} overshoots further every step and diverges. The "
         "right learning rate is found by trying several."
     ),
-    "step4.plot": "The loss at every step, one curve per learning rate.",
-    "step4.paths": "The path of w on the loss curve L(w) for each learning rate (the square is the start).",
-    # ------------------------------------------------------------------ step 5
-    "step5.title": "Step 5. Backpropagation",
-    "step5.forward": (
+    "descent.plot": (
+        "The loss at every step, one curve per learning rate: {small:g}, {good:g}, {oscillating:g} and {diverging:g}."
+    ),
+    "descent.paths": (
+        "The path of w on the loss curve L(w) for alpha = {small:g}, {good:g}, {oscillating:g} and {diverging:g}; "
+        "the square is the start, w = {w0:g}, the dotted line the minimum, w = {w_star:g}."
+    ),
+    # ------------------------------------------------------------------ no gradient through the step
+    "no_gradient.title": "Why the step network cannot learn",
+    "no_gradient.need": (
+        "Gradient descent needs dL/dw for every weight. Take the step network again, now with weights that "
+        "get XOR wrong:"
+    ),
+    "no_gradient.wrong": (
+        "{wrong} of the {total} rows are wrong. The loss, the mean over the rows of (y' - y)^2, is "
+        "L = ({losses}) / {total} = {loss:.4f}. backward() on the step network gives these gradients:"
+    ),
+    "no_gradient.zero": (
+        "Every gradient is 0. The step function is flat on both sides of 0, so its local derivative is 0 "
+        "(and at 0 it has none; we use 0). The chain rule multiplies every path from L to a weight by that 0: "
+        "the loss says the network is wrong, but not which way to move. Gradient descent is stuck."
+    ),
+    "no_gradient.row": (
+        "Where does the gradient stop? Look at one wrong row, x = ({x1:g}, {x2:g}) with y = {y:g}. Its own loss "
+        "is L = {L:g}; the {mean:g} above is the mean over all the rows."
+    ),
+    "no_gradient.graph": (
+        "That row after backward(): L = {L:g}. The gradient reaches y' (dL/dy' = {grad_y_pred:g}) and y "
+        "(dL/dy = {grad_y:g}), but the step's local derivative is {step_local:g}, so dL/dz3 = {grad_z3:g}, "
+        "and so is the gradient of every node before it: a1, a2 and all nine weights and biases."
+    ),
+    "no_gradient.sigmoid": (
+        "Replace the step by the sigmoid s(z) = 1 / (1 + e^-z), a smooth step whose slope "
+        "s'(z) = s(z)(1 - s(z)) is never 0. Same weights, same data: L = {loss:.4f}, and now the "
+        "gradients are not 0, so gradient descent knows where to go:"
+    ),
+    "no_gradient.plot": (
+        "step and sigmoid (solid) with their derivatives (dashed): the step's slope is 0 everywhere, the "
+        "sigmoid's is never 0 and largest at z = 0, where it is {top:g}."
+    ),
+    # ------------------------------------------------------------------ backpropagation
+    "backprop.title": "Backpropagation",
+    "backprop.forward": (
         "The 2-2-1 network again, now with sigmoid neurons: {weights}. One example, x = ({x1:g}, {x2:g}) "
         "with y = {y:g}. Forward: z1 = w1 x1 + w2 x2 + b1 = {z1:.4f}, a1 = s(z1) = {a1:.4f}; "
         "z2 = w3 x1 + w4 x2 + b2 = {z2:.4f}, a2 = s(z2) = {a2:.4f}; z3 = w5 a1 + w6 a2 + b3 = {z3:.4f}, "
         "y' = s(z3) = {y_pred:.4f}; the loss L = (y' - y)^2 = {loss:.4f}."
     ),
-    "step5.backward": (
+    "backprop.backward": (
         "A real network has far too many weights to differentiate the loss by hand for each. Backpropagation "
         "sends the error from the output back toward the input, the reverse of the forward pass: each node "
         "multiplies the gradient that arrives from above by its local derivative and passes the product to "
         "its inputs. These are the steps backward() takes:"
     ),
-    "step5.chain": (
+    "backprop.chain": (
         "The weights nearest the output get their gradient first; each layer passed multiplies in one more "
         "local derivative. For w1 the chain rule is a product of five:\n"
         "  dL/dw1 = dL/dy' * dy'/dz3 * dz3/da1 * da1/dz1 * dz1/dw1\n"
@@ -134,28 +179,79 @@ TEXTS: dict[str, str] = {
         "  L = {formula}\n"
         "numerically by central differences, gives {numeric:.9f} (they differ by {diff:.1e})."
     ),
-    "step5.graph": "The graph after backward(): every node shows its value and its gradient dL/d(node).",
-    "step5.html": "Backpropagation step by step: an offline player with a slider, captions and arrow keys.",
-    "step5.gif": "The same steps as an animation.",
-    "step5.frames": "The DOT text of every frame of the player, to render once Graphviz is installed.",
-    "step5.no_player": "(The player and the animation need Graphviz; the steps above are the same, in text.)",
-    "step5.summary": (
+    "backprop.graph": (
+        "The graph after backward(): every node shows its value and its gradient dL/d(node), every edge its "
+        "local derivative. L = {loss:.4f}, dL/dy' = {grad_y_pred:.4f}, and in w1's box dL/dw1 = {grad_w1:.4f}, "
+        "the product above."
+    ),
+    "backprop.player_title": "Backpropagation, step by step",
+    "backprop.html": (
+        "Backpropagation step by step, on the network as the chapter draws it and on the computation graph: "
+        "an offline player with a slider, captions and arrow keys."
+    ),
+    "backprop.html_graph": "Backpropagation step by step: an offline player with a slider, captions and arrow keys.",
+    "backprop.gif": "The same steps as an animation.",
+    "backprop.frames": "The DOT text of every frame of the player, to render once Graphviz is installed.",
+    "backprop.no_player": "(The player and the animation need Graphviz; the steps above are the same, in text.)",
+    "backprop.summary": (
         "Backward took {n_steps} steps, one per node that has inputs, from L back to the first layer. "
-        "Every weight then moves by gradient descent, which is what the last step does, again and again."
+        "Every weight then moves by gradient descent, which is what training does, again and again."
     ),
-    # ------------------------------------------------------------------ step 6
-    "step6.title": "Step 6. Training the network on XOR",
-    "step6.setup": (
-        "Training repeats step 5 for all four rows of XOR: forward, the mean squared error, backward, and "
-        "w <- w - alpha * dL/dw for all nine weights and biases; {epochs} times with alpha = {lr:g}, starting "
-        "from the weights of step 5."
+    # ------------------------------------------------------------------ why reverse topological order
+    "topo.title": "Why backward goes in reverse topological order",
+    "topo.question": (
+        "Why does backward() first sort the graph? A natural first try is plain recursion: a node adds its "
+        "gradient times the local derivative to each input and recurses into that input at once. It is right "
+        "on a chain, and wrong as soon as a node is used twice or two paths meet again."
     ),
-    "step6.result": "The loss fell from {first:.4f} to {last:.6f}. The trained network on every row:",
-    "step6.verdict": (
+    "topo.reused": (
+        "a = 1; b = a + a; c = b + b, so c = 4a. The recursion enters b twice (c lists it twice) and each time "
+        "passes on all the gradient b has so far: it gives dc/db = {naive_b:g}, dc/da = {naive_a:g}. "
+        "backward() gives dc/db = {b:g} and dc/da = {a:g}, as c = 4a says."
+    ),
+    "topo.reused_graph": (
+        "a = 1; b = a + a; c = b + b after backward(): dc/dc = {c:g}, dc/db = {b:g}, dc/da = {a:g}; every "
+        "edge carries the local derivative 1, and a and b are each used twice."
+    ),
+    "topo.diamond": (
+        "A diamond: x = 1; a = 2x; b = 3a; c = 4a; d = b + c. Two paths from d meet again at a. The recursion "
+        "reaches a from b while a holds only b's share, 3, and passes that to x; then from c, when a holds "
+        "3 + 4 = 7, and passes all 7 again: dd/da = {naive_a:g} but dd/dx = {naive_x:g}. backward() gives "
+        "dd/da = {a:g} and dd/dx = {x:g} (= 7 x 2)."
+    ),
+    "topo.diamond_graph": (
+        "The diamond after backward(): dd/db = {b:g}, dd/dc = {c:g}, dd/da = {a:g} = 3 + 4, dd/dx = {x:g} = 2 x 7."
+    ),
+    "topo.order": (
+        "backward() sorts the nodes so that every node comes after all the nodes that use it, and visits them "
+        "in that order, each exactly once, when all of its gradient has arrived. For the diamond: {order}."
+    ),
+    "topo.plot": (
+        "The naive recursion (red) against backward() (green): dc/da = {naive_a:g} instead of {a:g}, and "
+        "dd/dx = {naive_x:g} instead of {x:g}."
+    ),
+    "topo.legend_naive": "naive recursion (wrong)",
+    "topo.legend_ours": "backward() (reverse topological order)",
+    # ------------------------------------------------------------------ training
+    "training.title": "Training the network on XOR",
+    "training.setup": (
+        "Training repeats backpropagation for all four rows of XOR: forward, the mean squared error, backward, "
+        "and w <- w - alpha * dL/dw for all nine weights and biases; {epochs} times with alpha = {lr:g}, "
+        "starting from the weights of the backpropagation step."
+    ),
+    "training.result": "The loss fell from {first:.4f} to {last:.6f}. The trained network on every row:",
+    "training.verdict": (
         "y' rounds to y in {correct} of {total} rows: gradient descent found weights for XOR by itself. "
         "The decision boundary shows how: the two hidden neurons each draw a line, and the output neuron "
         "combines them into a region no single line could make."
     ),
-    "step6.loss_plot": "The loss at every epoch.",
-    "step6.boundary_plot": "The decision boundary of the trained network, with the four XOR points.",
+    "training.loss_plot": "The loss and the accuracy at every epoch.",
+    "training.boundary_title": "XOR after training",
+    "training.lines_title": "hidden neurons' lines (a = 0.5)",
+    "descent.start": "start w = {w0:g}",
+    "descent.minimum": "minimum w = {w_star:g}",
+    "training.boundary_plot": (
+        "The decision boundary of the trained network (solid), with the four XOR points and the two hidden "
+        "neurons' lines (dashed), where a1 and a2 are one half: a1: {line1}; a2: {line2}."
+    ),
 }

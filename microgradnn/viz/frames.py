@@ -56,8 +56,9 @@ from microgradnn.viz.graph import (
     summarize,
     value_label,
 )
+from microgradnn.viz.i18n import check_lang, text
 
-__all__ = ["Frame", "backward_frames", "render_frames", "save_frames"]
+__all__ = ["Frame", "Frames", "Record", "backward_frames", "render_frames", "save_frames"]
 
 CURRENT_FILL = "#ffd699"  # the node whose step this frame shows
 RECEIVING_FILL = "#ffeacc"  # an operand that just received a contribution
@@ -173,7 +174,8 @@ def _text(x: Any) -> str:
 class _Builder:
     """Turns the recorded steps into one `_Snapshot` per frame and the frames' captions."""
 
-    def __init__(self, root: Node, order: list[Node], steps: list[Step]) -> None:
+    def __init__(self, root: Node, order: list[Node], steps: list[Step], lang: str = "en") -> None:
+        self.lang = lang
         self.root = root
         self.order = order
         self.steps = steps
@@ -190,11 +192,14 @@ class _Builder:
         known: dict[int, Any] = {}
         states: dict[int, State] = {i: "pending" for i in range(len(order))}
         edges: dict[tuple[int, int], _EdgeState] = {}
+        # Local derivatives come from the engine's own record of each step (scalar nodes only).
+        local_of = {id(step.node): step.local_derivatives for step in self.steps}
+        word = text(self.lang, "edge.local")
         for i, node in enumerate(order):
-            locals_ = node._local_derivatives()
+            locals_ = local_of.get(id(node))
             for j in range(len(node.parents)):
-                text = ("local " + format_number(locals_[j], 0),) if locals_ is not None else ()
-                edges[(i, j)] = _EdgeState(text)
+                label = (f"{word} " + format_number(locals_[j], 0),) if locals_ is not None else ()
+                edges[(i, j)] = _EdgeState(label)
         consumers = {i: 0 for i in range(len(order))}
         for node in order:
             for pid in {index[id(p)] for p in node.parents}:
@@ -202,11 +207,11 @@ class _Builder:
 
         root_i = index[id(self.root)]
         root_data = _text(self.root.data)
-        first = [f"Forward pass done: {self.names[root_i]} = {root_data}. Every gradient is still unknown ({UNKNOWN})."]
+        t = self.lang
+        first = [text(t, "cap.forward", root=self.names[root_i], value=root_data, unknown=UNKNOWN)]
         if self.steps:
             first.append(
-                f"Backward starts at {self.names[root_i]} with {self.d(root_i)} = {_text(self.steps[0].upstream)} "
-                "and visits each node after everything that uses it."
+                text(t, "cap.start", root=self.names[root_i], d=self.d(root_i), seed=_text(self.steps[0].upstream))
             )
         snapshots = [self._snapshot(states, known, edges, None, consumers)]
         captions = ["\n".join(first)]
@@ -220,11 +225,10 @@ class _Builder:
                     states[k] = "done" if self._final(k, consumers) else "partial"
             known[i] = step.upstream
             states[i] = "current"
+            expr = _expression(step.node, [self.names[index[id(p)]] for p in step.parents])
             lines = [
-                f"Step {step.index + 1} of {len(self.steps)}: backward through "
-                f"{self.names[i]} = {_expression(step.node, [self.names[index[id(p)]] for p in step.parents])}",
-                f"upstream gradient {self.d(i)} = {_text(step.upstream)} (final: everything that uses "
-                f"{self.names[i]} has sent its part)",
+                text(t, "cap.step", k=step.index + 1, n=len(self.steps), name=self.names[i], expr=expr),
+                text(t, "cap.upstream", d=self.d(i), value=_text(step.upstream), name=self.names[i]),
             ]
             seen_children: set[int] = set()
             for j, (parent, contribution) in enumerate(zip(step.parents, step.contributions)):
@@ -233,7 +237,7 @@ class _Builder:
                     seen_children.add(p)
                     consumers[p] -= 1
                 if contribution is None:
-                    edges[(i, j)] = _EdgeState(("no gradient needed",), "active")
+                    edges[(i, j)] = _EdgeState((text(t, "edge.none"),), "active")
                     continue
                 previous = known.get(p)
                 known[p] = _add(previous, contribution)
@@ -242,9 +246,18 @@ class _Builder:
                 states[p] = "receiving"
             consumers[i] = 0
             if step is self.steps[-1]:
-                lines.append("Backward done: every gradient is known.")
+                lines.append(text(t, "cap.done"))
             snapshots.append(self._snapshot(states, known, edges, i, consumers))
             captions.append("\n".join(lines))
+        return snapshots, captions
+
+    def run_padded(self) -> tuple[list[_Snapshot], list[str]]:
+        """`run()`, with each node's grad text padded to one width across frames."""
+        snapshots, captions = self.run()
+        for i in range(len(self.order)):
+            width = max(len(snap.grads[i]) for snap in snapshots)
+            for snap in snapshots:
+                snap.grads[i] = snap.grads[i].rjust(width)
         return snapshots, captions
 
     def _final(self, k: int, consumers: dict[int, int]) -> bool:
@@ -273,9 +286,9 @@ class _Builder:
                 f"{_text(step.upstream)} = {_text(contribution)}"
             )
         else:
-            line = f"{target} {sign} vector-Jacobian product of {self.names[i]} = {_text(contribution)}"
+            line = f"{target} {sign} {text(self.lang, 'cap.vjp', name=self.names[i])} = {_text(contribution)}"
         if previous is not None:
-            line += f"   (so far {_text(previous)} + {_text(contribution)} = {_text(total)})"
+            line += f"   ({text(self.lang, 'cap.so_far')} {_text(previous)} + {_text(contribution)} = {_text(total)})"
         return line
 
     def _snapshot(
@@ -515,6 +528,65 @@ class _Movie:
         return pinned.to_dot()
 
 
+@dataclass
+class Record:
+    """One recorded backward pass: what every later stage (graph view, network view, player, GIF) reads."""
+
+    root: Node
+    order: list[Node]
+    steps: list[Step]
+    snapshots: list[_Snapshot]
+    captions: list[str]
+    lang: str
+
+
+class Frames(list):  # type: ignore[type-arg]
+    """The frames of one backward pass (a list of `Frame`), with the record they were made from.
+
+    Its repr is one line; in a notebook it shows the step-by-step player.
+    """
+
+    record: Record
+
+    def __repr__(self) -> str:
+        root = self.record.root
+        name = root.label or "the root"
+        return f"<microgradnn.viz.Frames: {len(self)} frames of the backward pass of {name} ({len(self) - 1} steps)>"
+
+    def _repr_html_(self) -> str:
+        from microgradnn.viz.page import player
+
+        return player(self, lang=self.record.lang)._repr_html_()
+
+
+def record_pass(
+    root: Node,
+    gradient: Any = None,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    lang: str = "en",
+    who: str = "backward_frames",
+) -> Record:
+    """Run backward once (gradients restored afterwards) and turn its steps into per-frame snapshots and captions."""
+    if not isinstance(root, Node):
+        raise TypeError(f"{who}: expected a Value or Tensor, got {type(root).__name__}")
+    check_lang(lang, who)
+    order = topological_order(root)
+    interior = sum(1 for n in order if n.parents)
+    if interior > max_steps:
+        raise ValueError(
+            f"{who}: the graph has {interior} backward steps, more than max_steps={max_steps}; "
+            "draw a smaller graph (one sample, a smaller network) or pass a larger max_steps"
+        )
+    steps = _record(root, gradient, order)
+    snapshots, captions = _Builder(root, order, steps, lang).run()
+    for i in range(len(order)):  # one width per node in every frame, so its box never changes size
+        width = max(len(snap.grads[i]) for snap in snapshots)
+        for snap in snapshots:
+            snap.grads[i] = snap.grads[i].rjust(width)
+    return Record(root, order, steps, snapshots, captions, lang)
+
+
 def backward_frames(
     root: Node,
     gradient: Any = None,
@@ -522,32 +594,51 @@ def backward_frames(
     rankdir: Literal["LR", "TB", "RL", "BT"] = "LR",
     cluster: bool = True,
     max_steps: int = DEFAULT_MAX_STEPS,
-) -> list[Frame]:
+    lang: str = "en",
+) -> Frames:
     """One frame for the finished forward pass, then one per backward step.
 
     Runs `root.backward_steps(gradient)` to record the pass and then restores
     every `.grad`, so calling this never changes a model's gradients.
-    `max_steps` guards against drawing thousands of frames by accident.
+    `max_steps` guards against drawing thousands of frames by accident;
+    `lang="ko"` writes the captions in Korean.
     """
-    if not isinstance(root, Node):
-        raise TypeError(f"backward_frames: expected a Value or Tensor, got {type(root).__name__}")
-    order = topological_order(root)
-    interior = sum(1 for n in order if n.parents)
-    if interior > max_steps:
-        raise ValueError(
-            f"backward_frames: the graph has {interior} backward steps, more than max_steps={max_steps}; "
-            "draw a smaller graph (one sample, a smaller network) or pass a larger max_steps"
-        )
-    steps = _record(root, gradient, order)
-    snapshots, captions = _Builder(root, order, steps).run()
-    for i in range(len(order)):  # one width per node in every frame, so its box never changes size
-        width = max(len(snap.grads[i]) for snap in snapshots)
-        for snap in snapshots:
-            snap.grads[i] = snap.grads[i].rjust(width)
+    record = record_pass(root, gradient, max_steps=max_steps, lang=lang)
+    order, steps, snapshots, captions = record.order, record.steps, record.snapshots, record.captions
     scenes = [_scene(order, root, snap, rankdir, cluster) for snap in snapshots]
     layout_scene = _scene(order, root, _widest(snapshots), rankdir, cluster)
     movie = _Movie(scenes, layout_scene, captions, [snap.current for snap in snapshots])
-    return [Frame(k, captions[k], scenes[k].to_dot(), steps[k - 1] if k else None, movie) for k in range(len(scenes))]
+    frames = Frames(
+        Frame(k, captions[k], scenes[k].to_dot(), steps[k - 1] if k else None, movie) for k in range(len(scenes))
+    )
+    frames.record = record
+    return frames
+
+
+def as_record(root: Node | Sequence[Frame], who: str, lang: str | None = None, **options: Any) -> Record:
+    """The record of `root`'s backward pass, or of frames made earlier by `backward_frames`."""
+    if isinstance(root, Node):
+        keep = {k: v for k, v in options.items() if k in ("gradient", "max_steps")}
+        return record_pass(
+            root, keep.get("gradient"), max_steps=keep.get("max_steps", DEFAULT_MAX_STEPS), lang=lang or "en", who=who
+        )
+    record = getattr(root, "record", None)
+    if record is None:
+        frames = list(root)
+        if not frames:
+            raise ValueError(f"{who}: there are no frames to show")
+        raise TypeError(
+            f"{who}: expected a Value, a Tensor or the frames from backward_frames(), got {type(root).__name__}"
+        )
+    if lang is not None and lang != record.lang:  # the same pass, captions in another language
+        return Record(
+            record.root,
+            record.order,
+            record.steps,
+            *_Builder(record.root, record.order, record.steps, lang).run_padded(),
+            lang,
+        )
+    return record
 
 
 def render_frames(

@@ -1,21 +1,28 @@
 """Plots for the chapter (matplotlib, an extra): loss curves, learning rates, decision boundaries.
 
-Every function returns a `matplotlib.figure.Figure` (shown inline in Jupyter)
+Every function returns a `matplotlib.figure.Figure` that shows itself inline
+in Jupyter (it has its own `_repr_png_`, so no `%matplotlib` magic is needed)
 and, given `path`, also saves it there (PNG, SVG, PDF: from the extension).
-Figures are made without pyplot, so nothing global changes and a script
-never opens a window.
+Figures are made without pyplot, so no backend is chosen, nothing global
+changes and a script never opens a window. `lang="ko"` writes every title,
+label and legend in Korean, in a CJK font when one is installed.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from microgradnn.engine import no_grad
+from microgradnn.viz.fonts import plot_fonts
+from microgradnn.viz.i18n import check_lang, text
 
 __all__ = ["plot_boundary_distances", "plot_decision_boundary", "plot_learning_rates", "plot_loss"]
 
@@ -24,12 +31,44 @@ CLASS_COLORS = ("#3b73b9", "#d9822b", "#4f9a4f", "#b94a6a", "#7d62b3", "#8c6d46"
 SCALAR_MAX_RESOLUTION = 60  # a model called point by point is slow: at most 60 x 60 grid points
 
 
-def _figure(figsize: tuple[float, float]) -> Any:
+def _figure_class() -> type:
+    """matplotlib's Figure plus `_repr_png_`, so Jupyter shows it inline with no backend set up."""
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(f"microgradnn.viz plots need matplotlib: {PLOT_EXTRA}") from None
-    return Figure(figsize=figsize, layout="constrained")
+    return _subclass(Figure)
+
+
+@functools.lru_cache(maxsize=1)
+def _subclass(Figure: type) -> type:
+    class PlotFigure(Figure):  # type: ignore[misc, valid-type]
+        """A matplotlib Figure that displays itself in notebooks (PNG) without pyplot."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=110)
+            return buffer.getvalue()
+
+    return PlotFigure
+
+
+@contextmanager
+def _language(lang: str, who: str) -> Iterator[None]:
+    """Make the figure's text in `lang`'s font (matplotlib fixes a text's font when it is created)."""
+    check_lang(lang, who)
+    settings = plot_fonts(lang, who)
+    if not settings:
+        yield
+        return
+    import matplotlib
+
+    with matplotlib.rc_context(settings):
+        yield
+
+
+def _figure(figsize: tuple[float, float]) -> Any:
+    return _figure_class()(figsize=figsize, layout="constrained")
 
 
 def _finish(fig: Any, path: str | Path | None) -> Any:
@@ -40,15 +79,45 @@ def _finish(fig: Any, path: str | Path | None) -> Any:
     return fig
 
 
+def _epoch_axis(ax: Any) -> None:
+    """Epochs and steps are whole numbers: ticks only at integers."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _spans_decades(values: Sequence[float]) -> bool:
+    """True when positive finite values cover at least two orders of magnitude (a log scale reads better)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return bool(finite) and min(finite) > 0 and max(finite) / min(finite) >= 100.0
+
+
 def _series(obj: Any, name: str) -> list[float]:
     values = getattr(obj, name, None)
     return [float(v) for v in values] if values is not None else []
 
 
 # ------------------------------------------------------------------ curves
-def plot_loss(history: Any, *, title: str = "Training", log_y: bool = False, path: str | Path | None = None) -> Any:
+def plot_loss(
+    history: Any,
+    *,
+    title: str | None = None,
+    log_y: bool | None = None,
+    lang: str = "en",
+    path: str | Path | None = None,
+) -> Any:
     """Loss per epoch from a `History` (anything with a `.loss` list, optionally `.accuracy`,
-    `.val_loss`, `.val_accuracy`), or from a plain list of losses. Accuracy gets its own panel."""
+    `.val_loss`, `.val_accuracy`), or from a plain list of losses. Accuracy gets its own panel.
+
+    `log_y=None` uses a log scale when the losses span two decades or more;
+    epochs get integer ticks; legends go where they cover the fewest points.
+    """
+    with _language(lang, "plot_loss"):
+        return _plot_loss(history, title, log_y, lang, path)
+
+
+def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, path: str | Path | None) -> Any:
+    title = text(lang, "plot.training") if title is None else title
     if hasattr(history, "loss"):
         loss = _series(history, "loss")
         accuracy = _series(history, "accuracy")
@@ -61,17 +130,21 @@ def plot_loss(history: Any, *, title: str = "Training", log_y: bool = False, pat
     fig = _figure((5.2 * panels, 3.6))
     axes = fig.subplots(1, panels, squeeze=False)[0]
     ax = axes[0]
-    ax.plot(range(1, len(loss) + 1), loss, color=CLASS_COLORS[0], lw=2, label="loss")
+    t = functools.partial(text, lang)
+    ax.plot(range(1, len(loss) + 1), loss, color=CLASS_COLORS[0], lw=2, label=t("plot.loss"))
     if val_loss:
-        ax.plot(range(1, len(val_loss) + 1), val_loss, color=CLASS_COLORS[1], lw=2, ls="--", label="validation loss")
-    ax.set(xlabel="epoch", ylabel="loss", title=f"{title}: loss")
-    if log_y and min(loss) > 0:
+        ax.plot(range(1, len(val_loss) + 1), val_loss, color=CLASS_COLORS[1], lw=2, ls="--", label=t("plot.val_loss"))
+    ax.set(xlabel=t("plot.epoch"), ylabel=t("plot.loss"), title=f"{title}: {t('plot.loss')}")
+    if log_y is None:
+        log_y = _spans_decades(loss + val_loss)
+    if log_y and min(v for v in loss + val_loss if math.isfinite(v)) > 0:
         ax.set_yscale("log")
+    _epoch_axis(ax)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="best", framealpha=0.85)
     if accuracy:
         ax = axes[1]
-        ax.plot(range(1, len(accuracy) + 1), accuracy, color=CLASS_COLORS[2], lw=2, label="accuracy")
+        ax.plot(range(1, len(accuracy) + 1), accuracy, color=CLASS_COLORS[2], lw=2, label=t("plot.accuracy"))
         if val_accuracy:
             ax.plot(
                 range(1, len(val_accuracy) + 1),
@@ -79,11 +152,17 @@ def plot_loss(history: Any, *, title: str = "Training", log_y: bool = False, pat
                 color=CLASS_COLORS[1],
                 lw=2,
                 ls="--",
-                label="validation accuracy",
+                label=t("plot.val_accuracy"),
             )
-        ax.set(xlabel="epoch", ylabel="accuracy", title=f"{title}: accuracy", ylim=(-0.02, 1.02))
+        ax.set(
+            xlabel=t("plot.epoch"),
+            ylabel=t("plot.accuracy"),
+            title=f"{title}: {t('plot.accuracy')}",
+            ylim=(-0.02, 1.02),
+        )
+        _epoch_axis(ax)
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(loc="best", framealpha=0.85)
     return _finish(fig, path)
 
 
@@ -95,8 +174,9 @@ def _diverged(losses: Sequence[float]) -> bool:
 def plot_learning_rates(
     losses: Mapping[float, Sequence[float]],
     *,
-    title: str = "Gradient descent with different learning rates",
+    title: str | None = None,
     log_y: bool = True,
+    lang: str = "en",
     path: str | Path | None = None,
 ) -> Any:
     """One loss curve per learning rate ({lr: [loss per step]}), to compare convergence speed.
@@ -104,22 +184,32 @@ def plot_learning_rates(
     A curve that blows up (infinite, NaN, or ten times its start) is marked
     "diverged" in the legend: the learning rate was too large.
     """
+    with _language(lang, "plot_learning_rates"):
+        return _plot_learning_rates(losses, title, log_y, lang, path)
+
+
+def _plot_learning_rates(
+    losses: Mapping[float, Sequence[float]], title: str | None, log_y: bool, lang: str, path: str | Path | None
+) -> Any:
+    title = text(lang, "plot.lr_title") if title is None else title
     if not losses:
         raise ValueError("plot_learning_rates: give at least one learning rate: {lr: [losses]}")
-    fig = _figure((6.4, 4.0))
+    fig = _figure((7.6, 4.0))
     ax = fig.subplots()
     positive = True
     for k, (lr, curve) in enumerate(sorted(losses.items(), key=lambda item: float(item[0]))):
         values = [float(v) for v in curve]
         positive = positive and all(v > 0 for v in values if math.isfinite(v))
-        label = f"lr = {float(lr):g}" + ("  (diverged)" if _diverged(values) else "")
+        label = f"lr = {float(lr):g}" + (f"  ({text(lang, 'plot.diverged')})" if _diverged(values) else "")
         shown = [v if math.isfinite(v) else np.nan for v in values]
         ax.plot(range(len(values)), shown, lw=2, color=CLASS_COLORS[k % len(CLASS_COLORS)], label=label)
     if log_y and positive:
         ax.set_yscale("log")
-    ax.set(xlabel="step", ylabel="loss", title=title)
+    ax.set(xlabel=text(lang, "plot.step"), ylabel=text(lang, "plot.loss"), title=title)
+    _epoch_axis(ax)
     ax.grid(alpha=0.3)
-    ax.legend()
+    # Outside the axes, so no curve is ever hidden behind it.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return _finish(fig, path)
 
 
@@ -184,49 +274,84 @@ def plot_decision_boundary(
     *,
     threshold: float | None = None,
     resolution: int = 150,
-    title: str = "Decision boundary",
+    title: str | None = None,
+    lang: str = "en",
     path: str | Path | None = None,
 ) -> Any:
-    """The regions a 2-input model assigns to each class, with the data on top.
+    """The regions a 2-input model assigns to each class, the boundary lines between them, and the data on top.
 
     `model` is called on an (N, 2) array (vectorized models, Tensor networks)
     or, failing that, on one point [x1, x2] at a time (scalar `Value`
-    networks; then at most 60 x 60 grid points). One output: class 1 where
-    output >= `threshold` (default 0.5 for outputs in [0, 1], else 0); several
-    outputs: the largest wins.
+    networks; then at most 60 x 60 grid points). Give it class *scores*:
+    one output means class 1 where output >= `threshold` (default 0.5 for
+    outputs in [0, 1], else 0); k outputs mean k classes, the largest score
+    wins. Each class has its own colour, in the regions, the points and the legend.
     """
+    with _language(lang, "plot_decision_boundary"):
+        return _plot_decision_boundary(model, X, y, threshold, resolution, title, lang, path)
+
+
+def _plot_decision_boundary(
+    model: Callable[..., Any],
+    X: Any,
+    y: Any,
+    threshold: float | None,
+    resolution: int,
+    title: str | None,
+    lang: str,
+    path: str | Path | None,
+) -> Any:
+    title = text(lang, "plot.boundary") if title is None else title
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(y).ravel()
     if len(labels) != len(X):
         raise ValueError(f"plot_decision_boundary: X has {len(X)} points but y has {len(labels)} labels")
     xx, yy, scores = decision_grid(model, X, resolution)
-    fig = _figure((5.4, 4.6))
+    fig = _figure((5.8, 4.6))
     ax = fig.subplots()
     from matplotlib.colors import ListedColormap
 
+    classes_in_data = [float(c) for c in np.unique(labels)]
     if scores.shape[2] == 1:
         s = scores[:, :, 0]
         if threshold is None:
             threshold = 0.5 if (s.min() >= 0.0 and s.max() <= 1.0 and labels.min() >= 0) else 0.0
+        grid_class = (s >= threshold).astype(int)
+        n_classes = 2
         lo, hi = float(np.nanmin(s)), float(np.nanmax(s))
-        span = max(threshold - lo, hi - threshold, 1e-9)
-        levels = np.linspace(threshold - span, threshold + span, 21)
-        ax.contourf(xx, yy, s, levels=levels, cmap="RdBu_r", alpha=0.45, extend="both")
-        if lo < threshold < hi:
-            ax.contour(xx, yy, s, levels=[threshold], colors="#222222", linewidths=1.5)
+        has_boundary = lo < threshold < hi
     else:
-        classes = scores.argmax(axis=2)
-        k = scores.shape[2]
-        cmap = ListedColormap([CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(k)])
-        ax.contourf(xx, yy, classes, levels=np.arange(-0.5, k), cmap=cmap, alpha=0.3)
-    for k, cls in enumerate(np.unique(labels)):
+        grid_class = scores.argmax(axis=2)
+        n_classes = scores.shape[2]
+        has_boundary = len(np.unique(grid_class)) > 1
+    n_classes = max(n_classes, int(max(classes_in_data, default=0)) + 1)
+    colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(n_classes)]
+    cmap = ListedColormap(colors)
+    ax.contourf(xx, yy, grid_class, levels=np.arange(-0.5, n_classes), cmap=cmap, alpha=0.25)
+    if has_boundary:
+        # The boundary lines, smooth: where the score crosses the threshold, or, with k scores, where
+        # each class's score minus the best other score crosses 0 (the edge of that class's region).
+        if scores.shape[2] == 1:
+            margins = [scores[:, :, 0] - threshold]
+        else:
+            margins = [scores[:, :, c] - np.delete(scores, c, axis=2).max(axis=2) for c in range(scores.shape[2])]
+        for margin in margins:
+            if margin.min() < 0.0 < margin.max():
+                ax.contour(xx, yy, margin, levels=[0.0], colors="#222222", linewidths=1.4)
+    for cls in classes_in_data:
         mask = labels == cls
-        color = CLASS_COLORS[k % len(CLASS_COLORS)] if scores.shape[2] > 1 else ("#2c5d9e", "#c0392b")[min(k, 1)]
+        color = colors[int(cls)] if float(cls).is_integer() and 0 <= cls < n_classes else "#555555"
         ax.scatter(
-            X[mask, 0], X[mask, 1], s=36, color=color, edgecolors="white", linewidths=0.8, label=f"class {cls:g}"
+            X[mask, 0],
+            X[mask, 1],
+            s=36,
+            color=color,
+            edgecolors="white",
+            linewidths=0.8,
+            label=text(lang, "plot.class", c=f"{cls:g}"),
         )
     ax.set(xlabel="x1", ylabel="x2", title=title, xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
-    ax.legend(loc="best", framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return _finish(fig, path)
 
 
@@ -245,20 +370,34 @@ def plot_boundary_distances(
     boundaries: Sequence[Sequence[float]] | Mapping[str, Sequence[float]],
     y: Any = None,
     *,
-    title: str = "Which boundary is better? Smaller mean squared distance",
+    title: str | None = None,
+    lang: str = "en",
     path: str | Path | None = None,
 ) -> Any:
     """The chapter's comparison: straight boundaries w1*x1 + w2*x2 + b = 0 side by side, each
     point's distance to the line drawn as a perpendicular segment, and the mean squared
     distance (the loss) in each legend. `boundaries` is a list of (w1, w2, b) or {name: (w1, w2, b)}.
     """
+    with _language(lang, "plot_boundary_distances"):
+        return _plot_boundary_distances(X, boundaries, y, title, lang, path)
+
+
+def _plot_boundary_distances(
+    X: Any,
+    boundaries: Sequence[Sequence[float]] | Mapping[str, Sequence[float]],
+    y: Any,
+    title: str | None,
+    lang: str,
+    path: str | Path | None,
+) -> Any:
+    title = text(lang, "plot.distances_title") if title is None else title
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_boundary_distances: X must have shape (N, 2), got {X.shape}")
     named = (
         dict(boundaries)
         if isinstance(boundaries, Mapping)
-        else {f"boundary {chr(ord('A') + k)}": line for k, line in enumerate(boundaries)}
+        else {text(lang, "plot.boundary_n", letter=chr(ord("A") + k)): line for k, line in enumerate(boundaries)}
     )
     if not named:
         raise ValueError("plot_boundary_distances: give at least one boundary (w1, w2, b)")
@@ -281,7 +420,7 @@ def plot_boundary_distances(
         else:
             ys = np.array([y0, y1])
             xs = -(w2 * ys + b) / w1
-        ax.plot(xs, ys, color="#222222", lw=2, label=f"{name}: mean squared distance = {msd:.3f}", zorder=2)
+        ax.plot(xs, ys, color="#222222", lw=2, label=text(lang, "plot.msd", name=name, msd=f"{msd:.3f}"), zorder=2)
         for k, cls in enumerate(np.unique(labels)):
             mask = labels == cls
             ax.scatter(
@@ -292,7 +431,7 @@ def plot_boundary_distances(
                 color=("#2c5d9e", "#c0392b", "#4f9a4f")[k % 3],
                 edgecolors="white",
                 linewidths=0.8,
-                label=None if y is None else f"class {cls:g}",
+                label=None if y is None else text(lang, "plot.class", c=f"{cls:g}"),
             )
         ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x1", ylabel="x2", title=name)
         ax.set_aspect("equal")  # so the distance segments look perpendicular

@@ -1,4 +1,9 @@
-"""Step 5: backpropagation through the 2-2-1 sigmoid network, and dL/dw1 as a product of local derivatives."""
+"""The chapter's fourth section: backpropagation through the 2-2-1 sigmoid network, dL/dw1 as a product.
+
+The backward pass is shown as text (every step), as the graph after
+backward, and as a player and an animation, on the book's network view where
+the viz has one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from microgradnn.gradcheck import gradcheck
 from microgradnn.tour.context import Figure, StepReport, TourContext
 from microgradnn.tour.network import MLP, Forward, chapter_network, forward, parameters
 from microgradnn.scalar import Value
+
+KEY = "backprop"
 
 # Small, readable starting weights (also the starting point of the training in step 6).
 START_WEIGHTS = [[[0.5, -0.4], [-0.3, 0.8]], [[0.7, -0.6]]]
@@ -35,14 +42,14 @@ def chain_factors(f: Forward, w5: float, y: float) -> list[float]:
 
 
 def run(ctx: TourContext) -> StepReport:
-    report = ctx.start(5)
+    report = ctx.start(KEY)
     x1, x2, y = EXAMPLE
     net = chapter_network("sigmoid", START_WEIGHTS, START_BIASES)
     names = dict(zip(("w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3"), parameters(net)))
     loss, f = squared_error(net, x1, x2, y)
     ctx.say(
         report,
-        "step5.forward",
+        "backprop.forward",
         x1=x1,
         x2=x2,
         y=y,
@@ -55,7 +62,7 @@ def run(ctx: TourContext) -> StepReport:
         y_pred=f.y_pred.data,
         loss=loss.data,
     )
-    ctx.say(report, "step5.backward")
+    ctx.say(report, "backprop.backward")
     steps = [str(step) for step in loss.backward_steps()]
     ctx.preformatted(report, "\n".join(steps))
 
@@ -71,7 +78,7 @@ def run(ctx: TourContext) -> StepReport:
     numeric = check.rows[0].numeric
     ctx.say(
         report,
-        "step5.chain",
+        "backprop.chain",
         f1=factors[0],
         f2=factors[1],
         f3=factors[2],
@@ -83,19 +90,39 @@ def run(ctx: TourContext) -> StepReport:
         diff=abs(product - numeric),
         formula=LOSS_FORMULA,
     )
-    ctx.graph(report, viz.draw_graph(loss), "step5_graph.svg", ctx.text("step5.graph"))
+    ctx.graph(
+        report,
+        viz.draw_graph(loss),
+        ctx.name("graph.svg"),
+        ctx.text("backprop.graph", loss=loss.data, grad_y_pred=f.y_pred.grad, grad_w1=w1.grad),
+    )
     # The player and the GIF show a fresh copy of the graph, so their frames start before any backward.
-    frames = viz.backward_frames(squared_error(chapter_network("sigmoid", START_WEIGHTS, START_BIASES), x1, x2, y)[0])
-    html, gif = "step5_backprop.html", "step5_backprop.gif"
-    played = ctx.file(report, lambda p: viz.save_html(frames, p), html, ctx.text("step5.html"), "player")
-    ctx.file(report, lambda p: viz.save_gif(frames, p), gif, ctx.text("step5.gif"), "image")
+    fresh = chapter_network("sigmoid", START_WEIGHTS, START_BIASES)
+    frames = viz.backward_frames(squared_error(fresh, x1, x2, y)[0])
+    on_network = {"network": fresh} if _takes(viz.save_html, "network") else {}
+    title = ctx.text("backprop.player_title")
+    html, gif = ctx.name("backprop.html"), ctx.name("backprop.gif")
+    played = ctx.file(
+        report,
+        lambda p: ctx.draw(viz.save_html, frames, p, title=title, **on_network),
+        html,
+        ctx.text("backprop.html" if on_network else "backprop.html_graph"),
+        "player",
+    )
+    ctx.file(report, lambda p: ctx.draw(viz.save_gif, frames, p), gif, ctx.text("backprop.gif"), "image")
     if not played:  # without Graphviz: each frame's DOT text, to render later
-        folder = ctx.out / "step5_frames"
+        folder = ctx.out / ctx.name("frames")
         folder.mkdir(exist_ok=True)
         for frame in frames:
             (folder / f"frame_{frame.index:03d}.dot").write_text(frame.source, encoding="utf-8")
-        ctx.saved(report, Figure("step5_frames/", ctx.text("step5.frames"), kind="dot"))
-        ctx.say(report, "step5.no_player")
-    ctx.say(report, "step5.summary", n_steps=len(steps))
+        ctx.saved(report, Figure(ctx.name("frames/"), ctx.text("backprop.frames"), kind="dot"))
+        ctx.say(report, "backprop.no_player")
+    ctx.say(report, "backprop.summary", n_steps=len(steps))
     report.numbers.update(loss=loss.data, factors=factors, product=product, grad=w1.grad, numeric=numeric, steps=steps)
     return report
+
+
+def _takes(function: object, name: str) -> bool:
+    import inspect
+
+    return name in inspect.signature(function).parameters  # type: ignore[arg-type]

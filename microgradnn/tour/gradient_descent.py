@@ -1,4 +1,9 @@
-"""Step 4: gradient descent on one weight, with learning rates too small, good, and too large."""
+"""The chapter's third section: gradient descent on one weight, with learning rates too small, good, too large.
+
+The place for the curvature threshold (how L''(w) sets the largest learning
+rate that still converges) is `curvature`: it speaks once the engine has
+higher-order gradients.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import numpy as np
 from microgradnn import optim
 from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.scalar import Value
+
+KEY = "descent"
 
 # One linear neuron y' = w * x on one example: L(w) = (w x - y)^2, smallest at w = y / x.
 X, Y = 2.0, 1.0
@@ -36,29 +43,50 @@ def descend(lr: float, steps: int = STEPS) -> tuple[list[float], list[float]]:
 
 
 def run(ctx: TourContext) -> StepReport:
-    report = ctx.start(4)
-    ctx.say(report, "step4.rule")
-    ctx.say(report, "step4.setup", x=X, y=Y, w_star=Y / X, w0=W0, steps=STEPS)
+    report = ctx.start(KEY)
+    ctx.say(report, "descent.rule")
+    ctx.say(report, "descent.setup", x=X, y=Y, w_star=Y / X, w0=W0, steps=STEPS)
     runs = {name: descend(lr) for name, lr in LEARNING_RATES.items()}
     rows = [["alpha", f"w_{STEPS}", f"L(w_{STEPS})", ""]]
     for name, lr in LEARNING_RATES.items():
         weights, losses = runs[name]
-        rows.append([f"{lr:g}", f"{weights[-1]:.4f}", f"{losses[-1]:.4g}", ctx.text(f"step4.{name}")])
+        rows.append([f"{lr:g}", f"{weights[-1]:.4f}", f"{losses[-1]:.4g}", ctx.text(f"descent.{name}")])
     ctx.table(report, rows)
-    ctx.say(report, "step4.verdict", **{name: lr for name, lr in LEARNING_RATES.items()})
-    ctx.figure(report, _curves_figure(runs), "step4_learning_rates.png", ctx.text("step4.plot"))
-    ctx.figure(report, _paths_figure(runs), "step4_paths.png", ctx.text("step4.paths"))
+    ctx.say(report, "descent.verdict", **{name: lr for name, lr in LEARNING_RATES.items()})
+    ctx.figure(
+        report,
+        _curves_figure(ctx, runs),
+        ctx.name("learning_rates.png"),
+        ctx.text("descent.plot", **{name: lr for name, lr in LEARNING_RATES.items()}),
+    )
+    ctx.figure(
+        report,
+        _paths_figure(ctx, runs),
+        ctx.name("paths.png"),
+        ctx.text("descent.paths", w0=W0, w_star=Y / X, **{name: lr for name, lr in LEARNING_RATES.items()}),
+    )
     report.numbers.update(runs=runs, learning_rates=dict(LEARNING_RATES))
+    curvature(ctx, report)
     return report
 
 
-def _curves_figure(runs: dict[str, tuple[list[float], list[float]]]):
+def curvature(ctx: TourContext, report: StepReport) -> None:
+    """Curvature and the learning rate (issue 14, item 6): said once the engine has higher-order gradients.
+
+    With L''(w) from `backward(create_graph=True)`, each step multiplies w - w*
+    by (1 - alpha L''): it converges for alpha < 2 / L'' and oscillates above
+    1 / L''. Until the engine can differentiate a gradient, the tour says nothing here.
+    """
+    return None
+
+
+def _curves_figure(ctx: TourContext, runs: dict[str, tuple[list[float], list[float]]]):
     from microgradnn.viz import plots
 
-    return plots.plot_learning_rates({LEARNING_RATES[name]: losses for name, (_, losses) in runs.items()})
+    return ctx.draw(plots.plot_learning_rates, {LEARNING_RATES[name]: losses for name, (_, losses) in runs.items()})
 
 
-def _paths_figure(runs: dict[str, tuple[list[float], list[float]]]):
+def _paths_figure(ctx: TourContext, runs: dict[str, tuple[list[float], list[float]]]):
     """One panel per learning rate: the loss curve L(w) and the points w_0, w_1, ... gradient descent visited."""
     from matplotlib.figure import Figure
 
@@ -70,7 +98,15 @@ def _paths_figure(runs: dict[str, tuple[list[float], list[float]]]):
         shown = [(a, b) for a, b in zip(weights, losses) if -1.6 <= a <= 2.6]
         ax.plot([a for a, _ in shown], [b for _, b in shown], "o-", ms=3.5, lw=1, color="#c0392b")
         ax.plot(weights[0], losses[0], "s", color="#222222", ms=6)
+        ax.axvline(Y / X, ls=":", color="#555555", lw=1)
         ax.set(title=f"alpha = {LEARNING_RATES[name]:g}", xlabel="w", ylim=(-0.5, 20))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("L(w)")
+    with ctx.fonts():
+        axes[0].annotate(ctx.text("descent.start", w0=W0), (W0, loss_at(W0)), (-1.5, 15), fontsize=8)
+        axes[0].annotate(ctx.text("descent.minimum", w_star=Y / X), (Y / X, 0.0), (0.6, 4), fontsize=8)
     return fig
+
+
+def loss_at(w: float) -> float:
+    return (w * X - Y) ** 2

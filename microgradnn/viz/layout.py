@@ -1,0 +1,321 @@
+"""Stage 2 of a picture: where everything in a `Scene` goes.
+
+A graph scene is placed by Graphviz's `dot` (one run, `-Tjson`): every box is
+handed over at its measured size and every edge label as an empty box of its
+measured size, so dot keeps labels apart and each sits on its own edge. A
+network scene needs no Graphviz: neurons go in columns, edges are straight,
+and each gap's labels sit at a point along the edges where no two of them meet.
+
+Coordinates are CSS pixels with y pointing down, as in SVG.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+
+from microgradnn.viz.dot import Html, pipe_source
+from microgradnn.viz.scene import FONT, LINE, Scene, text_width
+
+__all__ = ["Layout", "Route", "layout"]
+
+MARGIN = 16.0
+
+
+@dataclass
+class Route:
+    """An edge's curve: cubic Bezier points (p0, c1, c2, p1, c1, c2, p2, ...), the arrow's tip, the label's centre."""
+
+    points: list[tuple[float, float]]
+    tip: tuple[float, float] | None = None
+    label: tuple[float, float] | None = None
+
+
+@dataclass
+class Layout:
+    """Positions for one scene: box centres and sizes, edge routes, group rectangles with their title's place."""
+
+    width: float
+    height: float
+    boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # id -> (cx, cy, w, h)
+    edges: dict[str, Route] = field(default_factory=dict)
+    groups: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # id -> (x0, y0, x1, y1)
+    titles: dict[str, tuple[float, float]] = field(default_factory=dict)  # group/column id -> title's left baseline
+    notes_at: float = 0.0  # y of the first note line
+
+    def bbox(self, ids: list[str]) -> tuple[float, float, float, float] | None:
+        """The rectangle around the boxes and edge labels named by `ids` (x0, y0, x1, y1), or None."""
+        xs: list[float] = []
+        ys: list[float] = []
+        for key in ids:
+            if key in self.boxes:
+                cx, cy, w, h = self.boxes[key]
+                xs += [cx - w / 2, cx + w / 2]
+                ys += [cy - h / 2, cy + h / 2]
+            elif key in self.edges and self.edges[key].label is not None:
+                lx, ly = self.edges[key].label
+                xs += [lx - 10, lx + 10]
+                ys += [ly - 10, ly + 10]
+        if not xs:
+            return None
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def layout(scene: Scene) -> Layout:
+    """Place `scene`: with dot for a graph, in columns for a network."""
+    if scene.kind != "network":
+        return _dot(scene)
+    # A small network gets the room to show every label at once; a wide one shows them neuron by neuron.
+    if max(len(col) for col in scene.columns) <= 8:
+        for gap in (ROW_GAP, 60.0, 100.0, 150.0):
+            scene.quiet_labels = False
+            lay = _columns(scene, gap)
+            if not scene.quiet_labels:
+                return lay
+    scene.quiet_labels = False
+    return _columns(scene, ROW_GAP)
+
+
+# ------------------------------------------------------------------- graphs
+def _table(width: float, height: float) -> Html:
+    """An empty HTML-like label of exactly this size: dot reserves the room, the SVG stage draws the words."""
+    return Html(
+        f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{max(width, 1):.0f}" '
+        f'HEIGHT="{max(height, 1):.0f}"><TR><TD></TD></TR></TABLE>'
+    )
+
+
+def _dot_source(scene: Scene) -> str:
+    from microgradnn.viz.dot import _attr_list
+
+    lines = ["digraph layout {"]
+    lines.append(
+        "  graph ["
+        + _attr_list({"rankdir": scene.rankdir, "nodesep": 0.22, "ranksep": 0.35, "newrank": True, "pad": 0})
+        + "];"
+    )
+    lines.append('  node [shape=box, fixedsize=true, label="", margin=0];')
+    lines.append("  edge [arrowsize=0.7];")
+    children: dict[str | None, list[str]] = {}
+    by_id = {g.id: key for key, g in scene.groups.items()}
+    for group in scene.groups.values():
+        parent = scene.groups[group.parent].id if group.parent else None
+        children.setdefault(parent, []).append(group.id)
+    members: dict[str | None, list[str]] = {}
+    for box in scene.boxes:
+        w, h = box.size
+        shape = "ellipse" if box.shape in ("ellipse", "circle") else "box"
+        members.setdefault(box.group, []).append(f"{box.id} [width={w / 72:.3f}, height={h / 72:.3f}, shape={shape}];")
+
+    def write(gid: str | None, indent: str) -> None:
+        for child in children.get(gid, []):
+            group = scene.groups[by_id[child]]
+            title_w = text_width(group.title, "group") + 12
+            attrs = {"label": _table(title_w, LINE["group"] + 4), "labeljust": "l", "margin": 8}
+            lines.append(f"{indent}subgraph cluster_{child} {{ graph [{_attr_list(attrs)}];")
+            write(child, indent + "  ")
+            lines.append(f"{indent}}}")
+        for member in members.get(gid, []):
+            lines.append(indent + member)
+
+    write(None, "  ")
+    for edge in scene.edges:
+        attrs: dict[str, object] = {"id": edge.id}
+        if edge.label:
+            attrs["label"] = _table(*edge.label_size)
+        if edge.kind == "op":
+            attrs["weight"] = 4
+        lines.append(f"  {edge.tail} -> {edge.head} [{_attr_list(attrs)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _xy(text: str) -> tuple[float, float]:
+    x, y = text.split(",")[-2:]
+    return float(x), float(y)
+
+
+def _dot(scene: Scene) -> Layout:
+    doc = json.loads(pipe_source(_dot_source(scene), "json").decode("utf-8"))
+    _, _, x1, y1 = (float(v) for v in doc["bb"].split(","))
+    notes_h = len(scene.notes) * LINE["muted"]
+    top = MARGIN + notes_h
+
+    def flip(x: float, y: float) -> tuple[float, float]:
+        return x + MARGIN, (y1 - y) + top
+
+    lay = Layout(width=x1 + 2 * MARGIN, height=y1 + top + MARGIN, notes_at=MARGIN + FONT["muted"])
+    for obj in doc.get("objects", []):
+        name = obj.get("name", "")
+        if name.startswith("cluster_"):
+            gx0, gy0, gx1, gy1 = (float(v) for v in obj["bb"].split(","))
+            ax, ay = flip(gx0, gy1)
+            bx, by = flip(gx1, gy0)
+            gid = name[len("cluster_") :]
+            lay.groups[gid] = (ax, ay, bx, by)
+            lay.titles[gid] = (ax + 8, ay + 4 + FONT["group"])
+        elif "pos" in obj:
+            cx, cy = flip(*_xy(obj["pos"]))
+            lay.boxes[name] = (cx, cy, float(obj["width"]) * 72, float(obj["height"]) * 72)
+    for edge in doc.get("edges", []):
+        if "id" not in edge or "pos" not in edge:
+            continue
+        tip = None
+        points = []
+        for part in edge["pos"].split():
+            if part.startswith("e,"):
+                tip = flip(*_xy(part))
+            elif part.startswith("s,"):
+                continue
+            else:
+                points.append(flip(*_xy(part)))
+        label = flip(*_xy(edge["lp"])) if "lp" in edge else None
+        lay.edges[edge["id"]] = Route(points, tip, label)
+    _labels_on_edges(scene, lay)
+    return lay
+
+
+def bezier_points(points: list[tuple[float, float]], per_piece: int = 16) -> list[tuple[float, float]]:
+    """Points along a chain of cubic Bezier pieces (p0, c1, c2, p1, c1, c2, p2, ...)."""
+    if len(points) < 4:
+        return list(points)
+    out = [points[0]]
+    for k in range(0, len(points) - 3, 3):
+        p0, p1, p2, p3 = points[k : k + 4]
+        for s in range(1, per_piece + 1):
+            t = s / per_piece
+            u = 1 - t
+            out.append(
+                (
+                    u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
+                    u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1],
+                )
+            )
+    return out
+
+
+def _labels_on_edges(scene: Scene, lay: Layout) -> None:
+    """Move each label from beside its edge onto it (the edge then runs through the label), where that
+    leaves it clear of every box and every other label; dot's place beside the edge otherwise."""
+    rects: dict[str, tuple[float, float, float, float]] = {}
+    sizes = {e.id: e.label_size for e in scene.edges if e.label}
+    for key, (w, h) in sizes.items():
+        route = lay.edges.get(key)
+        if route is not None and route.label is not None:
+            x, y = route.label
+            rects[key] = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+    boxes = [(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2) for cx, cy, w, h in lay.boxes.values()]
+    for key, (w, h) in sizes.items():
+        route = lay.edges.get(key)
+        if route is None or route.label is None:
+            continue
+        lx, ly = route.label
+        curve = bezier_points(route.points)
+        px, py = min(curve, key=lambda p: (p[0] - lx) ** 2 + (p[1] - ly) ** 2)
+        moved = (px - w / 2, py - h / 2, px + w / 2, py + h / 2)
+        others = [r for k, r in rects.items() if k != key]
+        if not any(_overlap(moved, r, 1.0) for r in boxes + others):
+            rects[key] = moved
+            route.label = (px, py)
+
+
+# ----------------------------------------------------------------- networks
+COLUMN_GAP = 200.0
+ROW_GAP = 26.0
+
+
+def _columns(scene: Scene, row_gap: float) -> Layout:
+    sizes = {box.id: box.size for box in scene.boxes}
+    heights = [sum(sizes[b][1] for b in col) + row_gap * (len(col) - 1) for col in scene.columns]
+    widest = [max(sizes[b][0] for b in col) for col in scene.columns]
+    notes_h = len(scene.notes) * LINE["muted"]
+    title_h = LINE["group"] + 14
+    inner_h = max(heights)
+    top = MARGIN + notes_h + title_h
+    lay = Layout(width=0.0, height=top + inner_h + MARGIN, notes_at=MARGIN + FONT["muted"])
+    column_of = {box_id: c for c, col in enumerate(scene.columns) for box_id in col}
+    label_w = [0.0] * len(scene.columns)
+    for edge in scene.edges:
+        label_w[column_of[edge.tail]] = max(label_w[column_of[edge.tail]], edge.label_size[0])
+    x = MARGIN + widest[0] / 2
+    for c, col in enumerate(scene.columns):
+        if c:  # room for the labels between the circles, with some air
+            x += max(COLUMN_GAP, (widest[c - 1] + widest[c]) / 2 + label_w[c - 1] * 1.25 + 48)
+        y = top + (inner_h - heights[c]) / 2
+        for box_id in col:
+            w, h = sizes[box_id]
+            lay.boxes[box_id] = (x, y + h / 2, w, h)
+            y += h + row_gap
+        title = scene.column_titles[c] if c < len(scene.column_titles) else ""
+        lay.titles[f"col{c}"] = (x - text_width(title, "group") / 2, MARGIN + notes_h + FONT["group"])
+    lay.width = x + widest[-1] / 2 + MARGIN
+    for edge in scene.edges:
+        tx, ty, tw, _ = lay.boxes[edge.tail]
+        hx, hy, hw, _ = lay.boxes[edge.head]
+        angle = math.atan2(hy - ty, hx - tx)
+        start = (tx + tw / 2 * math.cos(angle), ty + tw / 2 * math.sin(angle))
+        tip = (hx - hw / 2 * math.cos(angle), hy - hw / 2 * math.sin(angle))
+        lay.edges[edge.id] = Route([start, tip], tip)
+    _place_labels(scene, lay)
+    return lay
+
+
+def _place_labels(scene: Scene, lay: Layout) -> None:
+    """Put each gap's labels where no two overlap and none covers a neuron; else mark them as quiet."""
+    column_of = {box_id: c for c, col in enumerate(scene.columns) for box_id in col}
+    gaps: dict[int, list] = {}
+    for edge in scene.edges:
+        if edge.label:
+            gaps.setdefault(column_of[edge.tail], []).append(edge)
+    candidates = [0.3 + 0.02 * k for k in range(21)]  # 0.30 .. 0.70
+    for edges in gaps.values():
+        best = None
+        for t in candidates:
+            rects = [_label_rect(e, lay, t) for e in edges]
+            if all(_clear(rect, lay) for rect in rects) and not any(
+                _overlap(a, b) for a, b in itertools.combinations(rects, 2)
+            ):
+                best = t
+                break
+        if best is None:
+            scene.quiet_labels = True
+            # Shown one neuron at a time: labels of edges into the same neuron must not meet.
+            for t in candidates[::-1]:
+                fine = True
+                heads: dict[str, list] = {}
+                for e in edges:
+                    heads.setdefault(e.head, []).append(_label_rect(e, lay, t))
+                for rects in heads.values():
+                    if any(_overlap(a, b) for a, b in itertools.combinations(rects, 2)):
+                        fine = False
+                        break
+                if fine:
+                    best = t
+                    break
+            best = best if best is not None else 0.5
+        for e in edges:
+            e.at = best
+            x0, y0, x1, y1 = _label_rect(e, lay, best)
+            lay.edges[e.id].label = ((x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def _label_rect(edge, lay: Layout, t: float) -> tuple[float, float, float, float]:
+    tx, ty, _, _ = lay.boxes[edge.tail]
+    hx, hy, _, _ = lay.boxes[edge.head]
+    x, y = tx + t * (hx - tx), ty + t * (hy - ty)
+    w, h = edge.label_size
+    return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...], pad: float = 2.0) -> bool:
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
+
+
+def _clear(rect: tuple[float, ...], lay: Layout) -> bool:
+    """The label keeps off every neuron (circles, taken as their squares)."""
+    for cx, cy, w, h in lay.boxes.values():
+        if _overlap(rect, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), 4.0):
+            return False
+    return True

@@ -1,0 +1,169 @@
+"""Checkpoints: model, optimizer and scheduler state through save/load, and resuming bit for bit."""
+
+import numpy as np
+import pytest
+
+import microgradnn
+from microgradnn import Tensor, Value, optim
+from microgradnn.nn import MLP, Linear, ReLU, Sequential
+from microgradnn.nn import functional as F
+
+X = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
+Y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+
+OPTIMIZERS = {
+    "sgd_momentum": lambda p: optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-3),
+    "sgd_nesterov": lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    "adam": lambda p: optim.Adam(p, lr=0.01, weight_decay=1e-3),
+    "adamw": lambda p: optim.AdamW(p, lr=0.01),
+}
+SCHEDULERS = {
+    "step": lambda o: optim.StepLR(o, step_size=2, gamma=0.5),
+    "cosine": lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=1e-4),
+    "linear": lambda o: optim.LinearLR(o, start_factor=1.0, end_factor=0.2, total_iters=4),
+    "exponential": lambda o: optim.ExponentialLR(o, gamma=0.9),
+}
+
+
+def build(make_opt, make_sched):
+    model = Sequential(Linear(3, 8, seed=1), ReLU(), Linear(8, 2, seed=2))
+    opt = make_opt(model.parameters())
+    return model, opt, make_sched(opt)
+
+
+def train(model, opt, sched, epochs):
+    for _ in range(epochs):
+        for i in range(0, len(X), 8):
+            loss = F.cross_entropy(model(Tensor(X[i : i + 8])), Tensor(Y[i : i + 8], dtype=np.int64))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+
+
+@pytest.mark.parametrize("sched_name", list(SCHEDULERS))
+@pytest.mark.parametrize("opt_name", list(OPTIMIZERS))
+def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path, opt_name, sched_name):
+    make_opt, make_sched = OPTIMIZERS[opt_name], SCHEDULERS[sched_name]
+    whole = build(make_opt, make_sched)
+    train(*whole, epochs=6)
+
+    first = build(make_opt, make_sched)
+    train(*first, epochs=3)
+    model, opt, sched = first
+    path = tmp_path / "ckpt.npz"
+    microgradnn.save(
+        {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "epoch": 3},
+        path,
+    )
+    del first, model, opt, sched
+
+    resumed = build(make_opt, make_sched)
+    model, opt, sched = resumed
+    ckpt = microgradnn.load(path)
+    assert ckpt["epoch"] == 3 and isinstance(ckpt["epoch"], int)
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optimizer"])
+    sched.load_state_dict(ckpt["scheduler"])
+    train(*resumed, epochs=6 - ckpt["epoch"])
+
+    for (name, a), (_, b) in zip(whole[0].named_parameters(), model.named_parameters()):
+        assert np.array_equal(a.data, b.data), name
+    assert whole[1].lr == opt.lr
+
+
+def test_resuming_a_scalar_mlp_with_adam_is_bit_identical(tmp_path):
+    def run(net, opt, steps):
+        for _ in range(steps):
+            loss = (net([Value(1.0), Value(-2.0)]) - 1.0) ** 2
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    whole = MLP(2, [4, 1], seed=0)
+    opt = optim.Adam(whole.parameters(), lr=0.05)
+    run(whole, opt, 10)
+    half = MLP(2, [4, 1], seed=0)
+    half_opt = optim.Adam(half.parameters(), lr=0.05)
+    run(half, half_opt, 5)
+    microgradnn.save(half_opt, tmp_path / "opt.npz")  # an optimizer saves on its own
+    microgradnn.save(half, tmp_path / "net.npz")
+    net = MLP(2, [4, 1], seed=7)
+    net.load_state_dict(microgradnn.load(tmp_path / "net.npz"))
+    net_opt = optim.Adam(net.parameters(), lr=0.05)
+    net_opt.load_state_dict(microgradnn.load(tmp_path / "opt.npz"))
+    run(net, net_opt, 5)
+    assert [p.data for p in net.parameters()] == [p.data for p in whole.parameters()]
+
+
+def test_optimizer_state_dict_holds_copies_and_hyperparameters():
+    w = Tensor(np.ones(3), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    w.grad = np.ones(3)
+    opt.step()
+    state = opt.state_dict()
+    assert state["type"] == "SGD" and state["lr"] == 0.1 and state["num_params"] == 1
+    assert state["hyperparameters"] == {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+    state["state"]["0"]["momentum_buffer"][0] = 99.0  # a copy: the optimizer's buffer is untouched
+    assert opt.state[0]["momentum_buffer"][0] == 1.0
+
+
+def test_a_bad_optimizer_state_changes_nothing():
+    w = Tensor(np.ones(3), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = np.ones(3)
+    opt.step()
+    good = opt.state_dict()
+    before = opt.state_dict()
+    bad = {**good, "lr": 0.5, "state": {"0": {**good["state"]["0"], "exp_avg": np.ones(4)}}}
+    with pytest.raises(ValueError, match=r"exp_avg has shape \(4,\).*parameter has shape \(3,\)"):
+        opt.load_state_dict(bad)
+    assert opt.lr == 0.1
+    np.testing.assert_array_equal(opt.state[0]["exp_avg"], before["state"]["0"]["exp_avg"])
+    with pytest.raises(ValueError, match="saved from 'Adam', not 'SGD'"):
+        optim.SGD([w], lr=0.1).load_state_dict(good)
+    with pytest.raises(ValueError, match="is for 1 parameters, this optimizer has 2"):
+        optim.Adam([w, Tensor(np.ones(1), requires_grad=True)]).load_state_dict(good)
+    with pytest.raises(ValueError, match="beta1 must be >= 0 and < 1"):
+        opt.load_state_dict({**good, "hyperparameters": {**good["hyperparameters"], "betas": [2.0, 0.9]}})
+    assert opt.betas == (0.9, 0.999)
+
+
+def test_a_bad_scheduler_state_changes_nothing():
+    opt = optim.SGD([Value(0.0)], lr=1.0)
+    sched = optim.StepLR(opt, step_size=2, gamma=0.5)
+    sched.step()
+    state = sched.state_dict()
+    hyper = {"step_size": 2, "gamma": 0.5}
+    assert state == {"type": "StepLR", "base_lr": 1.0, "last_epoch": 1, "hyperparameters": hyper}
+    with pytest.raises(ValueError, match="last_epoch must be an int >= 0"):
+        sched.load_state_dict({**state, "last_epoch": -3})
+    with pytest.raises(ValueError, match="gamma must be > 0"):
+        sched.load_state_dict({**state, "hyperparameters": {"step_size": 2, "gamma": float("inf")}})
+    assert (sched.last_epoch, sched.gamma, opt.lr) == (1, 0.5, 1.0)
+    sched.load_state_dict({**state, "last_epoch": 4})
+    assert opt.lr == 0.25  # the optimizer follows the restored epoch
+
+
+def test_checkpoint_round_trip_keeps_types_and_nesting(tmp_path):
+    ckpt = {
+        "model": {"0.weight": np.arange(6, dtype=np.float32).reshape(2, 3)},
+        "meta": {"name": "xor", "epoch": 3, "best": 0.125, "done": False, "note": None, "sizes": [2, 2, 1]},
+        "empty": {},
+        "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+    }
+    microgradnn.save(ckpt, tmp_path / "c.npz")
+    back = microgradnn.load(tmp_path / "c.npz")
+    assert list(back) == list(ckpt)
+    assert back["meta"] == ckpt["meta"]
+    assert [type(v) for v in back["meta"].values()] == [str, int, float, bool, type(None), list]
+    assert back["empty"] == {}
+    np.testing.assert_array_equal(back["model"]["0.weight"], ckpt["model"]["0.weight"])
+    assert back["model"]["0.weight"].dtype == np.float32
+    np.testing.assert_array_equal(back["fortran"], ckpt["fortran"])
+
+
+def test_nested_keys_cannot_hold_the_separator(tmp_path):
+    with pytest.raises(ValueError, match=r"key 'a/b'.*nest a dict instead"):
+        microgradnn.save({"a/b": np.ones(1)}, tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()

@@ -1,0 +1,91 @@
+"""The example notebooks in docs/notebooks run from top to bottom, as a learner's *Run All* would.
+
+Each notebook is executed with nbclient in a real IPython kernel, in a fresh temporary folder; any
+cell that raises fails the test, and the cells that draw must leave a picture in their output.
+The stored notebooks carry no outputs, so their diffs stay readable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "docs" / "notebooks"
+NAMES = ["chapter.ipynb", "chapter_ko.ipynb", "first_neuron.ipynb"]
+
+
+def execute(name: str, workdir: Path) -> nbformat.NotebookNode:
+    """Run every cell of docs/notebooks/`name` in a fresh kernel with `workdir` as its folder."""
+    book = nbformat.read(NOTEBOOKS / name, as_version=4)
+    env_backend = os.environ.pop("MPLBACKEND", None)  # the notebook's own (inline) backend, as a learner has
+    try:
+        client = nbclient.NotebookClient(
+            book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+        )
+        client.execute()
+    finally:
+        if env_backend is not None:
+            os.environ["MPLBACKEND"] = env_backend
+    return book
+
+
+def _code_cells(book):
+    return [c for c in book.cells if c.cell_type == "code"]
+
+
+def _mime_types(cell) -> set[str]:
+    return {key for out in cell.outputs for key in out.get("data", {})}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_stored_notebook_is_clean_and_valid(name):
+    book = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(book)
+    assert book.metadata["kernelspec"]["name"] == "python3"
+    for cell in _code_cells(book):
+        assert cell.outputs == [] and cell.execution_count is None, "store notebooks without outputs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_the_notebook_runs_without_an_error(name, tmp_path):
+    try:
+        book = execute(name, tmp_path)
+    except nbclient.exceptions.CellExecutionError as e:  # the message carries the cell and the traceback
+        pytest.fail(f"{name}: a cell raised\n{e}")
+    for cell in _code_cells(book):
+        assert cell.execution_count is not None
+        assert not [o for o in cell.outputs if o.output_type == "error"]
+        for out in cell.outputs:  # no warnings or tracebacks on stderr either
+            if out.output_type == "stream" and out.name == "stderr":
+                pytest.fail(f"{name}: a cell wrote to stderr: {out.text[:500]}")
+    # Every cell that ends in a picture shows one: graphs as SVG, plots as PNG (never just "<Figure ...>").
+    for cell in _code_cells(book):
+        last = cell.source.strip().splitlines()[-1]
+        if last.startswith("viz.draw_graph("):
+            assert "image/svg+xml" in _mime_types(cell), f"{name}: {last} shows no SVG"
+        if last.startswith("viz.plot_"):
+            assert "image/png" in _mime_types(cell) or "image/svg+xml" in _mime_types(cell), (
+                f"{name}: {last} shows no picture"
+            )
+
+
+@pytest.mark.slow
+def test_the_first_neuron_notebook_checks_its_own_gradients(tmp_path):
+    """The notebook's asserts compare by-hand, engine and numeric gradients; its printed numbers must be there."""
+    book = execute("first_neuron.ipynb", tmp_path)
+    printed = "\n".join(out.text for c in _code_cells(book) for out in c.outputs if out.output_type == "stream")
+    from microgradnn import Value
+
+    x, w, b = Value(1.5), Value(-0.8), Value(0.4)
+    a = (x * w + b).tanh()
+    a.backward()
+    assert f"'w': {round(w.grad, 6)}" in printed and f"'b': {round(b.grad, 6)}" in printed
+    assert "step 0:" in printed and "epoch 2: loss" in printed

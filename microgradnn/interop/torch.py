@@ -35,7 +35,7 @@ except ImportError as e:  # pragma: no cover - exercised only where torch is mis
 
 from microgradnn import nn
 from microgradnn.tensor import Tensor
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 __all__ = ["Comparison", "Row", "compare_with_torch", "from_torch", "to_torch"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from microgradnn import viz
 from microgradnn.engine import topological_order
 from microgradnn.tour.context import StepReport, TourContext
-from microgradnn.value import Value
+from microgradnn.scalar import Value
 
 KEY = "topo"
 

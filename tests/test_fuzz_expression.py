@@ -111,5 +111,5 @@ def test_code_is_refused(text):
 
 def test_python_syntax_warnings_do_not_leak(recwarn):
     with pytest.raises(ExpressionError):
-        evaluate("1x", VARIABLES)  # Python warns "invalid decimal literal" while parsing this
+        evaluate("1or x", VARIABLES)  # Python warns "invalid decimal literal" while parsing this
     assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]

@@ -17,6 +17,7 @@ import ast
 import math
 import numbers
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 
 from microgradnn.scalar import Value
@@ -144,7 +145,9 @@ def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) ->
     if _bracket_depth(text) > MAX_DEPTH:
         raise too_deep
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # Python's own SyntaxWarnings ("invalid decimal literal") are not for users
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         if "too many nested" in str(e.msg):
             raise too_deep from None

@@ -66,8 +66,10 @@ apt_install() {
 
 PYTHON="$(chosen_python)"
 if [ "$PYTHON" = "$PWD/$VENV/bin/python" ]; then
+  why="refuses pip install (PEP 668)"
+  externally_managed "$BASE_PYTHON" || why="has no pip"
   if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
-    say "$BASE_PYTHON refuses pip install (PEP 668), so microgradnn goes into a project virtual environment: $VENV (afterwards: source $VENV/bin/activate)"
+    say "$BASE_PYTHON $why, so microgradnn goes into a project virtual environment: $VENV (afterwards: source $VENV/bin/activate)"
     rm -rf "$VENV"
     if ! "$BASE_PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
       # Debian and Ubuntu ship venv's pip bootstrap separately, as python3.X-venv.
@@ -83,7 +85,7 @@ if [ "$PYTHON" = "$PWD/$VENV/bin/python" ]; then
       fi
     fi
   else
-    say "using the project virtual environment $VENV ($BASE_PYTHON refuses pip install, PEP 668)"
+    say "using the project virtual environment $VENV ($BASE_PYTHON $why)"
   fi
 fi
 

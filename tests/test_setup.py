@@ -118,5 +118,5 @@ def test_tour_set_up_on_a_refusing_python_makes_and_uses_a_venv(refusing_python,
     assert second.returncode == 0, second.stderr
     assert "installing" not in second.stderr
     assert [line for line in second.stderr.splitlines() if ".venv" in line] == [
-        f"setup: using the project virtual environment .venv ({refusing_python} refuses pip install, PEP 668)"
+        f"setup: using the project virtual environment .venv ({refusing_python} refuses pip install (PEP 668))"
     ]

@@ -22,6 +22,7 @@ XOR = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
 # The chapter's order: forward pass, loss, gradient descent, (no gradient through the step), backprop, training.
 ORDER = ["forward", "loss", "descent", "no_gradient", "backprop", "topo", "training"]
 PROMISED = [
+    "step1_network.svg",
     "step1_graph.svg",
     "step2_boundaries.png",
     "step3_learning_rates.png",
@@ -29,6 +30,7 @@ PROMISED = [
     "step4_step_graph.svg",
     "step4_activations.png",
     "step5_graph.svg",
+    "step5_network.svg",
     "step5_backprop.html",
     "step5_backprop.gif",
     "step6_reused.svg",
@@ -63,8 +65,7 @@ def test_every_promised_file_exists(tour) -> None:
     for name in PROMISED:
         path = out / name
         assert path.is_file() and path.stat().st_size > 0, name
-    network_view = ["step1_network.svg"] if hasattr(__import__("microgradnn.viz").viz, "draw_network") else []
-    assert sorted(p.name for p in result.files()) == sorted(PROMISED + network_view)
+    assert sorted(p.name for p in result.files()) == sorted(PROMISED)
     assert not result.graphviz_missing
     assert (out / "step1_graph.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
     assert (out / "step5_backprop.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
@@ -247,8 +248,7 @@ def test_step_runs_only_the_steps_asked_for(tmp_path: Path, capsys: pytest.Captu
     assert f"Step 1. {EN['forward.title']}" in printed and f"Step 3. {EN['descent.title']}" in printed
     assert EN["loss.title"] not in printed and EN["training.title"] not in printed
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("step")) == sorted(
-        ["step1_graph.svg", "step3_learning_rates.png", "step3_paths.png"]
-        + (["step1_network.svg"] if (out / "step1_network.svg").exists() else [])
+        ["step1_network.svg", "step1_graph.svg", "step3_learning_rates.png", "step3_paths.png"]
     )
     page = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="step1"' in page and 'id="step3"' in page and 'id="step2"' not in page

@@ -207,7 +207,8 @@ def test_save_gif_has_one_image_per_frame(tmp_path):
 
     L = expression()["L"]
     steps = len(list(L.backward_steps()))
-    path = save_gif(L, tmp_path / "backprop.gif", duration_ms=300, last_ms=900)
+    frames = backward_frames(L)
+    path = save_gif(frames, tmp_path / "backprop.gif", duration_ms=300, per_char_ms=10, last_ms=900)
     with Image.open(path) as gif:
         assert gif.n_frames == steps + 1
         sizes, durations = set(), []
@@ -216,7 +217,9 @@ def test_save_gif_has_one_image_per_frame(tmp_path):
             sizes.add(gif.size)
             durations.append(gif.info["duration"])
     assert len(sizes) == 1
-    assert durations == [300] * steps + [900]
+    # each frame stays up in proportion to its caption (rounded to the GIF's 10 ms)
+    assert durations == [round((300 + 10 * len(f.caption)) / 10) * 10 for f in frames[:-1]] + [900]
+    assert durations[0] != durations[1]
 
 
 @needs_dot

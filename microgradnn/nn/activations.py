@@ -6,6 +6,7 @@ Values (`Softmax` normalises along an axis, or over a list of Values).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from microgradnn.nn import functional as F
@@ -26,6 +27,14 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
+        if (
+            isinstance(negative_slope, bool)
+            or not isinstance(negative_slope, (int, float))
+            or not math.isfinite(negative_slope)
+        ):
+            raise TypeError(
+                f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r}; e.g. negative_slope=0.01"
+            )
         self.negative_slope = float(negative_slope)
 
     def forward(self, x: Any) -> Any:
@@ -61,6 +70,8 @@ class Softmax(Module):
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"Softmax: axis must be an int, got {axis!r}; e.g. axis=-1 (the last axis)")
         self.axis = axis
 
     def forward(self, x: Any) -> Any:

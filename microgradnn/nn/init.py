@@ -53,7 +53,10 @@ def get_rng(seed: Seed = None) -> np.random.Generator:
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng(int(seed))
-    raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__} ({seed!r})")
+    raise TypeError(
+        f"seed must be an int, a numpy Generator or None (for a layer, an init function or Dropout), got "
+        f"{type(seed).__name__} ({seed!r}); e.g. seed=0"
+    )
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -62,7 +65,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1.0 + slope**2))
-    if nonlinearity not in gains:
+    if not isinstance(nonlinearity, str) or nonlinearity not in gains:
         raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; choose one of {sorted(gains)}")
     return gains[nonlinearity]
 

@@ -67,7 +67,7 @@ class Linear(Module):
         super().__init__()
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
+                raise ValueError(f"Linear: {name} must be a positive int, got {n!r}; e.g. Linear(2, 16)")
         if not isinstance(init, str) or init not in _INITS:
             raise ValueError(f"Linear: unknown init {init!r}; choose one of {_INITS}")
         if not isinstance(bias, (bool, np.bool_)):
@@ -121,7 +121,10 @@ class Sequential(ModuleList):
     def __init__(self, *modules: Module) -> None:
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a Module")
+                raise TypeError(
+                    f"Sequential: argument {i} is a {type(module).__name__} ({module!r}), not a Module; "
+                    "pass layers such as Linear(2, 3) or ReLU()"
+                )
         super().__init__(modules)
 
     def forward(self, x: Any) -> Any:
@@ -153,6 +156,9 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"Flatten: {name} must be an int, got {value!r}; e.g. Flatten(start_dim=1)")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Any) -> Any:

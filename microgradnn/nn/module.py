@@ -134,7 +134,10 @@ class Module:
     def register_module(self, name: str, module: Module) -> None:
         """Register `module` under `name` (same as ``setattr(self, name, module)``, checked)."""
         if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}.register_module({name!r}): expected a Module, got {module!r}")
+            raise TypeError(
+                f"{type(self).__name__}.register_module({name!r}): expected a Module, got {module!r}; "
+                "e.g. register_module('fc', Linear(2, 3))"
+            )
         setattr(self, name, module)
 
     def _set_path(self, path: str) -> None:
@@ -235,7 +238,10 @@ class Module:
         exactly; shapes must always match.
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
+            raise TypeError(
+                f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}; "
+                "pass model.state_dict() or microgradnn.load(path)"
+            )
         own = dict(self.named_parameters())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -258,7 +264,7 @@ class Module:
             if array.shape != expected:
                 raise ValueError(
                     f"load_state_dict: shape mismatch for {key!r}: the model has {expected}, "
-                    f"the state dict has {array.shape}"
+                    f"the state dict has {array.shape}; build the model with the sizes it was saved with"
                 )
             if not isinstance(p, Value) and not p.data.flags.writeable:
                 raise ValueError(
@@ -350,7 +356,10 @@ class ModuleList(Module):
     def append(self, module: Module) -> ModuleList:
         """Add `module` at the end; returns self."""
         if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}.append: expected a Module, got {type(module).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}.append: expected a Module, got {type(module).__name__} ({module!r}); "
+                "e.g. append(Linear(2, 3))"
+            )
         setattr(self, str(len(self._modules)), module)
         return self
 

@@ -101,7 +101,9 @@ class _ScalarModule(Module):
             return [self(row) for row in x]
         x = _as_row(x)
         if len(x) != self.nin:
-            raise ValueError(f"{self._signature()}: expected {self.nin} inputs, got {len(x)}")
+            raise ValueError(
+                f"{self._signature()}: expected {self.nin} inputs, got {len(x)}; pass {self.nin} numbers per sample"
+            )
         return self._forward(x)
 
     def _signature(self) -> str:
@@ -252,7 +254,7 @@ class MLP(_ScalarModule):
                 "e.g. MLP(2, [16, 16, 1])"
             )
         if not nouts:
-            raise ValueError("MLP: nouts must list at least one layer size, e.g. MLP(2, [16, 16, 1])")
+            raise ValueError("MLP: nouts must list at least one layer size, got []; e.g. MLP(2, [16, 16, 1])")
         self.nin = _check_size(nin, "nin", "MLP")
         self.nouts = [_check_size(n, f"nouts[{i}]", "MLP") for i, n in enumerate(nouts)]
         self.activation = _check_activation(activation, "MLP")
@@ -261,7 +263,9 @@ class MLP(_ScalarModule):
         self.output_activation = _check_activation(output_activation, "MLP output_activation")
         for what, given in (("weights", weights), ("biases", biases)):
             if given is not None and len(given) != len(nouts):
-                raise ValueError(f"MLP: {what} has {len(given)} entries but the MLP has {len(nouts)} layers")
+                raise ValueError(
+                    f"MLP: {what} has {len(given)} entries but the MLP has {len(nouts)} layers; give one per layer"
+                )
         sizes = [self.nin, *self.nouts]
         rng = get_rng(seed)
         layers = []

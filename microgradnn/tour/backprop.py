@@ -96,20 +96,28 @@ def run(ctx: TourContext) -> StepReport:
         ctx.name("graph.svg"),
         ctx.text("backprop.graph", loss=loss.data, grad_y_pred=f.y_pred.grad, grad_w1=w1.grad),
     )
-    # The player and the GIF show a fresh copy of the graph, so their frames start before any backward.
+    # The book's figure after backward: every edge with its weight and its gradient.
+    ctx.network(report, net, ctx.name("network.svg"), ctx.text("backprop.network_plot", grad_w1=w1.grad))
+    # The player and the GIF show a fresh copy of the graph, so their frames start before any backward;
+    # both open on the network view, the chapter's figure, and the player switches to the graph.
     fresh = chapter_network("sigmoid", START_WEIGHTS, START_BIASES)
-    frames = viz.backward_frames(squared_error(fresh, x1, x2, y)[0])
-    on_network = {"network": fresh} if _takes(viz.save_html, "network") else {}
+    frames = ctx.draw(viz.backward_frames, squared_error(fresh, x1, x2, y)[0])
     title = ctx.text("backprop.player_title")
     html, gif = ctx.name("backprop.html"), ctx.name("backprop.gif")
     played = ctx.file(
         report,
-        lambda p: ctx.draw(viz.save_html, frames, p, title=title, **on_network),
+        lambda p: ctx.draw(viz.save_html, frames, p, title=title, network=fresh, view="network"),
         html,
-        ctx.text("backprop.html" if on_network else "backprop.html_graph"),
+        ctx.text("backprop.html"),
         "player",
     )
-    ctx.file(report, lambda p: ctx.draw(viz.save_gif, frames, p), gif, ctx.text("backprop.gif"), "image")
+    ctx.file(
+        report,
+        lambda p: ctx.draw(viz.save_gif, frames, p, network=fresh, view="network"),
+        gif,
+        ctx.text("backprop.gif"),
+        "image",
+    )
     if not played:  # without Graphviz: each frame's DOT text, to render later
         folder = ctx.out / ctx.name("frames")
         folder.mkdir(exist_ok=True)
@@ -120,9 +128,3 @@ def run(ctx: TourContext) -> StepReport:
     ctx.say(report, "backprop.summary", n_steps=len(steps))
     report.numbers.update(loss=loss.data, factors=factors, product=product, grad=w1.grad, numeric=numeric, steps=steps)
     return report
-
-
-def _takes(function: object, name: str) -> bool:
-    import inspect
-
-    return name in inspect.signature(function).parameters  # type: ignore[arg-type]

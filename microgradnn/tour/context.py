@@ -181,15 +181,13 @@ class TourContext:
         with matplotlib.rc_context(settings):
             yield
 
-    def network(self, report: StepReport, model: Any, name: str, caption: str, **options: Any) -> bool:
-        """Draw `model` as the book's network figure (`viz.draw_network`); False where this viz has none yet."""
+    def network(self, report: StepReport, model: Any, name: str, caption: str) -> None:
+        """Draw `model` as the book's network figure (`viz.draw_network`: neurons in columns, weights on edges)."""
         from microgradnn import viz
 
-        draw = getattr(viz, "draw_network", None)
-        if draw is None:
-            return False
-        self.graph(report, self.draw(draw, model, **options), name, caption)
-        return True
+        picture = viz.draw_network(model, lang=self.lang)
+        picture.render(self.out / name)  # SVG drawn without Graphviz
+        self.saved(report, Figure(name, caption))
 
     def graphviz_missing(self, error: Exception) -> None:
         """Say once, for the whole tour, that Graphviz is missing and how to install it."""

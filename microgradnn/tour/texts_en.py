@@ -189,8 +189,11 @@ TEXTS: dict[str, str] = {
         "Backpropagation step by step, on the network as the chapter draws it and on the computation graph: "
         "an offline player with a slider, captions and arrow keys."
     ),
-    "backprop.html_graph": "Backpropagation step by step: an offline player with a slider, captions and arrow keys.",
-    "backprop.gif": "The same steps as an animation.",
+    "backprop.network_plot": (
+        "The network as the chapter draws it, after backward(): every edge shows its weight and its gradient; "
+        "dL/dw1 = {grad_w1:.4f} on the edge from x1 to a1."
+    ),
+    "backprop.gif": "The same steps as an animation, on the network as the chapter draws it.",
     "backprop.frames": "The DOT text of every frame of the player, to render once Graphviz is installed.",
     "backprop.no_player": "(The player and the animation need Graphviz; the steps above are the same, in text.)",
     "backprop.summary": (

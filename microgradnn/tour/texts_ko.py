@@ -176,8 +176,11 @@ TEXTS: dict[str, str] = {
         "오차 역전파를 한 단계씩: 교재 그림 같은 신경망과 계산 그래프 위에서 보여 주는 오프라인 재생기. "
         "슬라이더, 설명, 화살표 키로 조작합니다."
     ),
-    "backprop.html_graph": "오차 역전파를 한 단계씩: 슬라이더, 설명, 화살표 키로 조작하는 오프라인 재생기.",
-    "backprop.gif": "같은 단계를 애니메이션으로.",
+    "backprop.network_plot": (
+        "backward()를 실행한 뒤 교재의 그림처럼 그린 신경망: 각 연결선에 가중치와 그 기울기가 표시됩니다. "
+        "x1에서 a1로 가는 연결선에는 dL/dw1 = {grad_w1:.4f}."
+    ),
+    "backprop.gif": "같은 단계를 교재 그림 같은 신경망 위에서 애니메이션으로.",
     "backprop.frames": "재생기의 각 장면을 DOT 텍스트로 저장한 것. Graphviz를 설치한 뒤 그림으로 만들 수 있습니다.",
     "backprop.no_player": "(재생기와 애니메이션은 Graphviz가 있어야 만들 수 있습니다. 위의 텍스트가 같은 단계를 보여 줍니다.)",
     "backprop.summary": (

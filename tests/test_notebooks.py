@@ -89,3 +89,74 @@ def test_the_first_neuron_notebook_checks_its_own_gradients(tmp_path):
     a.backward()
     assert f"'w': {round(w.grad, 6)}" in printed and f"'b': {round(b.grad, 6)}" in printed
     assert "step 0:" in printed and "epoch 2: loss" in printed
+
+
+def _not_a_refused_request(message) -> bool:
+    """Console errors count, except the notebook template's own CDN requests that the test refuses."""
+    return not message.location.get("url", "").startswith(("http:", "https:"))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_an_executed_notebook_steps_its_inline_player_in_chromium(tmp_path):
+    """first_neuron.ipynb, executed and exported to HTML by nbconvert as a learner shares it, opened in headless
+    Chromium: the inline player (an iframe holding the whole page) shows step 0, steps forward with its button and
+    the arrow keys, and its page loads nothing from outside."""
+    from test_viz_player import CHROMIUM, CHROMIUM_ARGS, _browser_missing
+
+    missing = _browser_missing()
+    if missing and not os.environ.get("CI"):
+        pytest.skip(f"{missing} (set CI=1 to make this a failure)")
+    nbconvert = pytest.importorskip("nbconvert")
+    from playwright.sync_api import sync_playwright
+
+    book = execute("first_neuron.ipynb", tmp_path)
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(book)
+    page_path = tmp_path / "first_neuron.html"
+    page_path.write_text(body, encoding="utf-8")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            from_player: list[str] = []
+
+            def route(r):  # nbconvert's template may ask a CDN for MathJax (refused); the player must ask nothing
+                if r.request.frame.parent_frame is not None:
+                    from_player.append(r.request.url)
+                if r.request.url.startswith(("file:", "data:", "about:")):
+                    r.continue_()
+                else:
+                    r.abort()
+
+            page.route("**/*", route)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "console", lambda m: errors.append(m.text) if m.type == "error" and _not_a_refused_request(m) else None
+            )
+            page.goto(page_path.as_uri())
+            frames = page.locator('iframe[title="microgradnn backpropagation player"]')
+            assert frames.count() == 1
+            frames.first.scroll_into_view_if_needed()
+            player = frames.first.content_frame
+            counter = player.locator("#counter")
+            counter.wait_for()
+            total = int(counter.text_content().split("/")[-1])
+            assert counter.text_content() == f"step 0 / {total}" and total >= 2
+            first_caption = player.locator("#caption").text_content()
+            player.locator("#next").click()
+            assert counter.text_content() == f"step 1 / {total}"
+            assert player.locator("#caption").text_content() != first_caption
+            player.locator("#stage").focus()
+            page.keyboard.press("ArrowRight")
+            assert counter.text_content() == f"step 2 / {total}"
+            page.keyboard.press("End")
+            assert counter.text_content() == f"step {total} / {total}"
+            assert player.locator("#next").is_disabled()
+            frames.first.screenshot(path=str(tmp_path / "player_in_notebook.png"))
+            page.screenshot(path=str(tmp_path / "notebook.png"))
+            assert not [u for u in from_player if not u.startswith(("data:", "about:"))], from_player
+            assert errors == []
+        finally:
+            browser.close()

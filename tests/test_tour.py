@@ -81,6 +81,9 @@ def test_index_presents_every_step_offline(tour) -> None:
     for name in PROMISED[:-1]:
         assert f'"{name}"' in page, name
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "index.html must work offline"
+    # Each picture sits where the step drew it: the book's network before the forward table, the graph after it.
+    rows = page.index(EN["forward.rows"].split(":")[0])
+    assert page.index('"step1_network.svg"') < rows < page.index('"step1_graph.svg"')
 
 
 def test_it_reports_its_running_time(tour) -> None:

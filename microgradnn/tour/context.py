@@ -61,7 +61,8 @@ class StepReport:
     number: int
     title: str
     key: str = ""  # the step module's KEY: "forward", "loss", ...
-    blocks: list[tuple[str, str]] = field(default_factory=list)  # ("text" | "table", content)
+    # ("text" | "table", content), or ("figure", i): figures[i] goes here, between the texts around it
+    blocks: list[tuple[str, str]] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     numbers: dict[str, Any] = field(default_factory=dict)
 
@@ -144,6 +145,7 @@ class TourContext:
     def saved(self, report: StepReport, figure: Figure) -> None:
         """Record a file the step wrote and say where it went."""
         report.figures.append(figure)
+        report.blocks.append(("figure", str(len(report.figures) - 1)))
         self.echo_file(f"  -> {self.out / figure.path}")
 
     def graph(self, report: StepReport, graph: Any, name: str, caption: str) -> None:

@@ -103,8 +103,13 @@ def _paths_figure(ctx: TourContext, runs: dict[str, tuple[list[float], list[floa
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("L(w)")
     with ctx.fonts():
-        axes[0].annotate(ctx.text("descent.start", w0=W0), (W0, loss_at(W0)), (-1.5, 15), fontsize=8)
-        axes[0].annotate(ctx.text("descent.minimum", w_star=Y / X), (Y / X, 0.0), (0.6, 4), fontsize=8)
+        arrow = {"arrowstyle": "->", "color": "#555555", "lw": 0.8}
+        axes[0].annotate(
+            ctx.text("descent.start", w0=W0), (W0, loss_at(W0)), (-0.9, 14.5), fontsize=8, arrowprops=arrow
+        )
+        axes[0].annotate(
+            ctx.text("descent.minimum", w_star=Y / X), (Y / X, 0.0), (0.8, 5.5), fontsize=8, arrowprops=arrow
+        )
     return fig
 
 

@@ -99,10 +99,10 @@ def run(ctx: TourContext) -> StepReport:
     ctx.table(
         report,
         [
-            ["", "y / p", "MSE", "cross-entropy"],
+            ["", "y / p", "MSE", ctx.text("loss.ce")],
             ["y", _list(TARGETS), "", ""],
-            ["p (good)", _list(GOOD_PREDICTIONS), f"{good_mse:.4f}", f"{good_ce:.4f}"],
-            ["p (poor)", _list(BAD_PREDICTIONS), f"{bad_mse:.4f}", f"{bad_ce:.4f}"],
+            [ctx.text("loss.good"), _list(GOOD_PREDICTIONS), f"{good_mse:.4f}", f"{good_ce:.4f}"],
+            [ctx.text("loss.poor"), _list(BAD_PREDICTIONS), f"{bad_mse:.4f}", f"{bad_ce:.4f}"],
         ],
     )
     ctx.say(report, "loss.losses")

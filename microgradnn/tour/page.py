@@ -59,12 +59,16 @@ def _paragraphs(text: str) -> list[str]:
 
 def _step(report: StepReport, texts: dict[str, str]) -> str:
     parts = [f'<section id="step{report.number}"><h2>{html.escape(report.title)}</h2>']
+    placed: set[int] = set()
     for kind, content in report.blocks:
-        if kind == "table":
+        if kind == "figure":  # each picture where the step drew it, after the text that leads to it
+            placed.add(int(content))
+            parts.append(_figure(report.figures[int(content)], texts))
+        elif kind == "table":
             parts.append(f"<pre>{html.escape(content)}</pre>")
         else:
             parts.extend(_paragraphs(content))
-    parts.extend(_figure(f, texts) for f in report.figures)
+    parts.extend(_figure(f, texts) for i, f in enumerate(report.figures) if i not in placed)
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -86,6 +86,9 @@ TEXTS: dict[str, str] = {
         "losses, on predictions p for targets y: the mean squared error MSE = mean((p - y)^2), and the "
         "cross-entropy CE = -mean(y ln p + (1 - y) ln(1 - p))."
     ),
+    "loss.ce": "cross-entropy",
+    "loss.good": "p (good)",
+    "loss.poor": "p (poor)",
     "loss.losses": (
         "Both losses grow when the predictions get worse. MSE is the usual choice when predicting numbers; "
         "cross-entropy when predicting probabilities of classes, where it punishes confident wrong answers "

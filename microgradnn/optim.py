@@ -202,6 +202,7 @@ class Optimizer:
                 p.data = float(p.data - delta)
             else:
                 p.data -= delta  # in place, as hand-written numpy does: no new array, same dtype and references
+                p._bump()  # a write through the library: a backward of a graph that saved p now raises
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """How far one parameter moves (its new value is w - delta), from its value w and gradient g, and its new
@@ -266,7 +267,9 @@ def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
     seen: dict[int, int] = {}
     for i, p in enumerate(result):
         if not isinstance(p, Node):
-            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value or a Tensor")
+            raise TypeError(
+                f"{who}: parameter {i} is a {type(p).__name__}, not a Value or a Tensor; pass model.parameters()"
+            )
         if not isinstance(p, Value) and not getattr(p, "requires_grad", False):
             raise ValueError(f"{who}: parameter {i} is a Tensor with requires_grad=False; it never gets a gradient")
         if id(p) in seen:

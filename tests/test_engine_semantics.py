@@ -1,0 +1,199 @@
+"""Engine semantics that were silently wrong before the redesign, each pinned by a test."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+from microgradnn import Tensor, Value, enable_grad, is_grad_enabled, no_grad, optim
+from microgradnn.engine import Function
+from microgradnn.scalar.value import ScalarFunction
+from microgradnn.tensor import TensorFunction
+
+
+def test_grad_mode_is_per_thread():
+    ready, done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def evaluator() -> None:
+        with no_grad():
+            ready.set()
+            done.wait(5)
+
+    t = threading.Thread(target=evaluator)
+    t.start()
+    ready.wait(5)
+    w = Tensor([2.0], requires_grad=True)
+    loss = (w * w).sum()  # recorded here, although the other thread is inside no_grad()
+    seen.append(is_grad_enabled())
+    loss.backward()
+    done.set()
+    t.join()
+    assert seen == [True]
+    np.testing.assert_array_equal(w.grad, [4.0])
+
+
+def test_overlapping_no_grad_blocks_in_threads_leave_grad_mode_on():
+    barrier = threading.Barrier(4)
+
+    def work() -> None:
+        for _ in range(50):
+            with no_grad():
+                barrier.wait(5) if _ == 0 else None
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert is_grad_enabled()
+
+
+def test_no_grad_works_as_a_decorator_with_and_without_parentheses_and_on_generators():
+    @no_grad
+    def bare() -> bool:
+        return is_grad_enabled()
+
+    @no_grad()
+    def called() -> bool:
+        return is_grad_enabled()
+
+    @no_grad()
+    def gen():
+        yield is_grad_enabled()
+        yield is_grad_enabled()
+
+    assert bare() is False and called() is False and is_grad_enabled()
+    g = gen()
+    assert next(g) is False
+    assert is_grad_enabled()  # between the generator's steps the caller's mode holds
+    assert next(g) is False
+    with no_grad():
+
+        @enable_grad
+        def inner() -> bool:
+            return is_grad_enabled()
+
+        assert inner() is True and not is_grad_enabled()
+
+
+def test_a_saved_tensor_changed_in_place_makes_backward_raise():
+    w = Tensor([[1.0, 2.0]], requires_grad=True, label="W1")
+    x = Tensor([[3.0], [4.0]])
+    loss = (w @ x).sum()
+    loss.backward()
+    opt = optim.SGD([w], lr=0.1)
+    opt.step()
+    opt.zero_grad()
+    with pytest.raises(
+        RuntimeError, match=r"(?i)'W1'.*of matmul was modified in place after it was used.*recompute the forward"
+    ):
+        loss.backward()  # would silently use the new W (the old bug halved dL/dW1 in a 2-layer net)
+    assert w.grad is None  # nothing half-updated
+
+
+def test_an_in_place_change_of_an_unsaved_input_is_fine():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    y = (a + 1.0).sum()  # + saves nothing
+    with no_grad():
+        a.add_(1.0)
+    y.backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+
+
+def test_abandoned_backward_steps_leave_every_gradient_as_it_was():
+    x = Value(2.0)
+    y = (x * 3).tanh() * x
+    y.backward()
+    before = x.grad
+    steps = y.backward_steps()
+    next(steps)
+    next(steps)
+    steps.close()  # abandoned part way, as a KeyboardInterrupt would
+    assert x.grad == before
+
+    class Interrupt(ScalarFunction):
+        @staticmethod
+        def forward(ctx, a):
+            return a
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise KeyboardInterrupt
+
+    z = Interrupt.apply(x * 2) + x
+    with pytest.raises(KeyboardInterrupt):
+        z.backward()
+    assert x.grad == before
+
+
+def test_a_backward_that_returns_too_few_gradients_is_named():
+    class Short(ScalarFunction):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad,)
+
+    a, b = Value(1.0), Value(2.0)
+    with pytest.raises(RuntimeError, match=r"Short.backward returned 1 gradient\(s\) for 2 input\(s\)"):
+        Short.apply(a, b).backward()
+    assert a.grad == 0.0 and b.grad == 0.0
+
+
+def test_value_sum_gives_start_its_gradient():
+    a, b = Value(1.0), Value(5.0)
+    s = Value.sum([a, a], start=b)
+    s.backward()
+    assert s.data == 7.0 and a.grad == 2.0 and b.grad == 1.0
+
+
+def test_tensor_pow_at_zero_follows_pytorch():
+    base = Tensor([0.0, 0.0], requires_grad=True)
+    exponent = Tensor([0.0, -1.0], requires_grad=True)
+    (base**exponent).sum().backward()
+    assert base.grad[0] == 0.0  # 0 ** 0: d/dbase = 0
+    assert np.isinf(exponent.grad[1])  # 0 ** -1: d/dexponent = inf * log(0) -> -inf
+    assert exponent.grad[0] == 0.0
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        x = Value(0.5)
+        y = (x * x).tanh().exp() + x
+        y.backward()
+        probe = weakref.ref(y.parents[0])
+        del y
+        assert probe() is None
+        t = Tensor(np.ones(3), requires_grad=True)
+        out = (t.exp() * t).softmax().sum()
+        out.backward()
+        probe_t = weakref.ref(out.parents[0])
+        del out
+        assert probe_t() is None
+    finally:
+        gc.enable()
+
+
+def test_every_op_is_a_function_named_after_itself():
+    from microgradnn.scalar import functions as SF
+    from microgradnn.tensor import primitives as TP
+
+    x = Value(0.3)
+    t = Tensor([0.3], requires_grad=True)
+    made = {
+        SF.Mul: x * 2, SF.Tanh: x.tanh(), SF.Exp: x.exp(), SF.Dot: Value.dot([x], [x]),
+        TP.Tanh: t.tanh(), TP.MatMul: t @ t, TP.Sum: t.sum(), TP.Softmax: t.softmax(),
+    }  # fmt: skip
+    for fn, node in made.items():
+        assert node.grad_fn is fn and issubclass(fn, Function)
+        assert fn.forward.__qualname__.startswith(fn.__name__) and fn.backward.__qualname__.startswith(fn.__name__)
+        assert "f(" in fn.__doc__ and "f'" in fn.__doc__ or "df/d" in fn.__doc__ or "dL/d" in fn.__doc__
+    assert issubclass(TP.Tanh, TensorFunction)

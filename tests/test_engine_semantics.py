@@ -195,5 +195,5 @@ def test_every_op_is_a_function_named_after_itself():
     for fn, node in made.items():
         assert node.grad_fn is fn and issubclass(fn, Function)
         assert fn.forward.__qualname__.startswith(fn.__name__) and fn.backward.__qualname__.startswith(fn.__name__)
-        assert "f(" in fn.__doc__ and "f'" in fn.__doc__ or "df/d" in fn.__doc__ or "dL/d" in fn.__doc__
+        assert ("f(" in fn.__doc__ and "f'" in fn.__doc__) or "df/d" in fn.__doc__ or "dL/d" in fn.__doc__
     assert issubclass(TP.Tanh, TensorFunction)

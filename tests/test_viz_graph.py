@@ -1,14 +1,19 @@
-"""draw_graph: golden DOT files, escaping of hostile labels, big graphs, Graphviz errors.
+"""draw_graph: golden structure files, escaping of hostile labels, big graphs, Graphviz errors.
 
-Golden files live in tests/golden/; after an intended change to the pictures,
+Golden files live in tests/golden/ and hold a picture's structure: its boxes
+with their words, its edges with their labels, its module boxes with their
+titles and members. Fonts, colours and sizes are not in them, so a change of
+style leaves them alone. After an intended change to what pictures show,
 regenerate them with `MICROGRADNN_UPDATE_GOLDEN=1 python -m pytest tests/test_viz_graph.py tests/test_viz_frames.py`
 and review the diff.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,14 +34,55 @@ HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT and not os.environ.get("CI"), reason="Graphviz 'dot' is not installed")
 
 
-def check_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/<name>; MICROGRADNN_UPDATE_GOLDEN=1 rewrites the file instead."""
-    path = GOLDEN / name
+def _label(attrs: str) -> str:
+    """The words of a DOT label=<...> (HTML-like markup), tags dropped, entities read, spaces collapsed."""
+    start = attrs.find("label=<")
+    if start < 0:
+        return ""
+    depth, k = 0, start + len("label=")
+    for k in range(start + len("label="), len(attrs)):
+        depth += {"<": 1, ">": -1}.get(attrs[k], 0)
+        if depth == 0:
+            break
+    markup = attrs[start + len("label=<") : k]
+    words = re.sub(r"<BR[^>]*>", " | ", markup)
+    words = html.unescape(re.sub(r"<[^>]+>", " ", words)).replace("\xa0", " ")
+    return " ".join(words.split())
+
+
+def structure(source: str) -> dict:
+    """What a picture shows, from our deterministic DOT: boxes, edges, module boxes; no fonts or colours."""
+    nodes, edges, clusters, stack = [], [], [], []
+    for line in source.splitlines():
+        text = line.strip()
+        if text.startswith("subgraph "):
+            clusters.append({"parent": stack[-1] if stack else None, "title": None, "members": []})
+            stack.append(len(clusters) - 1)
+        elif text == "}" and stack:
+            stack.pop()
+        elif text.startswith("graph [") and stack and clusters[stack[-1]]["title"] is None:
+            clusters[stack[-1]]["title"] = _label(text)
+        elif " -> " in text:
+            tail, rest = text.split(" -> ", 1)
+            head = rest.split(" ", 1)[0].rstrip(";")
+            edges.append([tail, head, _label(rest)])
+        elif re.match(r"^[A-Za-z_][\w]* \[", text) and not text.startswith(("graph ", "node ", "edge ")):
+            name = text.split(" ", 1)[0]
+            nodes.append([name, _label(text)])
+            if stack:
+                clusters[stack[-1]]["members"].append(name)
+    return {"nodes": nodes, "edges": edges, "clusters": clusters}
+
+
+def check_golden(name: str, source: str) -> None:
+    """Compare the structure of DOT `source` with tests/golden/<name>.json; MICROGRADNN_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / (Path(name).stem + ".json")
+    text = json.dumps(structure(source), ensure_ascii=False, indent=1) + "\n"
     if os.environ.get("MICROGRADNN_UPDATE_GOLDEN"):
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"missing golden file {path}; run with MICROGRADNN_UPDATE_GOLDEN=1 to create it"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+    assert json.loads(text) == json.loads(path.read_text(encoding="utf-8")), f"{name} differs from the golden file"
 
 
 def run_dot(source: str, fmt: str = "svg", engine: str = "dot", *extra: str) -> bytes:
@@ -144,9 +190,17 @@ def test_dot_text_is_deterministic_and_in_topological_order():
 
 
 @needs_dot
-@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.dot")))
-def test_dot_accepts_every_golden_file(name):
-    run_dot((GOLDEN / name).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["expression", "clusters", "collapsed", "focus", "hostile"])
+def test_dot_accepts_every_golden_picture(name):
+    ex = expression()
+    sources = {
+        "expression": lambda: draw_graph(ex["L"]).source,
+        "clusters": lambda: draw_graph(scoped_network()).source,
+        "collapsed": lambda: draw_graph(scoped_network(), collapse=True).source,
+        "focus": lambda: draw_graph(ex["L"], focus=ex["e"], depth=1).source,
+        "hostile": lambda: draw_graph(hostile_graph()).source,
+    }
+    run_dot(sources[name]())
 
 
 def test_picture_shows_data_grad_op_and_local_derivative():
@@ -373,3 +427,74 @@ def test_missing_graphviz_package_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r'pip install "microgradnn\[viz\]"'):
         g.pipe("svg")
     assert "text/plain" in g._repr_mimebundle_()
+
+
+# ------------------------------------------------- names, order, labels, notebooks
+def test_module_boxes_are_titled_as_a_person_says_them_in_index_order():
+    source = draw_graph(scoped_network()).source
+    titles = [c["title"] for c in structure(source)["clusters"]]
+    assert titles == [
+        "hidden layer 1",
+        "hidden layer 1, neuron 1",
+        "hidden layer 1, neuron 2",
+        "output layer",
+        "output layer, neuron 1",
+    ]
+    ko = [c["title"] for c in structure(draw_graph(scoped_network(), lang="ko").source)["clusters"]]
+    assert ko == ["은닉층 1", "은닉층 1, 뉴런 1", "은닉층 1, 뉴런 2", "출력층", "출력층, 뉴런 1"]
+    assert "layers.0.neurons.1" not in source
+
+
+@needs_dot
+def test_neurons_are_laid_out_in_index_order():
+    source = draw_graph(scoped_network()).source
+    doc = json.loads(run_dot(source, "json"))
+    tops = {}
+    for obj in doc["objects"]:
+        if "nodes" in obj and obj.get("label"):  # clusters: the y of their top edge (dot's y grows upward)
+            tops[obj["label"]] = float(obj["bb"].split(",")[3])
+    names = [c["title"] for c in structure(source)["clusters"]]
+    neuron_1, neuron_2 = names[1], names[2]
+    assert len(tops) == len(names)
+    ordered = sorted(tops, key=lambda k: -tops[k])
+    assert ordered.index(neuron_1) < ordered.index(neuron_2)
+
+
+def test_local_derivative_labels_are_tied_to_their_edges():
+    source = draw_graph(expression()["L"]).source
+    labelled = [line for line in source.splitlines() if " -> " in line and "local " in line]
+    assert labelled and all("decorate=true" in line for line in labelled)
+
+
+def test_local_derivatives_come_from_the_engine_and_leave_gradients_alone():
+    ex = expression()
+    before = {k: v.grad for k, v in ex.items()}
+    source = draw_graph(ex["L"]).source
+    assert {k: v.grad for k, v in ex.items()} == before
+    assert "local -3.0000" in source  # d(a*b)/da = b
+    import microgradnn.viz.graph as graph_module
+
+    text_of_module = Path(graph_module.__file__).read_text(encoding="utf-8")
+    assert "._local_derivatives" not in text_of_module  # only the public Step record is read
+
+
+def test_expand_opens_one_module_of_a_collapsed_graph():
+    root = chain_network(6, 4)
+    with pytest.warns(LargeGraphWarning):
+        g = draw_graph(root, expand="layers.2.neurons.3")
+    s = structure(g.source)
+    collapsed = [n for n in s["nodes"] if n[0].startswith("m")]
+    assert len(collapsed) == 23  # 24 neurons, one of them open
+    opened = [c for c in s["clusters"] if c["title"] == "hidden layer 3, neuron 4"]
+    assert opened and len(opened[0]["members"]) == 6 + 2 + 2  # 6 weights; dot and tanh, each a box and an oval
+    with pytest.raises(ValueError, match=r"expand='layers\.9' is no module of this graph"):
+        draw_graph(root, expand="layers.9")
+
+
+@needs_dot
+def test_notebook_display_fits_the_cell_and_opens_full_size():
+    bundle = draw_graph(expression()["L"])._repr_mimebundle_()
+    html_ = bundle["text/html"]
+    assert "max-width:100%" in html_ and "<details>" in html_ and "<script" not in html_
+    assert html_.count('src="data:image/svg+xml;base64,') == 2
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")

@@ -277,10 +277,29 @@ def render_source(
     return path
 
 
+def fitted_html(svg: bytes, summary: str) -> str:
+    """HTML for a notebook cell: the picture fitted to the cell's width, and the same picture full size
+    (scrollable) behind a "full size" toggle. Images by data: URI, so no two pictures share SVG ids,
+    and no script, so it survives every notebook's output sanitizer."""
+    import base64
+    import html as html_module
+
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    alt = html_module.escape(summary, quote=True)
+    return (
+        f'<div class="microgradnn-picture" style="max-width:100%">'
+        f'<img src="{uri}" alt="{alt}" style="max-width:100%;height:auto;display:block">'
+        f'<details><summary style="cursor:pointer;color:#666;font-size:12px">full size (scroll to pan)</summary>'
+        f'<div style="overflow:auto;max-height:80vh;border:1px solid #ddd"><img src="{uri}" alt="{alt}" '
+        f'style="max-width:none"></div></details></div>'
+    )
+
+
 def mimebundle(source: str, svg: Any, summary: str) -> dict[str, str]:
-    """Jupyter display data that never raises: SVG when Graphviz works, else the DOT text."""
+    """Jupyter display data that never raises: the picture when Graphviz works, else the DOT text."""
     try:
-        return {"image/svg+xml": svg().decode("utf-8"), "text/plain": summary}
+        data = svg()
+        return {"text/html": fitted_html(data, summary), "image/svg+xml": data.decode("utf-8"), "text/plain": summary}
     except Exception as exc:  # display must never raise: show the DOT text and the reason
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {"text/plain": f"{summary}\n(could not draw it: {reason})\n\n{source}"}

@@ -3,9 +3,12 @@
 Each value is a box (name | data | grad); each op is a small oval in front of
 the value it made; arrows run forward, from operands to results, and can carry
 the local derivative d(result)/d(operand). Nodes made inside an `nn` module
-sit in a box named after the module (`layers.0.neurons.1`). Big graphs are
-drawn with each module collapsed to one node, and `focus=node, depth=k` draws
-only the neighbourhood of one node.
+sit in a box named as a person says it ("hidden layer 1, neuron 2"; in
+Korean with `lang="ko"`), neurons in index order. Big graphs are drawn with
+each module collapsed to one node (`expand="layers.1"` opens one), and
+`focus=node, depth=k` draws only the neighbourhood of one node. An edge label
+is underlined and tied to its edge (Graphviz's `decorate`), so a label never
+leaves doubt about its edge.
 
 Node ids are `n<i>` where i is the node's place in topological order, so the
 same graph always gives the same DOT text.
@@ -23,6 +26,8 @@ import numpy as np
 from microgradnn.engine import Node, topological_order
 from microgradnn.scopes import scope_of
 from microgradnn.viz.dot import ClusterSpec, EdgeSpec, Graph, Html, NodeSpec, Scene, escape, format_number, pad
+from microgradnn.viz.i18n import check_lang, text
+from microgradnn.viz.naming import module_title, natural_key, output_layer
 
 __all__ = ["LargeGraphWarning", "draw_graph"]
 
@@ -203,15 +208,18 @@ def module_path(scope: str | None) -> list[str]:
     return [*prefixes, scope]
 
 
-def add_clusters(scene: Scene, path: list[str]) -> str | None:
-    """Make sure every module of `path` has a cluster (outer ones first); return the innermost key."""
+def add_clusters(scene: Scene, path: list[str], last_layer: int | None = None, lang: str = "en") -> str | None:
+    """Make sure every module of `path` has a cluster (outer ones first); return the innermost key.
+
+    The cluster's title is the module as a person says it ("hidden layer 1,
+    neuron 2"), `last_layer` being the index of the output layer."""
     parent: str | None = None
     for depth, key in enumerate(path):
         if key not in scene.clusters:
             scene.clusters[key] = ClusterSpec(
                 key=key,
                 id=f"cluster_{len(scene.clusters)}",
-                label=key,
+                label=module_title(key, last_layer, lang),
                 parent=parent,
                 attrs={
                     "style": "rounded,filled",
@@ -226,21 +234,28 @@ def add_clusters(scene: Scene, path: list[str]) -> str | None:
     return parent
 
 
-def _group_key(node: Node, level: int | None) -> str | None:
-    """The module `node` is collapsed into at `level` (1 = outermost), or None to draw it."""
+def _group_key(node: Node, level: int | None, expand: str | None = None) -> str | None:
+    """The module `node` is collapsed into at `level` (1 = outermost), or None to draw it.
+
+    A node inside the `expand` module is always drawn."""
     if level is None:
         return None
-    path = module_path(scope_of(node))
+    scope = scope_of(node)
+    if expand is not None and scope is not None and (scope == expand or scope.startswith(expand + ".")):
+        return None
+    path = module_path(scope)
     return path[min(level, len(path)) - 1] if path else None
 
 
-def _count_items(nodes: Sequence[Node], level: int | None) -> int:
+def _count_items(nodes: Sequence[Node], level: int | None, expand: str | None = None) -> int:
     """How many boxes a picture would have: one per collapsed module plus one per other node."""
-    groups = {_group_key(n, level) for n in nodes}
-    return len(groups - {None}) + sum(1 for n in nodes if _group_key(n, level) is None)
+    groups = {_group_key(n, level, expand) for n in nodes}
+    return len(groups - {None}) + sum(1 for n in nodes if _group_key(n, level, expand) is None)
 
 
-def _choose_level(nodes: Sequence[Node], collapse: bool | int | str, max_nodes: int) -> int | None:
+def _choose_level(
+    nodes: Sequence[Node], collapse: bool | int | str, max_nodes: int, expand: str | None = None
+) -> int | None:
     depth = max((len(module_path(scope_of(n))) for n in nodes), default=0)
     if collapse is False or depth == 0:
         return None
@@ -251,7 +266,7 @@ def _choose_level(nodes: Sequence[Node], collapse: bool | int | str, max_nodes: 
     if len(nodes) <= max_nodes:
         return None
     for level in range(depth, 0, -1):  # the most detail that still fits
-        if _count_items(nodes, level) <= max_nodes:
+        if _count_items(nodes, level, expand) <= max_nodes:
             return level
     return 1
 
@@ -281,7 +296,9 @@ def neighbourhood(order: Sequence[Node], focus: Node, depth: int) -> list[Node]:
     return [n for n in order if id(n) in dist]
 
 
-def _nearest_to_root(root: Node, nodes: Sequence[Node], level: int | None, max_items: int) -> set[int]:
+def _nearest_to_root(
+    root: Node, nodes: Sequence[Node], level: int | None, max_items: int, expand: str | None = None
+) -> set[int]:
     """Ids of the nodes to keep when even the collapsed view is too big: the boxes closest to root."""
     allowed = {id(n) for n in nodes}
     kept_items: set[Any] = set()
@@ -289,7 +306,7 @@ def _nearest_to_root(root: Node, nodes: Sequence[Node], level: int | None, max_i
     queue, seen = deque([root]), {id(root)}
     while queue:
         node = queue.popleft()
-        item = _group_key(node, level) or id(node)
+        item = _group_key(node, level, expand) or id(node)
         if item not in kept_items:
             if len(kept_items) >= max_items:
                 continue
@@ -315,19 +332,25 @@ def draw_graph(
     max_nodes: int = DEFAULT_MAX_NODES,
     focus: Node | None = None,
     depth: int = 2,
+    expand: str | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Graph:
     """A picture of the graph that computed `root` (a Value or Tensor).
 
     Values are boxes (name | data | grad), ops are ovals, arrows go from
     operands to results and carry the local derivative when `show_local`.
-    `cluster` boxes nodes by the nn module that made them. `collapse`: "auto"
-    draws each module as one node when the graph has more than `max_nodes`
-    nodes (and says so, in the picture and as a `LargeGraphWarning`); True
-    always collapses the innermost modules, an int k collapses at module depth
-    k (1 = outermost), False never collapses. `focus=node, depth=k` draws only
-    the nodes within k edges of `node`.
+    `cluster` boxes nodes by the nn module that made them, titled as a person
+    says it ("hidden layer 1, neuron 2"). `collapse`: "auto" draws each
+    module as one node when the graph has more than `max_nodes` nodes (and
+    says so, in the picture and as a `LargeGraphWarning`); True always
+    collapses the innermost modules, an int k collapses at module depth k
+    (1 = outermost), False never collapses; `expand="layers.1.neurons.3"`
+    draws that module in full while the others stay collapsed.
+    `focus=node, depth=k` draws only the nodes within k edges of `node`.
+    `lang="ko"` writes the picture's words in Korean.
     """
+    check_lang(lang, "draw_graph")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir={rankdir!r}; use 'LR', 'TB', 'RL' or 'BT'")
     if not isinstance(root, Node):
@@ -336,8 +359,18 @@ def draw_graph(
         raise ValueError(f"draw_graph: max_nodes={max_nodes} must be at least 1")
     if not (collapse in (True, False, "auto") or (isinstance(collapse, int) and collapse >= 1)):
         raise ValueError(f"draw_graph: collapse={collapse!r}; use 'auto', True, False or a module depth k >= 1")
+    if expand is not None and not isinstance(expand, str):
+        raise TypeError(f"draw_graph: expand={expand!r} must be a module path such as 'layers.1.neurons.0'")
     order = topological_order(root)
     index = {id(n): i for i, n in enumerate(order)}
+    if expand is not None and not any(
+        (s := scope_of(n)) is not None and (s == expand or s.startswith(expand + ".")) for n in order
+    ):
+        scopes = sorted({s for n in order if (s := scope_of(n))}, key=natural_key)[:6]
+        raise ValueError(
+            f"draw_graph: expand={expand!r} is no module of this graph; "
+            f"modules look like {', '.join(scopes) or '(none)'}"
+        )
     nodes: list[Node] = order
     notes: list[str] = []
     if focus is not None:
@@ -347,25 +380,48 @@ def draw_graph(
             raise ValueError(f"draw_graph: depth={depth} must be >= 0")
         nodes = neighbourhood(order, focus, depth)
         notes.append(
-            f"neighbourhood of {node_name(focus, index[id(focus)])} within {depth} steps: "
-            f"{len(nodes)} of {len(order)} nodes"
+            text(
+                lang,
+                "graph.neighbourhood",
+                name=node_name(focus, index[id(focus)]),
+                depth=depth,
+                shown=len(nodes),
+                total=len(order),
+            )
         )
-    level = _choose_level(nodes, collapse, max_nodes)
+    level = _choose_level(nodes, collapse, max_nodes, expand)
     if collapse == "auto" and level is not None:
-        message = (
-            f"{len(nodes)} nodes is more than max_nodes={max_nodes}: each module is drawn as one node "
-            "(collapse=False draws every node, focus=node shows a neighbourhood)"
-        )
+        message = text(lang, "graph.collapsed", n=len(nodes), max_nodes=max_nodes)
         notes.append(message)
-        warnings.warn(f"draw_graph: {message}", LargeGraphWarning, stacklevel=2)
-    if collapse == "auto" and _count_items(nodes, level) > max_nodes:
-        keep = _nearest_to_root(root, nodes, level, max_nodes)
+        english = text("en", "graph.collapsed", n=len(nodes), max_nodes=max_nodes)
+        warnings.warn(f"draw_graph: {english}", LargeGraphWarning, stacklevel=2)
+    if collapse == "auto" and _count_items(nodes, level, expand) > max_nodes:
+        keep = _nearest_to_root(root, nodes, level, max_nodes, expand)
         hidden = len(nodes) - len(keep)
         nodes = [n for n in nodes if id(n) in keep]
-        notes.append(f"{hidden} more nodes, farthest from the output, are not drawn")
+        notes.append(text(lang, "graph.hidden", n=hidden))
     scene = base_scene(rankdir, title, notes)
-    drawn = _fill_scene(scene, root, nodes, index, level, cluster, show_data, show_grad, show_local, focus)
+    locals_ = local_derivatives(root, order) if show_local else {}
+    drawn = _fill_scene(scene, root, nodes, index, level, cluster, show_data, show_grad, locals_, focus, expand, lang)
     return Graph(scene.to_dot(), note="; ".join(notes) or None, nodes=drawn)
+
+
+def local_derivatives(root: Node, order: Sequence[Node]) -> dict[int, tuple[float, ...]]:
+    """Each scalar node's local derivatives d(node)/d(parent_i), as the engine's backward steps record them.
+
+    Runs one backward pass and puts every `.grad` back as it was, so drawing never changes training.
+    A root that cannot be backpropagated on its own (a non-scalar Tensor) gives no local derivatives.
+    """
+    if is_tensor(root):
+        return {}
+    saved = [(node, node.grad) for node in order]
+    try:
+        return {id(step.node): step.local_derivatives for step in root.backward_steps() if step.local_derivatives}
+    except Exception:  # a graph that cannot run backward (no gradient needed anywhere) still draws
+        return {}
+    finally:
+        for node, grad in saved:
+            node.grad = grad
 
 
 def _fill_scene(
@@ -377,31 +433,40 @@ def _fill_scene(
     cluster: bool,
     show_data: bool,
     show_grad: bool,
-    show_local: bool,
+    locals_: dict[int, tuple[float, ...]],
     focus: Node | None,
+    expand: str | None = None,
+    lang: str = "en",
 ) -> int:
     """Add nodes, op ovals, collapsed modules and edges to `scene`; return the number of boxes."""
     kept = {id(n) for n in nodes}
     item_of: dict[int, str] = {}  # node id -> DOT id of the box that shows it
     group_ids: dict[str, str] = {}
     group_sizes: dict[str, int] = {}
+    last = output_layer(scope_of(n) for n in nodes)
     for node in nodes:
-        key = _group_key(node, level)
+        key = _group_key(node, level, expand)
         if key is not None:
             group_sizes[key] = group_sizes.get(key, 0) + 1
-    # Collapsed modules in natural order (neurons.2 before neurons.10), so they stack as numbered.
-    for key in sorted(group_sizes, key=_natural_key):
+    # Modules in natural order (neuron 1 above neuron 2, neurons.2 before neurons.10): dot keeps the order
+    # in which it meets clusters and nodes.
+    if cluster:
+        for scope in sorted({s for n in nodes if (s := scope_of(n))}, key=natural_key):
+            path = module_path(scope)
+            key = _group_key(next(n for n in nodes if scope_of(n) == scope), level, expand)
+            add_clusters(scene, path[: path.index(key)] if key in path else path, last, lang)
+    for key in sorted(group_sizes, key=natural_key):
         group_ids[key] = f"m{len(group_ids)}"
-        where = add_clusters(scene, module_path(key)[:-1]) if cluster else None
-        scene.nodes.append(NodeSpec(group_ids[key], _group_attrs(key, group_sizes[key]), where))
+        where = add_clusters(scene, module_path(key)[:-1], last, lang) if cluster else None
+        scene.nodes.append(NodeSpec(group_ids[key], _group_attrs(key, group_sizes[key], last, lang), where))
     boxes = len(group_ids)
     for node in nodes:
         i = index[id(node)]
-        key = _group_key(node, level)
+        key = _group_key(node, level, expand)
         if key is not None:
             item_of[id(node)] = group_ids[key]
             continue
-        where = add_clusters(scene, module_path(scope_of(node))) if cluster else None
+        where = add_clusters(scene, module_path(scope_of(node)), last, lang) if cluster else None
         highlight = node is focus
         label = value_label(
             node,
@@ -424,7 +489,7 @@ def _fill_scene(
         head_item = item_of[id(node)]
         individual = head_item.startswith("n")
         head = f"{head_item}op" if individual else head_item
-        locals_ = node._local_derivatives() if individual and show_local else None
+        local = locals_.get(id(node)) if individual else None
         for j, parent in enumerate(node.parents):
             if id(parent) not in kept:
                 continue
@@ -438,20 +503,20 @@ def _fill_scene(
             attrs: dict[str, Any] = {}
             if tail.startswith("n"):
                 attrs["tailport"] = ports[0]
-            if locals_ is not None and tail.startswith("n"):
-                attrs["label"] = Html(escape("local " + format_number(locals_[j], 0)))
+            if local is not None and tail.startswith("n"):
+                attrs["label"] = Html(escape(text(lang, "edge.local") + " " + format_number(local[j], 0)))
+                attrs["decorate"] = True  # underline the label and tie it to its edge
             scene.edges.append(EdgeSpec(tail, head, attrs))
     return boxes
 
 
-def _natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in path.split("."))
-
-
-def _group_attrs(key: str, size: int) -> dict[str, Any]:
-    text = f'<B>{escape(key, 40)}</B><BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{size} nodes</FONT>'
+def _group_attrs(key: str, size: int, last_layer: int | None = None, lang: str = "en") -> dict[str, Any]:
+    title = escape(module_title(key, last_layer, lang), 40)
+    markup = (
+        f'<B>{title}</B><BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{escape(text(lang, "graph.nodes", n=size))}</FONT>'
+    )
     return {
-        "label": Html(text),
+        "label": Html(markup),
         "shape": "box3d",
         "style": "filled",
         "fillcolor": GROUP_FILL,

@@ -140,12 +140,14 @@ class Div(ScalarFunction):
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
         out = _divide(a, b)
-        ctx.save_for_backward(b, out)
+        # a too, although unused: saved inputs in their order map to the right nodes under create_graph
+        # even when a and b share one float object (Value(2.0) / Value(2.0)).
+        ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
-        b, out = ctx.saved_values
+        _, b, out = ctx.saved_values
         if isinstance(b, float):
             return _divide(grad, b), -_divide(grad * out, b)
         return grad / b, -(grad * out) / b

@@ -116,12 +116,14 @@ class Div(TensorFunction):
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             out = a / b
-        ctx.save_for_backward(b, out)
+        # a too, although unused: saved inputs in their order map to the right nodes under create_graph
+        # even when a and b share one array (x.detach() / x).
+        ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
-        b, out = ctx.saved_values
+        _, b, out = ctx.saved_values
         need_a, need_b = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
             ga = grad / b

@@ -182,7 +182,7 @@ def test_models_it_cannot_draw_are_named():
 
     with pytest.raises(TypeError, match=r"cannot draw a Mystery \(child 1\)"):
         draw_network(Sequential(Linear(2, 2), Mystery()))
-    with pytest.raises(TypeError, match="expected a scalar nn.MLP"):
+    with pytest.raises(TypeError, match=r"expected a scalar nn\.MLP"):
         draw_network(Value(1.0))
     with pytest.raises(ValueError, match="more than 64"):
         draw_network(MLP(100, [2]))

@@ -17,7 +17,7 @@ program); plots need matplotlib (`pip install "microgradnn[plot]"`). Both are
 imported only when a picture is drawn, so `import microgradnn.viz` is cheap.
 """
 
-from microgradnn.viz.dot import Graph, GraphvizNotFoundError
+from microgradnn.viz.dot import Graph, GraphvizError, GraphvizNotFoundError
 from microgradnn.viz.fonts import MissingFontWarning
 from microgradnn.viz.frames import Frame, Frames, backward_frames, save_frames
 from microgradnn.viz.gif import save_gif
@@ -30,6 +30,7 @@ __all__ = [
     "Frame",
     "Frames",
     "Graph",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "LargeGraphWarning",
     "MissingFontWarning",

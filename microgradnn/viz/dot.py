@@ -23,6 +23,7 @@ from typing import Any
 __all__ = [
     "FORMATS",
     "Graph",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "Scene",
     "escape",
@@ -47,6 +48,10 @@ INSTALL_GRAPHVIZ = (
 
 class GraphvizNotFoundError(RuntimeError):
     """The Graphviz `dot` program is not installed (or not on PATH)."""
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz ran but could not draw the picture; the message carries what it said."""
 
 
 # ----------------------------------------------------------------- escaping
@@ -74,7 +79,8 @@ def escape(text: object, max_len: int | None = None) -> str:
             out.append("\\\\")  # Graphviz reads "\\" as one literal backslash, "\N" as the node name
         elif ch == "\n":
             out.append('<BR ALIGN="LEFT"/>')
-        elif code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF:
+        elif code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            # Characters XML forbids (Graphviz's label parser rejects them): shown, visibly, as an escape.
             out.append(f"\\\\x{code:02x}")  # visible, and not a second escape for Graphviz
         else:
             out.append(ch)
@@ -227,12 +233,20 @@ def pipe_source(
     `path` is only used in the error message: when `dot` is missing, the DOT
     text is saved next to it (or in the temp folder) so the work is not lost.
     """
+    import subprocess
+
     graphviz = _graphviz_module()
     format = format.lower().lstrip(".")
     try:
         return graphviz.pipe(engine, format, source.encode("utf-8"), neato_no_op=neato_no_op, quiet=True)
     except graphviz.ExecutableNotFound:
         raise graphviz_not_found(source, format, engine, path) from None
+    except subprocess.CalledProcessError as exc:
+        stderr = exc.stderr.decode("utf-8", "replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr)
+        raise GraphvizError(
+            f"Graphviz's '{engine}' could not draw the {format} picture (exit status {exc.returncode}): "
+            f"{stderr or 'no message'}; the DOT text is available as .source"
+        ) from None
 
 
 def graphviz_not_found(source: str, format: str, engine: str, path: Path | None) -> GraphvizNotFoundError:

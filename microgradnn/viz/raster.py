@@ -36,7 +36,7 @@ def font_for(text: str, size: float, *, mono: bool = False, bold: bool = False) 
 def wrap(text: str, width: float, size: float, *, mono: bool = True) -> list[str]:
     """`text` broken into lines no wider than `width` pixels (at spaces where possible)."""
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in text.splitlines() or [""]:
         font = font_for(paragraph, size, mono=mono)
         words = paragraph.split(" ")
         line = ""

@@ -40,14 +40,21 @@ PAD_X, PAD_Y = 8.0, 5.0
 Style = Literal["title", "mono", "muted", "label", "group", "op"]
 
 
-def clean(text: object) -> str:
+_LINE_BREAKS = "\n\r\x85\u2028\u2029"
+
+
+def clean(text: object, single_line: bool = False) -> str:
     """Text that every later stage can carry: no lone surrogates, no characters XML forbids.
 
     Such characters (from a hostile or broken label) are shown as visible
     escapes like `\\ud800`, so the picture still says what was there.
+    `single_line` shows a line break inside one line of a picture as " ↵ ".
     """
     out = []
     for ch in str(text):
+        if single_line and ch in _LINE_BREAKS:
+            out.append(" ↵ ")
+            continue
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) or (code < 32 and ch not in "\n\t") or code == 127:
             out.append(f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}")
@@ -80,8 +87,8 @@ class Text:
     widest: str | None = None
 
     def __post_init__(self) -> None:
-        self.text = clean(self.text)
-        self.widest = clean(self.widest) if self.widest is not None else self.text
+        self.text = clean(self.text, single_line=True)
+        self.widest = clean(self.widest, single_line=True) if self.widest is not None else self.text
 
     @property
     def width(self) -> float:
@@ -152,7 +159,7 @@ class Group:
     depth: int = 0
 
     def __post_init__(self) -> None:
-        self.title = clean(self.title)
+        self.title = clean(self.title, single_line=True)
 
 
 @dataclass

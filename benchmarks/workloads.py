@@ -187,3 +187,49 @@ def torch_mlp_step(sizes: list[int], batch: int) -> Step:
         opt.step()
 
     return step
+
+
+def plain_float_demo_step() -> Step:
+    """The floor of the scalar engine: micrograd's demo step written by hand in plain Python floats, no graph.
+
+    MLP 2-16-16-1 (relu, linear output), 100 moons points, max-margin loss + 1e-4 L2, SGD: the same arithmetic
+    as the demo step, forward and backward, with every derivative written out.
+    """
+    X, y = moons_data()
+    rng = np.random.default_rng(0)
+    sizes = [2, 16, 16, 1]
+    W = [rng.uniform(-1, 1, (sizes[i + 1], sizes[i])).tolist() for i in range(3)]
+    B = [[0.0] * sizes[i + 1] for i in range(3)]
+    n = len(X)
+
+    def step() -> None:
+        gW = [[[0.0] * len(row) for row in w] for w in W]
+        gB = [[0.0] * len(b) for b in B]
+        for xi, yi in zip(X, y):
+            acts = [xi]
+            for k in range(3):  # forward: z = W a + b, relu on the hidden layers
+                a = acts[-1]
+                z = [sum(wj * aj for wj, aj in zip(row, a)) + bk for row, bk in zip(W[k], B[k])]
+                acts.append([v if v > 0.0 else 0.0 for v in z] if k < 2 else z)
+            score = acts[-1][0]
+            if 1.0 - yi * score <= 0.0:  # max-margin loss relu(1 - y s): no gradient from this point
+                continue
+            delta = [-yi / n]
+            for k in (2, 1, 0):  # backward: the chain rule layer by layer
+                a = acts[k]
+                for j, dj in enumerate(delta):
+                    gB[k][j] += dj
+                    row = gW[k][j]
+                    for i, ai in enumerate(a):
+                        row[i] += dj * ai
+                if k:
+                    back = [sum(W[k][j][i] * delta[j] for j in range(len(delta))) for i in range(len(a))]
+                    delta = [d if a[i] > 0.0 else 0.0 for i, d in enumerate(back)]
+        for k in range(3):  # L2 term (d/dp 1e-4 p^2 = 2e-4 p) and the SGD update
+            for j, row in enumerate(W[k]):
+                grow = gW[k][j]
+                for i, w in enumerate(row):
+                    row[i] = w - 0.1 * (grow[i] + 2e-4 * w)
+            B[k] = [b - 0.1 * (g + 2e-4 * b) for b, g in zip(B[k], gB[k])]
+
+    return step

@@ -169,8 +169,7 @@ class Context:
 
     def __init__(self) -> None:
         self.saved_values: tuple[Any, ...] = ()
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self.versions: tuple[int, ...] = ()
+        # needs_input_grad and versions are set by TensorFunction.apply (scalar ops need neither).
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep inputs or the output for backward. Only those: anything else must be a constant of the op."""
@@ -185,7 +184,8 @@ class Context:
         """A copy whose saved values are `values` (the graph nodes, for a create_graph pass)."""
         copy = Context()
         copy.__dict__.update(self.__dict__)
-        copy.needs_input_grad = self.needs_input_grad
+        if hasattr(self, "needs_input_grad"):
+            copy.needs_input_grad = self.needs_input_grad
         copy.saved_values = values
         return copy
 
@@ -283,13 +283,10 @@ class Node:
         """d(self)/d(parent) for each parent when they are scalars, else None."""
         return None
 
-    @staticmethod
-    def _conform(node: Node, grads: Sequence[Any]) -> Sequence[Any]:
-        """Fit each gradient to its parent (tensors undo broadcasting here); scalars need nothing."""
-        return grads
-
-    def _check_saved(self) -> None:
-        """Raise if a value this node's backward reads was changed in place after the forward pass."""
+    # Per-kind steps of chain_rule_step, None where a kind needs none (scalars): fit each gradient to its parent
+    # (Tensor undoes broadcasting there); raise if a value the backward reads was changed in place.
+    _conform: ClassVar[Callable[[Node, Sequence[Any]], Sequence[Any]] | None] = None
+    _check_saved: ClassVar[Callable[[Node], None] | None] = None
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient of this node."""
@@ -376,34 +373,34 @@ def _fmt(x: Any) -> str:
 def topological_order(root: Node | Iterable[Node]) -> list[Node]:
     """Every node `root` (or each of several roots) depends on, each after all of its parents.
 
-    Iterative depth-first search with an explicit stack, so a chain of a
-    million nodes needs no recursion. Nodes are tracked by `id()`: a Tensor's
-    ``==`` is elementwise, so nodes are never compared.
+    Iterative depth-first search with an explicit stack of (node, iterator over its parents, last first), so a
+    chain of a million nodes needs no recursion. The visited set holds the nodes themselves: they hash by identity, and a set
+    compares identity first, so a Tensor's elementwise ``==`` is never called.
     """
     roots = [root] if isinstance(root, Node) else list(root)
     order: list[Node] = []
-    visited: set[int] = set()
-    # Two parallel stacks rather than a stack of (node, flag) tuples: no tuple
-    # per node means less garbage-collector work on big scalar graphs.
-    nodes: list[Node] = list(reversed(roots))
-    parents_done: list[bool] = [False] * len(nodes)
-    while nodes:
-        node = nodes.pop()
-        if parents_done.pop():
-            order.append(node)
+    visited: set[Node] = set()
+    for start in roots:
+        if start in visited:
             continue
-        if id(node) in visited:
+        visited.add(start)
+        if not start._parents:
+            order.append(start)
             continue
-        visited.add(id(node))
-        if not node._parents:  # a leaf is complete at once: no second trip through the stacks
-            order.append(node)
-            continue
-        nodes.append(node)
-        parents_done.append(True)
-        for parent in node._parents:
-            if id(parent) not in visited:
-                nodes.append(parent)
-                parents_done.append(False)
+        stack = [(start, reversed(start._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent in visited:
+                    continue
+                visited.add(parent)
+                if parent._parents:  # descend: this node waits until all of its parents are in the order
+                    stack.append((parent, reversed(parent._parents)))
+                    break
+                order.append(parent)  # a leaf is complete at once
+            else:  # every parent is in the order
+                stack.pop()
+                order.append(node)
     return order
 
 
@@ -415,7 +412,8 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
     one per parent (None where a parent needs none).
     """
     fn, ctx, parents = node._fn, node._ctx, node._parents
-    node._check_saved()
+    if node._check_saved is not None:  # tensors: was a saved input changed in place since the forward pass?
+        node._check_saved(node)
     upstream = node.grad
     if create_graph:  # the saved values become the graph nodes they came from, so the formula builds a graph
         ctx = _graph_context(node)
@@ -425,7 +423,8 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
             f"{fn.__name__}.backward returned {len(contributions)} gradient(s) for {len(parents)} input(s); "
             "a backward must return exactly one gradient per input of forward (None where none is needed)"
         )
-    contributions = node._conform(node, contributions)
+    if node._conform is not None:  # tensors: undo broadcasting, match dtypes
+        contributions = node._conform(node, contributions)
     if ANOMALY.enabled:  # the engine adds whatever comes back, so a NaN is caught here, at its source
         check_backward(node, contributions)
     for parent, contribution in zip(parents, contributions):
@@ -465,7 +464,7 @@ def _backprop(
 ) -> Iterator[Step]:
     """The one backward loop. Yields a `Step` per interior node when `record`."""
     order = topological_order(roots)
-    before = [(node, node.grad) for node in order]  # to put back if the pass fails or is abandoned
+    before = [node.grad for node in order]  # to put back if the pass fails or is abandoned
     finished = False
     try:
         for node in order:
@@ -488,7 +487,7 @@ def _backprop(
         finished = True
     finally:
         if not finished:  # an error, Ctrl-C, or a closed generator: nothing half-updated
-            for node, grad in before:
+            for node, grad in zip(order, before):
                 node.grad = grad
 
 

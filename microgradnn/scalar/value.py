@@ -9,6 +9,7 @@ reference cycle and the garbage collector never has to chase a graph.
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Iterable
 from typing import Any, Union
 
@@ -47,11 +48,27 @@ class ScalarFunction(Function):
     def apply(cls, *inputs: Value, **constants: Any) -> Value:
         """Run forward on the inputs' floats (constants such as an exponent go by keyword) and record the node."""
         ctx = Context()
-        out = cls.forward(ctx, *[x.data for x in inputs], **constants)
-        node = new_value(out, inputs if GRAD_MODE.enabled else (), cls, ctx)
+        out = cls.forward(ctx, *map(_data, inputs), **constants)
+        # new_value's body written out: this runs once per op, and the call costs as much as the rest (-8% on the
+        # moons demo step, benchmarks/run.py).
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        if GRAD_MODE.enabled:
+            node._parents = inputs
+            node._fn = cls
+            node._ctx = ctx
+        else:  # under no_grad(): a plain leaf
+            node._parents = ()
+            node._fn = None
+            node._ctx = None
         if ANOMALY.enabled:
             check_forward(node, cls, inputs)
         return node
+
+
+_data = operator.attrgetter("data")
 
 
 def _as_value(x: object, op: str) -> Value:
@@ -168,16 +185,16 @@ class Value(Node):
 
     # ---------------------------------------------------------- arithmetic
     def __add__(self, other: Operand) -> Value:
-        return F.Add.apply(self, _as_value(other, "+"))
+        return F.Add.apply(self, other if type(other) is Value else _as_value(other, "+"))
 
     def __mul__(self, other: Operand) -> Value:
-        return F.Mul.apply(self, _as_value(other, "*"))
+        return F.Mul.apply(self, other if type(other) is Value else _as_value(other, "*"))
 
     def __sub__(self, other: Operand) -> Value:
-        return F.Sub.apply(self, _as_value(other, "-"))
+        return F.Sub.apply(self, other if type(other) is Value else _as_value(other, "-"))
 
     def __truediv__(self, other: Operand) -> Value:
-        return F.Div.apply(self, _as_value(other, "/"))
+        return F.Div.apply(self, other if type(other) is Value else _as_value(other, "/"))
 
     def __pow__(self, other: Operand) -> Value:
         """a ** b. With a plain number b the exponent is a constant (one parent, as in micrograd)."""
@@ -262,8 +279,8 @@ class Value(Node):
     @staticmethod
     def dot(xs: Iterable[Operand], ys: Iterable[Operand], bias: Operand | None = None) -> Value:
         """x1*y1 + ... + xn*yn (+ bias) as one `Dot` node: a neuron's w . x + b. Inputs: x1..xn, y1..yn, bias."""
-        xs = [_as_value(x, "dot") for x in xs]
-        ys = [_as_value(y, "dot") for y in ys]
+        xs = [x if type(x) is Value else _as_value(x, "dot") for x in xs]
+        ys = [y if type(y) is Value else _as_value(y, "dot") for y in ys]
         if len(xs) != len(ys):
             raise ValueError(f"Value dot: the two sequences differ in length ({len(xs)} vs {len(ys)})")
         if bias is None:

@@ -153,7 +153,9 @@ def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) ->
             raise too_deep from None
         where = f" at column {e.offset}" if e.offset else ""
         shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:77] + "..."
-        raise ExpressionError(f"cannot parse {shown!r}{where}: {e.msg}") from None
+        raise ExpressionError(
+            f"cannot parse {shown!r}{where}: {e.msg}; write it as in Python, e.g. tanh(x*w + b)"
+        ) from None
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
         raise ExpressionError(f"cannot parse the expression: {e}") from None
     if _depth(tree) > MAX_DEPTH:
@@ -212,7 +214,9 @@ class _Builder:
                 f"{_piece(self.text, node)!r}: attribute access is not allowed; write {node.attr}(...) as a function"
             )
         if isinstance(node, ast.Compare | ast.BoolOp):
-            raise ExpressionError(f"{_piece(self.text, node)!r}: comparisons and and/or are not allowed")
+            raise ExpressionError(
+                f"{_piece(self.text, node)!r}: comparisons and and/or are not allowed; use + - * / ** and functions"
+            )
         kind = type(node).__name__
         raise ExpressionError(f"{_piece(self.text, node)!r}: {kind} is not allowed; use numbers, names, + - * / **")
 
@@ -331,9 +335,9 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"--set {item!r}: {number!r} is not a number") from None
+            raise ExpressionError(f"--set {item!r}: {number!r} is not a number; e.g. {name}=2.0") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"--set {item!r}: the value must be a finite number")
+            raise ExpressionError(f"--set {item!r}: the value must be a finite number, e.g. {name}=2.0")
         if name in values:
             raise ExpressionError(f"--set {name} is given twice ({values[name]:g} and {value:g}); keep one")
         values[name] = value

@@ -97,7 +97,7 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
             items = []
             for key in value:
                 if not isinstance(key, str) or not key:
-                    raise TypeError(f"save: keys must be non-empty strings, got {key!r} in {where}")
+                    raise TypeError(f"save: keys must be non-empty strings, got {key!r} in {where}; e.g. 'weight'")
                 if SEPARATOR in key or "\x00" in key:
                     raise ValueError(
                         f"save: key {key!r} in {where} contains {SEPARATOR!r} or a NUL character; {SEPARATOR!r} "
@@ -312,7 +312,7 @@ def _open_archive(path: str, limits: dict[str, int]) -> zipfile.ZipFile:
         with open(path, "rb") as f:
             start = f.read(6)
     except FileNotFoundError:
-        raise FileNotFoundError(f"load: no file {path!r}") from None
+        raise FileNotFoundError(f"load: no file {path!r}; check the path (and the folder you run from)") from None
     except IsADirectoryError:
         raise IsADirectoryError(f"load: {path!r} is a folder, not a file written by microgradnn.save") from None
     if start == _NPY_MAGIC:

@@ -389,9 +389,14 @@ def fit(
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
     ):
-        raise ValueError(f"fit: batch_size must be an int >= 1 or None (the whole data), got {batch_size!r}")
+        raise ValueError(
+            f"fit: batch_size must be an int >= 1 or None (the whole data), got {batch_size!r}; e.g. batch_size=32"
+        )
     if scheduler is not None and not isinstance(scheduler, LRScheduler):
-        raise TypeError(f"fit: scheduler must be a microgradnn.optim scheduler, got {type(scheduler).__name__}")
+        raise TypeError(
+            f"fit: scheduler must be a microgradnn.optim scheduler, got {type(scheduler).__name__}; "
+            "e.g. optim.StepLR(optimizer, step_size=10)"
+        )
     if callback is not None and not callable(callback):
         raise TypeError(f"fit: callback must be a function (epoch, history) -> bool, got {type(callback).__name__}")
     if val_data is not None and not (isinstance(val_data, (tuple, list)) and len(val_data) == 2):

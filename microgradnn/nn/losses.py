@@ -22,9 +22,9 @@ import numpy as np
 
 from microgradnn.engine import Node
 from microgradnn.nn.module import Module
+from microgradnn.scalar import Value
 from microgradnn.tensor import Tensor
 from microgradnn.tensor.fused import cross_entropy_logits
-from microgradnn.scalar import Value
 
 __all__ = [
     "BCELoss",

@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from microgradnn.engine import GRAD_MODE, Node
-from microgradnn.scopes import scope_of, set_scope
 from microgradnn.scalar import Value
+from microgradnn.scopes import scope_of, set_scope
 
 __all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "is_parameter"]
 
@@ -127,7 +127,7 @@ class Module:
         if not is_parameter(param):
             raise TypeError(
                 f"{type(self).__name__}.register_parameter({name!r}): expected a Value or a Tensor with "
-                f"requires_grad=True, got {type(param).__name__}"
+                f"requires_grad=True, got {type(param).__name__}; e.g. Tensor(x, requires_grad=True)"
             )
         setattr(self, name, param)
 
@@ -374,7 +374,10 @@ class ModuleList(Module):
         try:
             return items[index]
         except IndexError:
-            raise IndexError(f"{type(self).__name__} index {index} out of range (length {len(items)})") from None
+            raise IndexError(
+                f"{type(self).__name__} index {index} out of range (length {len(items)}); "
+                f"use an index from {-len(items)} to {len(items) - 1}"
+            ) from None
 
     def _child_reprs(self) -> list[tuple[str, Any]]:
         # Runs of identical children print once, as "(0-15): 16 x Neuron(...)".

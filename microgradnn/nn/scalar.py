@@ -21,8 +21,8 @@ import numpy as np
 
 from microgradnn.nn.init import Seed, get_rng
 from microgradnn.nn.module import Module
-from microgradnn.scopes import set_scope
 from microgradnn.scalar import Value
+from microgradnn.scopes import set_scope
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 

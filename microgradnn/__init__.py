@@ -11,8 +11,16 @@ import importlib
 from typing import Any
 
 from microgradnn.anomaly import detect_anomaly
-from microgradnn.engine import Function, Step, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, topological_order
-from microgradnn.gradcheck import GradcheckError, gradcheck, numeric_grad
+from microgradnn.engine import (
+    Function,
+    Step,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    topological_order,
+)
+from microgradnn.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from microgradnn.scalar import Value
 
 __version__ = "0.1.0"
@@ -26,8 +34,9 @@ _LAZY = {
     "load": "microgradnn.serialization",
     "fit": "microgradnn.training",
     "History": "microgradnn.training",
+    "grad": "microgradnn.functional",
 }
-_SUBMODULES = {"nn", "optim", "data", "viz", "testing", "cli", "training", "serialization"}
+_SUBMODULES = {"nn", "optim", "data", "viz", "testing", "cli", "training", "serialization", "functional"}
 
 __all__ = [
     "Function",
@@ -39,6 +48,7 @@ __all__ = [
     "__version__",
     "enable_grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
     "numeric_grad",

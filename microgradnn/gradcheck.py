@@ -16,6 +16,12 @@ instead: with a seeded random cotangent u and direction v,
     numeric:   (u . f(x + eps v) - u . f(x - eps v)) / (2 eps)
 
 once per input (v nonzero on that input only), so a failure names the input.
+
+`gradgradcheck(f, inputs)` checks second derivatives the same way: the
+function it hands to `gradcheck` is f's own backward, x -> J(x)^T u for a
+random u, computed by `microgradnn.grad` with ``create_graph=True`` (so its
+gradient comes from differentiating the backward formulas) and compared with
+central differences of that first derivative.
 """
 
 from __future__ import annotations
@@ -27,10 +33,19 @@ from typing import Any
 
 import numpy as np
 
-from microgradnn.engine import Node, no_grad, topological_order
+from microgradnn.engine import Node, enable_grad, is_grad_enabled, no_grad, topological_order
 from microgradnn.scalar import Value
 
-__all__ = ["FULL_JACOBIAN_LIMIT", "GradcheckError", "GradcheckResult", "GradcheckRow", "gradcheck", "numeric_grad"]
+__all__ = [
+    "FULL_JACOBIAN_LIMIT",
+    "GradcheckError",
+    "GradcheckResult",
+    "GradcheckRow",
+    "GradgradcheckError",
+    "gradcheck",
+    "gradgradcheck",
+    "numeric_grad",
+]
 
 # mode="auto" builds the full Jacobian up to this many entries (inputs x outputs), else projects.
 FULL_JACOBIAN_LIMIT = 10_000
@@ -391,3 +406,109 @@ def _projected_check(
         "to see which elements are wrong, run mode='full' on smaller inputs"
     ]
     return GradcheckResult(rows, notes=notes)
+
+
+# ------------------------------------------------------------ second order
+class GradgradcheckError(GradcheckError):
+    """Raised by `gradgradcheck` when second derivatives disagree with finite differences of the first."""
+
+    def __init__(self, result: GradcheckResult) -> None:
+        AssertionError.__init__(self, f"gradgradcheck failed:\n{result}")
+        self.result = result
+
+
+def gradgradcheck(
+    f: Callable[..., Any],
+    inputs: Sequence[Node],
+    grad_outputs: Sequence[Any] | None = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = True,
+    mode: str = "auto",
+    projections: int = 3,
+    seed: int = 0,
+    check_grad_outputs: bool = True,
+) -> GradcheckResult:
+    """Compare the second derivatives of f (its backward, differentiated) with finite differences of the first.
+
+    The function checked is g(x, u) = d(u . f(x))/dx, one output per input of f, computed by
+    ``microgradnn.grad(..., create_graph=True)``; u (`grad_outputs`, one per output of f) is drawn from
+    `seed` unless given. Its derivative with respect to x is the Hessian-like term, which only exists if
+    every backward formula is built from graph operations. With `check_grad_outputs`, u is an input of g
+    too: d g / d u is the Jacobian again, so a backward that ignores its upstream gradient is caught as well.
+    The report is gradcheck's table; "output k" is the gradient with respect to input k.
+    """
+    from microgradnn.functional import grad
+
+    if not isinstance(inputs, Sequence) or isinstance(inputs, Node):
+        raise TypeError("gradgradcheck: inputs must be a list of Values or Tensors, e.g. gradgradcheck(f, [x, y])")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Node):
+            raise TypeError(
+                f"gradgradcheck: input {i} is a {type(x).__name__}; wrap numbers as Value(...) or Tensor(...)"
+            )
+    specs = [_Input(x, i) for i, x in enumerate(inputs)]
+    with no_grad():
+        probe = _flatten_outputs(f(*[s.leaf(s.flat) for s in specs]))
+    us = _grad_output_nodes(probe, grad_outputs, seed)
+    n = len(inputs)
+
+    def first_derivative(*args: Node) -> list[Node]:
+        xs = args[:n]
+        seeds = list(args[n:]) if check_grad_outputs else [u.data if isinstance(u, Value) else u for u in us]
+        create_graph = is_grad_enabled()  # gradcheck evaluates under no_grad() for the numeric side
+        with enable_grad():
+            outs = _flatten_outputs(f(*xs))
+            grads = grad(outs, list(xs), seeds, create_graph=create_graph, allow_unused=True)
+        return [_as_node(g, x) for g, x in zip(grads, xs)]
+
+    checked = [*inputs, *us] if check_grad_outputs else list(inputs)
+    result = gradcheck(
+        first_derivative,
+        checked,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_on_failure=False,
+        mode=mode,
+        projections=projections,
+        seed=seed,
+    )
+    names = ", ".join(f"output {k} = d(u.f)/d({s.name})" for k, s in enumerate(specs))
+    result.notes.insert(0, f"second derivatives: {names}; u = grad_outputs")
+    if raise_on_failure and not result.ok:
+        raise GradgradcheckError(result)
+    return result
+
+
+def _grad_output_nodes(outputs: list[Node], given: Sequence[Any] | None, seed: int) -> list[Node]:
+    """One seed u per output of f, as a float64 leaf labelled 'grad_output k' (random unless given)."""
+    rng = np.random.default_rng(seed)
+    if given is not None:
+        given = list(given) if isinstance(given, (list, tuple)) else [given]
+        if len(given) != len(outputs):
+            raise ValueError(f"gradgradcheck: f has {len(outputs)} output(s) but {len(given)} grad_outputs were given")
+    nodes: list[Node] = []
+    for k, out in enumerate(outputs):
+        label = f"grad_output {k}"
+        shape = np.shape(out.data)
+        u = rng.standard_normal(shape) if given is None else np.asarray(getattr(given[k], "data", given[k]), float)
+        if np.shape(u) != shape:
+            raise ValueError(f"gradgradcheck: grad_outputs[{k}] has shape {np.shape(u)} but output {k} has {shape}")
+        if isinstance(out, Value):
+            nodes.append(Value(float(u), label=label))
+        else:
+            nodes.append(type(out)(np.asarray(u, dtype=np.float64), requires_grad=True, label=label))
+    return nodes
+
+
+def _as_node(g: Any, like: Node) -> Node:
+    """A gradient as a node: graph nodes stay, numbers and arrays become leaves, None becomes zero."""
+    if isinstance(g, Node):
+        return g
+    if isinstance(like, Value):
+        return Value(0.0 if g is None else float(g))
+    data = np.zeros(like.data.shape, like.data.dtype) if g is None else np.asarray(g)
+    return type(like)(data)

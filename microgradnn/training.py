@@ -32,6 +32,7 @@ import numpy as np
 
 from microgradnn import data as datasets
 from microgradnn.engine import Node, no_grad
+from microgradnn.nn.module import _mark_written
 from microgradnn.optim import LRScheduler, Optimizer
 from microgradnn.scalar import Value
 
@@ -257,6 +258,7 @@ class _Snapshot:
                 p.data = value
             else:
                 p.data[...] = buffer
+                _mark_written(p)
         for live, kept in zip(self.optimizer.state, self.state):
             live.clear()
             live.update(kept)

@@ -271,3 +271,12 @@ def test_load_state_dict_refuses_a_read_only_parameter_before_writing():
     with pytest.raises(ValueError, match=r"'1.weight' holds a read-only array.*writable copy"):
         model.load_state_dict({k: v + 1.0 for k, v in before.items()})
     assert all(np.array_equal(model.state_dict()[k], v) for k, v in before.items())
+
+
+def test_load_state_dict_counts_as_an_in_place_write():
+    # A graph built before loading saved the old weights: its backward must refuse, as after an optimizer step.
+    lin = Linear(2, 1, seed=0)
+    out = lin(Tensor(np.ones((1, 2)))).sum()
+    lin.load_state_dict(lin.state_dict())
+    with pytest.raises(RuntimeError, match="in place"):
+        out.backward()

@@ -281,6 +281,7 @@ class Module:
                     p.data = float(array)
                 else:
                     p.data[...] = array
+                    _mark_written(p)
                 done.append((p, old))
         except BaseException:
             for p, old in reversed(done):
@@ -288,6 +289,7 @@ class Module:
                     p.data = old
                 else:
                     p.data[...] = old
+                    _mark_written(p)
             raise
         return IncompatibleKeys(missing, unexpected)
 
@@ -306,6 +308,14 @@ class Module:
 
     def _child_reprs(self) -> list[tuple[str, Any]]:
         return list(self._modules.items())
+
+
+def _mark_written(p: Node) -> None:
+    """Tell the tensor its data was written in place (its version counter), as optimizer steps do, so a backward
+    through a graph that saved the old values raises instead of using the new ones."""
+    bump = getattr(p, "_bump", None)
+    if callable(bump):
+        bump()
 
 
 def _dtype_of(p: Node) -> Any:

@@ -1,12 +1,16 @@
-"""Creation functions: zeros, ones, full, rand, randn, arange, eye (and their `*_like` forms).
+"""Creation functions: zeros, ones, empty, full, rand, randn, randint, arange, linspace, eye, and the
+`*_like` forms (zeros_like, ones_like, empty_like, full_like, rand_like, randn_like, randint_like).
 
 Sizes are checked (ints >= 0), dtypes follow `tensor.dtypes` (floats default
-to float32), and random tensors are reproducible with `seed` or a NumPy
-`generator`.
+to float32, `randint` gives int64), and random tensors are reproducible with
+`seed` or a NumPy `generator`. A `*_like` function takes the shape of its
+argument and, unless `dtype` says otherwise, its dtype (as in NumPy and
+PyTorch); only a float result can require grad.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +21,25 @@ from microgradnn.tensor.broadcasting import shape_arg
 from microgradnn.tensor.dtypes import dtype_arg, get_default_dtype
 from microgradnn.tensor.tensor import Tensor
 
-__all__ = ["arange", "eye", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like", "full_like"]
+__all__ = [
+    "arange",
+    "empty",
+    "empty_like",
+    "eye",
+    "full",
+    "full_like",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "zeros",
+    "zeros_like",
+]
 
 
 def _size(op: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -44,13 +66,13 @@ def _rng(seed: int | None, generator: np.random.Generator | None) -> np.random.G
 def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: zeros(2, 3) or zeros((2, 3))."""
     d = _float("zeros", dtype)
-    return Tensor(np.zeros(_size("zeros", shape), dtype=d), requires_grad=requires_grad, copy=False)
+    return _made("zeros", np.zeros(_size("zeros", shape), dtype=d), requires_grad)
 
 
 def ones(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ones(2, 3) or ones((2, 3))."""
     d = _float("ones", dtype)
-    return Tensor(np.ones(_size("ones", shape), dtype=d), requires_grad=requires_grad, copy=False)
+    return _made("ones", np.ones(_size("ones", shape), dtype=d), requires_grad)
 
 
 def full(shape: int | Sequence[int], fill_value: float, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -60,26 +82,95 @@ def full(shape: int | Sequence[int], fill_value: float, *, dtype: Any = None, re
         d = np.dtype(np.int64) if isinstance(fill_value, numbers.Integral) else get_default_dtype()
         d = np.dtype(bool) if isinstance(fill_value, (bool, np.bool_)) else d
     sizes = _size("full", (shape,))
-    return Tensor(np.full(sizes, fill_value, dtype=d), requires_grad=requires_grad, copy=False)
+    return _made("full", np.full(sizes, fill_value, dtype=d), requires_grad)
+
+
+def _like(op: str, t: Any) -> np.ndarray:
+    """The array whose shape (and dtype) a `*_like` function copies."""
+    if isinstance(t, Tensor):
+        return t.data
+    if isinstance(t, (np.ndarray, list, tuple, numbers.Number)) and not isinstance(t, complex):
+        return np.asarray(t)
+    raise TypeError(f"{op}: expected a Tensor or an array to take the shape of, got {type(t).__name__}")
+
+
+def _made(op: str, data: np.ndarray, requires_grad: bool) -> Tensor:
+    if requires_grad and data.dtype.kind != "f":
+        raise TypeError(
+            f"{op}: only floating-point tensors can require gradients, this one would have dtype {data.dtype}; "
+            "pass dtype=np.float32"
+        )
+    return Tensor(data, requires_grad=requires_grad, copy=False)
 
 
 def zeros_like(t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """zeros of t's shape and dtype."""
-    data = np.asarray(t.data if isinstance(t, Tensor) else t)
-    return Tensor(np.zeros_like(data, dtype=dtype_arg("zeros_like", dtype)), requires_grad=requires_grad, copy=False)
+    data = np.zeros_like(_like("zeros_like", t), dtype=dtype_arg("zeros_like", dtype))
+    return _made("zeros_like", data, requires_grad)
 
 
 def ones_like(t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """ones of t's shape and dtype."""
-    data = np.asarray(t.data if isinstance(t, Tensor) else t)
-    return Tensor(np.ones_like(data, dtype=dtype_arg("ones_like", dtype)), requires_grad=requires_grad, copy=False)
+    data = np.ones_like(_like("ones_like", t), dtype=dtype_arg("ones_like", dtype))
+    return _made("ones_like", data, requires_grad)
 
 
 def full_like(t: Any, fill_value: float, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """`fill_value` in t's shape and dtype."""
-    data = np.asarray(t.data if isinstance(t, Tensor) else t)
-    out = np.full_like(data, fill_value, dtype=dtype_arg("full_like", dtype))
-    return Tensor(out, requires_grad=requires_grad, copy=False)
+    if isinstance(fill_value, complex) or not isinstance(fill_value, (numbers.Real, np.bool_)):
+        raise TypeError(f"full_like: fill_value must be a number, got {type(fill_value).__name__} ({fill_value!r})")
+    data = np.full_like(_like("full_like", t), fill_value, dtype=dtype_arg("full_like", dtype))
+    return _made("full_like", data, requires_grad)
+
+
+def empty(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor whose elements are not set (whatever the memory held, as NumPy's and PyTorch's empty).
+
+    Fill it before reading it; use `zeros` when the values matter.
+    """
+    data = np.empty(_size("empty", shape), dtype=_float("empty", dtype))
+    return _made("empty", data, requires_grad)
+
+
+def empty_like(t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An unset tensor of t's shape and dtype (see `empty`)."""
+    data = np.empty_like(_like("empty_like", t), dtype=dtype_arg("empty_like", dtype))
+    return _made("empty_like", data, requires_grad)
+
+
+def rand_like(
+    t: Any,
+    *,
+    seed: int | None = None,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Uniform samples in [0, 1) in t's shape (and float dtype; the default float for an int tensor)."""
+    like = _like("rand_like", t)
+    d = dtype_arg("rand_like", dtype) or (like.dtype if like.dtype.kind == "f" else get_default_dtype())
+    _float_only("rand_like", d)
+    return rand(like.shape, seed=seed, generator=generator, dtype=d, requires_grad=requires_grad)
+
+
+def randn_like(
+    t: Any,
+    *,
+    seed: int | None = None,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Standard normal samples in t's shape (and float dtype; the default float for an int tensor)."""
+    like = _like("randn_like", t)
+    d = dtype_arg("randn_like", dtype) or (like.dtype if like.dtype.kind == "f" else get_default_dtype())
+    _float_only("randn_like", d)
+    return randn(like.shape, seed=seed, generator=generator, dtype=d, requires_grad=requires_grad)
+
+
+def _float_only(op: str, d: np.dtype) -> None:
+    if d.kind != "f":
+        raise TypeError(f"{op}: samples from a continuous distribution need a float dtype, got {d}; use randint")
 
 
 def rand(
@@ -90,7 +181,9 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples in [0, 1); reproducible with `seed` or a numpy `generator`."""
-    data = _rng(seed, generator).random(_size("rand", shape)).astype(_float("rand", dtype))
+    d = _float("rand", dtype)
+    _float_only("rand", d)
+    data = _rng(seed, generator).random(_size("rand", shape)).astype(d)
     return Tensor(data, requires_grad=requires_grad, copy=False)
 
 
@@ -102,7 +195,9 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples; reproducible with `seed` or a numpy `generator`."""
-    data = _rng(seed, generator).standard_normal(_size("randn", shape)).astype(_float("randn", dtype))
+    d = _float("randn", dtype)
+    _float_only("randn", d)
+    data = _rng(seed, generator).standard_normal(_size("randn", shape)).astype(d)
     return Tensor(data, requires_grad=requires_grad, copy=False)
 
 
@@ -119,14 +214,97 @@ def arange(
     return Tensor(data.astype(_float("arange", dtype)), requires_grad=requires_grad, copy=False)
 
 
+def _integer(op: str, name: str, v: Any) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral)):
+        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} ({v!r})")
+    return int(v)
+
+
+def randint(
+    low: int,
+    high: int | Sequence[int] | None = None,
+    size: int | Sequence[int] | None = None,
+    *,
+    seed: int | None = None,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+) -> Tensor:
+    """Random integers in [low, high), int64 unless `dtype` says otherwise; integer tensors carry no gradient.
+
+    Both spellings: NumPy's ``randint(low, high=None, size=None)`` (one bound means [0, low)) and PyTorch's
+    ``randint(high, size)`` / ``randint(low, high, size)`` (a shape as the second argument).
+    """
+    if size is None and isinstance(high, (tuple, list)):  # PyTorch's randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    lo, hi = _integer("randint", "low", low), _integer("randint", "high", high)
+    if lo >= hi:
+        raise ValueError(f"randint: low ({lo}) must be less than high ({hi}); the range [low, high) is empty")
+    shape = () if size is None else _size("randint", (size,))
+    d = dtype_arg("randint", dtype) or np.dtype(np.int64)
+    if d.kind not in "iu":
+        raise TypeError(f"randint: dtype must be an integer dtype, got {d}; use rand for floats")
+    info = np.iinfo(d)
+    if lo < info.min or hi - 1 > info.max:
+        raise ValueError(f"randint: [{lo}, {hi}) does not fit in {d} ({info.min}..{info.max})")
+    data = _rng(seed, generator).integers(lo, hi, size=shape, dtype=d)
+    return Tensor(np.asarray(data), copy=False)
+
+
+def randint_like(
+    t: Any,
+    low: int,
+    high: int | None = None,
+    *,
+    seed: int | None = None,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+) -> Tensor:
+    """Random integers in [low, high) (or [0, low)) in t's shape; t's dtype if it is an integer one, else int64."""
+    like = _like("randint_like", t)
+    d = dtype_arg("randint_like", dtype) or (like.dtype if like.dtype.kind in "iu" else np.dtype(np.int64))
+    return randint(low, high, like.shape, seed=seed, generator=generator, dtype=d)
+
+
+def linspace(
+    start: float,
+    stop: float,
+    num: int | None = None,
+    *,
+    steps: int | None = None,
+    endpoint: bool = True,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """`num` evenly spaced values from start to stop (included unless endpoint=False), in the default float dtype.
+
+    NumPy's `num` (default 50) or PyTorch's `steps`.
+    """
+    if num is not None and steps is not None:
+        raise TypeError("linspace: give num (NumPy's name) or steps (PyTorch's), not both")
+    n = 50 if num is None and steps is None else (num if steps is None else steps)
+    n = _integer("linspace", "num", n)
+    if n < 0:
+        raise ValueError(f"linspace: the number of values must be >= 0, got {n}")
+    for name, v in (("start", start), ("stop", stop)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise TypeError(f"linspace: {name} must be a number, got {type(v).__name__} ({v!r})")
+        if not math.isfinite(v):
+            raise ValueError(f"linspace: {name} must be finite, got {v!r}")
+    d = _float("linspace", dtype)
+    data = np.linspace(float(start), float(stop), n, endpoint=bool(endpoint))
+    return _made("linspace", data.astype(d), requires_grad)
+
+
 def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m = n by default)."""
     sizes = _size("eye", (n,) if m is None else (n, m))
     d = _float("eye", dtype)
-    return Tensor(np.eye(sizes[0], sizes[-1], dtype=d), requires_grad=requires_grad, copy=False)
+    return _made("eye", np.eye(sizes[0], sizes[-1], dtype=d), requires_grad)
 
 
 # Constructors are also reachable from the class, as Tensor.zeros(2, 3).
-for _name in ("zeros", "ones", "full", "rand", "randn", "arange", "eye"):
+for _name in ("zeros", "ones", "empty", "full", "rand", "randn", "randint", "arange", "linspace", "eye"):
     setattr(Tensor, _name, staticmethod(globals()[_name]))
 del _name

@@ -687,6 +687,255 @@ class Tensor(Node):
         self._bump()
         return self
 
+    # ---- elementwise math (tensor/elementwise.py), activations (tensor/activations.py), conversions and
+    # ---- PyTorch's method spellings. One-liners: each op lives in its module. Kept last in the class body,
+    # ---- because float/int/bool/round name methods here and would shadow the builtins for code below them.
+    def sin(self) -> Tensor:
+        return E.sin(self)
+
+    def cos(self) -> Tensor:
+        return E.cos(self)
+
+    def tan(self) -> Tensor:
+        return E.tan(self)
+
+    def asin(self) -> Tensor:
+        return E.asin(self)
+
+    def acos(self) -> Tensor:
+        return E.acos(self)
+
+    def atan(self) -> Tensor:
+        return E.atan(self)
+
+    def sinh(self) -> Tensor:
+        return E.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return E.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return E.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return E.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return E.atanh(self)
+
+    arcsin, arccos, arctan = asin, acos, atan  # NumPy's names (PyTorch has them too)
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def erf(self) -> Tensor:
+        return E.erf(self)
+
+    def log2(self) -> Tensor:
+        return E.log2(self)
+
+    def log10(self) -> Tensor:
+        return E.log10(self)
+
+    def exp2(self) -> Tensor:
+        return E.exp2(self)
+
+    def rsqrt(self) -> Tensor:
+        return E.rsqrt(self)
+
+    def copysign(self, other: Operand) -> Tensor:
+        return E.copysign(self, other)
+
+    def lerp(self, end: Operand, weight: Operand) -> Tensor:
+        return E.lerp(self, end, weight)
+
+    def logaddexp(self, other: Operand) -> Tensor:
+        return E.logaddexp(self, other)
+
+    def remainder(self, other: Operand) -> Tensor:
+        return E.remainder(self, other)
+
+    mod = remainder  # NumPy's name
+
+    def fmod(self, other: Operand) -> Tensor:
+        return E.fmod(self, other)
+
+    def floor_divide(self, other: Operand) -> Tensor:
+        return E.floor_divide(self, other)
+
+    def __mod__(self, other: Operand) -> Tensor:
+        return E.remainder(self, other)
+
+    def __rmod__(self, other: Operand) -> Tensor:
+        return E.remainder(operand(other, self, "%"), self)
+
+    def __floordiv__(self, other: Operand) -> Tensor:
+        return E.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Operand) -> Tensor:
+        return E.floor_divide(operand(other, self, "//"), self)
+
+    # No gradient: piecewise constant (a plain leaf, as comparisons).
+    def sign(self) -> Tensor:
+        return E.sign(self)
+
+    def floor(self) -> Tensor:
+        return E.floor(self)
+
+    def ceil(self) -> Tensor:
+        return E.ceil(self)
+
+    def trunc(self) -> Tensor:
+        return E.trunc(self)
+
+    def isnan(self) -> Tensor:
+        return E.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return E.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return E.isfinite(self)
+
+    def __invert__(self) -> Tensor:
+        return E.bitwise_not(self)
+
+    def __and__(self, other: Operand) -> Tensor:
+        return E.bitwise_and(self, other)
+
+    def __rand__(self, other: Operand) -> Tensor:
+        return E.bitwise_and(other, self)
+
+    def __or__(self, other: Operand) -> Tensor:
+        return E.bitwise_or(self, other)
+
+    def __ror__(self, other: Operand) -> Tensor:
+        return E.bitwise_or(other, self)
+
+    def __xor__(self, other: Operand) -> Tensor:
+        return E.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Operand) -> Tensor:
+        return E.bitwise_xor(other, self)
+
+    def bitwise_not(self) -> Tensor:
+        return E.bitwise_not(self)
+
+    def bitwise_and(self, other: Operand) -> Tensor:
+        return E.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Operand) -> Tensor:
+        return E.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Operand) -> Tensor:
+        return E.bitwise_xor(self, other)
+
+    # Activations (PyTorch's names and defaults).
+    def gelu(self, approximate: str = "none") -> Tensor:
+        return A.gelu(self, approximate)
+
+    def quick_gelu(self) -> Tensor:
+        return A.quick_gelu(self)
+
+    def silu(self) -> Tensor:
+        return A.silu(self)
+
+    swish = silu
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        return A.elu(self, alpha)
+
+    def selu(self) -> Tensor:
+        return A.selu(self)
+
+    def celu(self, alpha: float = 1.0) -> Tensor:
+        return A.celu(self, alpha)
+
+    def relu6(self) -> Tensor:
+        return A.relu6(self)
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+        return A.hardtanh(self, min_val, max_val)
+
+    def hardsigmoid(self) -> Tensor:
+        return A.hardsigmoid(self)
+
+    def hardswish(self) -> Tensor:
+        return A.hardswish(self)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        return A.softplus(self, beta, threshold)
+
+    def softsign(self) -> Tensor:
+        return A.softsign(self)
+
+    def mish(self) -> Tensor:
+        return A.mish(self)
+
+    def logsigmoid(self) -> Tensor:
+        return A.logsigmoid(self)
+
+    def softmin(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return A.softmin(self, axis, dim=dim)
+
+    # PyTorch's spellings of selection, copies and products.
+    def where(self, condition: Any, other: Operand) -> Tensor:
+        """self where condition else other (PyTorch's x.where(condition, y) = where(condition, x, y))."""
+        return C.where(condition, self, other)
+
+    def maximum(self, other: Operand) -> Tensor:
+        return C.maximum(self, other)
+
+    def minimum(self, other: Operand) -> Tensor:
+        return C.minimum(self, other)
+
+    def clone(self) -> Tensor:
+        """A copy in its own memory that stays on the graph (the gradient flows back to self)."""
+        return E.clone(self)
+
+    def contiguous(self) -> Tensor:
+        """self if its data is C-contiguous, else a contiguous `clone` (as PyTorch)."""
+        return self if self.data.flags.c_contiguous else E.clone(self)
+
+    def dot(self, other: Operand) -> Tensor:
+        """The inner product of two 1-d tensors of the same length (torch.dot); use matmul for matrices."""
+        o = operand(other, self, "dot")
+        if self.ndim != 1 or o.ndim != 1 or self.shape != o.shape:
+            raise ValueError(
+                f"dot: needs two 1-d tensors of the same length, got shapes {self.shape} and {o.shape}; "
+                "use @ (matmul) for matrices and batches"
+            )
+        return C.matmul(self, o)
+
+    # Conversions (PyTorch's: float() is float32, int() int32, long() int64). The same dtype returns self;
+    # between float dtypes the gradient flows back, to an int or bool it stops (a leaf).
+    def float(self) -> Tensor:
+        return self if self.data.dtype == np.float32 else C.astype(self, np.float32)
+
+    def double(self) -> Tensor:
+        return self if self.data.dtype == np.float64 else C.astype(self, np.float64)
+
+    def half(self) -> Tensor:
+        return self if self.data.dtype == np.float16 else C.astype(self, np.float16)
+
+    def int(self) -> Tensor:
+        return self if self.data.dtype == np.int32 else C.astype(self, np.int32)
+
+    def long(self) -> Tensor:
+        return self if self.data.dtype == np.int64 else C.astype(self, np.int64)
+
+    def bool(self) -> Tensor:
+        return self if self.data.dtype == np.bool_ else C.astype(self, np.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """self in other's dtype (as `astype(other.dtype)`)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: expected a Tensor, got {type(other).__name__}; use astype(dtype)")
+        return self if self.data.dtype == other.data.dtype else C.astype(self, other.data.dtype)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return E.round(self, decimals)
+
+    # ---- end of the elementwise / activations / conversions block
+
     __hash__ = Node.__hash__
 
 
@@ -720,5 +969,7 @@ def _flat(items: Any) -> Iterator[Any]:
 
 
 # Imported last: the ops below are TensorFunctions and functions of Tensors, defined above.
+from microgradnn.tensor import activations as A  # noqa: E402
 from microgradnn.tensor import composed as C  # noqa: E402
+from microgradnn.tensor import elementwise as E  # noqa: E402
 from microgradnn.tensor import primitives as P  # noqa: E402

@@ -256,6 +256,7 @@ def network_scene(
     n_layers = len(net.sizes) - 1
     wiring = _wire(net, record.order, who) if record is not None else None
     scene = Scene("network")
+    any_grad = record is not None or any(_has_grad(p) for p in net.parameters())
     scene.column_titles = [text(lang, "net.inputs")]
     scene.column_titles += [text(lang, "net.hidden", layer=li + 1) for li in range(n_layers - 1)]
     scene.column_titles += [text(lang, "net.output")]
@@ -268,7 +269,7 @@ def network_scene(
         if node is not None and node.label and net.kind == "scalar":
             name = node.label
         value = data_of(node, i if net.kind == "tensor" else None) if node is not None else None
-        rows = [Text(name, "title"), Text(_text_of(value) if value is not None else "", "mono")]
+        rows = [Text(name, "title")] + ([Text(_text_of(value))] if value is not None else [])
         if record is not None:
             rows.append(Text("grad ?", id=f"x{i}.g", widest="grad ?"))
         scene.boxes.append(Box(f"x{i}", rows, "input", "circle", min_size=64))
@@ -286,11 +287,8 @@ def network_scene(
             if node is not None and node.label and net.kind == "scalar" and not _DEFAULT_PARAM.match(node.label):
                 name = node.label
             value = data_of(node, index)
-            rows = [
-                Text(name, "title"),
-                Text(net.activations[li], "muted"),
-                Text(_text_of(value) if value is not None else ""),
-            ]
+            rows = [Text(name, "title"), Text(net.activations[li], "muted")]
+            rows += [Text(_text_of(value))] if value is not None else []
             if record is not None:
                 rows.append(Text("grad ?", id=f"u{li}_{j}.g", widest="grad ?"))
             scene.boxes.append(Box(f"u{li}_{j}", rows, "neuron", "circle", min_size=72))
@@ -299,13 +297,13 @@ def network_scene(
             for i in range(net.sizes[li]):
                 w, where = net.weight(li, j, i)
                 label = [Text(f"{names['weights'][li][j][i]} = {_num(_element(w, where))}", "label")]
-                if record is not None or _has_grad(w):
+                if any_grad:
                     label.append(Text("grad ?", "label", id=f"w{li}_{j}_{i}.g", widest="grad ?"))
                 scene.edges.append(Edge(f"w{li}_{j}_{i}", tails[i], f"u{li}_{j}", label, kind="weight"))
             b = net.bias(li, j)
             if b is not None:
                 label = [Text(f"{names['biases'][li][j]} = {_num(_element(*b))}", "label")]
-                if record is not None or _has_grad(b[0]):
+                if any_grad:
                     label.append(Text("grad ?", "label", id=f"b{li}_{j}.g", widest="grad ?"))
                 scene.edges.append(Edge(f"b{li}_{j}", f"one{li}", f"u{li}_{j}", label, kind="weight"))
         columns.append(col)

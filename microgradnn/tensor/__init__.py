@@ -29,6 +29,7 @@ from microgradnn.tensor.activations import (
     tanh,
 )
 from microgradnn.tensor.composed import concatenate, maximum, minimum, stack, where
+from microgradnn.tensor.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
 from microgradnn.tensor.creation import (
     arange,
     empty,
@@ -86,6 +87,7 @@ from microgradnn.tensor.elementwise import (
     trunc,
 )
 from microgradnn.tensor.elementwise import round as round  # the module's round, as torch.round
+from microgradnn.tensor.pooling import adaptive_avg_pool2d, avg_pool2d, interpolate, max_pool2d
 from microgradnn.tensor.tensor import Tensor, TensorFunction
 
 cat = concatenate  # PyTorch's name
@@ -95,11 +97,13 @@ __all__ = [
     "TensorFunction",
     "acos",
     "acosh",
+    "adaptive_avg_pool2d",
     "arange",
     "asin",
     "asinh",
     "atan",
     "atanh",
+    "avg_pool2d",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
@@ -109,6 +113,10 @@ __all__ = [
     "celu",
     "clone",
     "concatenate",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "copysign",
     "cos",
     "cosh",
@@ -122,6 +130,7 @@ __all__ = [
     "floor",
     "floor_divide",
     "fmod",
+    "fold",
     "full",
     "full_like",
     "gelu",
@@ -129,6 +138,7 @@ __all__ = [
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "interpolate",
     "isfinite",
     "isinf",
     "isnan",
@@ -140,6 +150,7 @@ __all__ = [
     "log_softmax",
     "logaddexp",
     "logsigmoid",
+    "max_pool2d",
     "maximum",
     "minimum",
     "mish",
@@ -173,6 +184,7 @@ __all__ = [
     "tan",
     "tanh",
     "trunc",
+    "unfold",
     "where",
     "zeros",
     "zeros_like",

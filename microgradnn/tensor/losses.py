@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from microgradnn.tensor import composed as C
-from microgradnn.tensor.fused import cross_entropy_logits
 from microgradnn.tensor.tensor import Tensor, leaf, operand
 
 __all__ = [
@@ -247,6 +246,8 @@ def cross_entropy(
         and s == 0
         and not (t_arr == ignore_index).any()
     ):
+        from microgradnn.tensor.fused import cross_entropy_logits  # fused imports primitives, which import us
+
         t = _class_targets(op, t_arr, logits.shape[1], (logits.shape[0],), ignore_index)
         out = cross_entropy_logits(logits, t, reduction)  # the fused node: gradient softmax - onehot
     else:

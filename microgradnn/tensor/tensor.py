@@ -687,6 +687,246 @@ class Tensor(Node):
         self._bump()
         return self
 
+    # ---- reductions, scans, sorting (tensor/reductions.py), shape and indexing (tensor/indexing.py),
+    # ---- einsum and attention (tensor/einsum.py), losses (tensor/losses.py). One-liners: each op lives in its
+    # ---- module; NumPy's axis/keepdims and PyTorch's dim/keepdim are both accepted where both exist.
+    def std(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        ddof: int | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        correction: int | None = None,
+    ) -> Tensor:
+        """sqrt(var): NumPy's `ddof` (default 0) or PyTorch's `correction` (default 1 with `dim`)."""
+        return R.std(self, axis, keepdims, ddof, dim, keepdim, correction)
+
+    def prod(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """The product over `axis`; the gradient is exact at zeros (the product of the other elements)."""
+        return R.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def any(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """Whether any element (over `axis`) is nonzero: bool, no gradient."""
+        return R.any(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def all(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """Whether every element (over `axis`) is nonzero: bool, no gradient."""
+        return R.all(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def isclose(self, other: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """|self - other| <= atol + rtol |other| elementwise: bool, no gradient."""
+        return R.isclose(self, other, rtol, atol, equal_nan)
+
+    def norm(
+        self, p: Any = 2, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """The p-norm over `axis` (all elements by default); p > 0 or inf; gradient 0 where the norm is 0."""
+        return R.norm(self, p, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def normalize(self, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+        """self / max(||self||_p, eps) along `dim`, as torch.nn.functional.normalize."""
+        return R.normalize(self, p, dim, eps)
+
+    def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """Running sums along `dim` / `axis` (over the flattened tensor when neither is given, as np.cumsum)."""
+        return R.cumsum(self.reshape(-1), 0) if dim is None and axis is None else R.cumsum(self, dim, axis=axis)
+
+    def cumprod(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """Running products along `dim` / `axis` (flattened when neither is given); exact gradient at zeros."""
+        return R.cumprod(self.reshape(-1), 0) if dim is None and axis is None else R.cumprod(self, dim, axis=axis)
+
+    def logcumsumexp(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """log(cumsum(exp(self))) along `dim`, computed stably."""
+        return R.logcumsumexp(self, dim, axis=axis)
+
+    def cummax(self, dim: int) -> R.ValuesIndices:
+        """(running maximum, its index) along `dim`; the gradient goes to the current maximum."""
+        return R.cummax(self, dim)
+
+    def cummin(self, dim: int) -> R.ValuesIndices:
+        """(running minimum, its index) along `dim`; the gradient goes to the current minimum."""
+        return R.cummin(self, dim)
+
+    def sort(
+        self, dim: int = -1, descending: bool = False, stable: bool = False, *, axis: int | None = None
+    ) -> R.ValuesIndices:
+        """(sorted values, original indices) along `dim` (stable; NaN largest); values carry the gradient."""
+        return R.sort(self, dim if axis is None else axis, descending, stable)
+
+    def argsort(
+        self, dim: int = -1, descending: bool = False, stable: bool = False, *, axis: int | None = None
+    ) -> Tensor:
+        """The indices that sort along `dim` (stable): int64, no gradient."""
+        return R.argsort(self, dim if axis is None else axis, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> R.ValuesIndices:
+        """(the k largest or smallest values along `dim`, their indices); the gradient goes to those elements."""
+        return R.topk(self, k, dim, largest, sorted)
+
+    def pad(self, padding: Any, mode: str = "constant", value: float = 0.0) -> Tensor:
+        """Pad: F.pad's flat pads (last axis first) or NumPy's ((before, after), ...); modes as F.pad."""
+        return I.pad(self, padding, mode, value)
+
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+        """PyTorch's repeat (NumPy's tile): copies along each axis."""
+        return I.repeat(self, shape_arg("repeat", sizes))
+
+    def tile(self, *reps: int | Sequence[int]) -> Tensor:
+        """NumPy's tile: like repeat, with missing leading counts taken as 1."""
+        r = shape_arg("tile", reps)
+        return I.repeat(self, (1,) * (self.ndim - len(r)) + r)
+
+    def flip(self, *dims: int | Sequence[int], axis: Any = None) -> Tensor:
+        """Reverse the order along `dims` (PyTorch's flip(dims); NumPy's flip(axis))."""
+        d = axis if not dims else dims[0] if len(dims) == 1 else dims
+        return I.flip(self, tuple(range(self.ndim)) if d is None and not dims else d)
+
+    def roll(self, shifts: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
+        """Shift along `dims` with wrap-around (the flattened tensor when dims is None)."""
+        return I.roll(self, shifts, dims if axis is None else axis)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of one size (the last may be smaller), or of the listed sizes, along `dim` (torch.split)."""
+        return I.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most `chunks` pieces of equal size (the last may be smaller) along `dim` (torch.chunk)."""
+        return I.chunk(self, chunks, dim)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        """Split axis `dim` into `sizes` (a reshape)."""
+        return I.unflatten(self, dim, sizes)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """`value` where mask is True; the gradient reaches self where the mask is False."""
+        return I.masked_fill(self, mask, value)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where mask is True, as a 1-d tensor."""
+        return I.masked_select(self, mask)
+
+    def nonzero(self, as_tuple: bool = False) -> Any:
+        """The indices of the nonzero elements: int64 (n, ndim), or one array per axis; no gradient."""
+        return I.nonzero(self, as_tuple)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes; the rest set to 0 (and no gradient there)."""
+        return I.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes; the rest set to 0 (and no gradient there)."""
+        return I.triu(self, diagonal)
+
+    def one_hot(self, num_classes: int = -1) -> Tensor:
+        """Integer class indices as int64 one-hot rows (F.one_hot)."""
+        return I.one_hot(self, num_classes)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
+        """Each element repeated along `dim` (flattened when dim is None); repeated picks add their gradients."""
+        return I.repeat_interleave(self, repeats, dim)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-d tensor as a diagonal matrix, or the diagonal of a 2-d one."""
+        return I.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of axes dim1 and dim2, as a new last axis."""
+        return I.diagonal(self, offset, dim1, dim2)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """torch.gather: out[i][j] = self[index[i][j]][j] (dim=0); repeated picks add their gradients."""
+        return I.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """torch.scatter: a copy with src (or value) written at index along dim."""
+        return I.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """torch.scatter_add: a copy with src added at index along dim (repeated indices add up)."""
+        return I.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Tensor:
+        """torch.scatter_reduce with reduce 'sum', 'prod', 'mean', 'amax' or 'amin'."""
+        return I.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    @staticmethod
+    def einsum(subscripts: str, *operands: Any) -> Tensor:
+        """Tensor.einsum('ij,jk->ik', a, b): Einstein summation with its gradient (as np.einsum, torch.einsum)."""
+        return X.einsum(subscripts, *operands)
+
+    def scaled_dot_product_attention(
+        self,
+        key: Tensor,
+        value: Tensor,
+        attn_mask: Any = None,
+        dropout_p: float = 0.0,
+        is_causal: bool = False,
+        scale: float | None = None,
+    ) -> Tensor:
+        """softmax(self key^T * scale + mask) value, with self as the query (F.scaled_dot_product_attention)."""
+        return X.scaled_dot_product_attention(self, key, value, attn_mask, dropout_p, is_causal, scale)
+
+    def cross_entropy(
+        self,
+        target: Any,
+        *,
+        weight: Any = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> Tensor:
+        """F.cross_entropy of these logits (class axis 1) against class indices or probabilities."""
+        return L.cross_entropy(self, target, weight, ignore_index, reduction, label_smoothing)
+
+    def nll_loss(self, target: Any, *, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+        """F.nll_loss of these log-probabilities (class axis 1) at class indices."""
+        return L.nll_loss(self, target, weight, ignore_index, reduction)
+
+    def sparse_categorical_crossentropy(
+        self, target: Any, ignore_index: int = -1, label_smoothing: float = 0.0, reduction: str = "mean"
+    ) -> Tensor:
+        """tinygrad's cross-entropy: classes on the last axis, integer targets, ignore_index counts for nothing."""
+        return L.sparse_categorical_crossentropy(self, target, ignore_index, label_smoothing, reduction)
+
+    def binary_crossentropy(self, target: Any, reduction: str = "mean") -> Tensor:
+        """Binary cross-entropy of these probabilities (logs clamped at -100, as PyTorch)."""
+        return L.binary_crossentropy(self, target, reduction)
+
+    def binary_crossentropy_logits(self, target: Any, reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+        """Binary cross-entropy of sigmoid(self), computed stably from the logits."""
+        return L.binary_crossentropy_logits(self, target, reduction, pos_weight)
+
+    def mse(self, target: Any, reduction: str = "mean") -> Tensor:
+        """The mean squared error against target (F.mse_loss)."""
+        return L.mse(self, target, reduction)
+
+    def l1_loss(self, target: Any, reduction: str = "mean") -> Tensor:
+        """The mean absolute error against target (F.l1_loss)."""
+        return L.l1_loss(self, target, reduction)
+
+    def smooth_l1_loss(self, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+        """F.smooth_l1_loss: quadratic below beta, linear above."""
+        return L.smooth_l1_loss(self, target, reduction, beta)
+
+    def huber_loss(self, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+        """F.huber_loss: quadratic below delta, linear above."""
+        return L.huber_loss(self, target, reduction, delta)
+
+    # PyTorch's names for the same losses, in one place.
+    mse_loss = mse
+    binary_cross_entropy = binary_crossentropy
+    binary_cross_entropy_with_logits = binary_crossentropy_logits
+
+    # ---- end of the reductions / indexing / einsum / losses block
+
     # ---- elementwise math (tensor/elementwise.py), activations (tensor/activations.py), conversions and
     # ---- PyTorch's method spellings. One-liners: each op lives in its module. Kept last in the class body,
     # ---- because float/int/bool/round name methods here and would shadow the builtins for code below them.
@@ -971,5 +1211,9 @@ def _flat(items: Any) -> Iterator[Any]:
 # Imported last: the ops below are TensorFunctions and functions of Tensors, defined above.
 from microgradnn.tensor import activations as A  # noqa: E402
 from microgradnn.tensor import composed as C  # noqa: E402
+from microgradnn.tensor import einsum as X  # noqa: E402
 from microgradnn.tensor import elementwise as E  # noqa: E402
+from microgradnn.tensor import indexing as I  # noqa: E402
+from microgradnn.tensor import losses as L  # noqa: E402
 from microgradnn.tensor import primitives as P  # noqa: E402
+from microgradnn.tensor import reductions as R  # noqa: E402

@@ -82,9 +82,7 @@ def check_forward(node: Any, fn: type, inputs: Sequence[Any]) -> None:
         return
     already = [i for i, p in enumerate(inputs) if _bad(p.data) is not None]
     hint = f"; input {already[0]} already held a nan or inf" if already else ""
-    raise FloatingPointError(
-        f"detect_anomaly: {fn_name} produced {problem} in forward at {_creation_site()}{hint}"
-    )
+    raise FloatingPointError(f"detect_anomaly: {fn_name} produced {problem} in forward at {_creation_site()}{hint}")
 
 
 def check_backward(node: Any, grads: Sequence[Any]) -> None:
@@ -96,7 +94,11 @@ def check_backward(node: Any, grads: Sequence[Any]) -> None:
         if problem is None:
             continue
         origin = getattr(node._ctx, "origin", None)
-        where = f", created at {origin}" if origin else " (build the graph inside detect_anomaly() too, to see where it was created)"
+        where = (
+            f", created at {origin}"
+            if origin
+            else " (build the graph inside detect_anomaly() too, to see where it was created)"
+        )
         shape = getattr(node._parents[index], "shape", ())
         raise FloatingPointError(
             f"detect_anomaly: the backward of {node.op}{where} produced {problem} "

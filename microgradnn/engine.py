@@ -374,8 +374,8 @@ def topological_order(root: Node | Iterable[Node]) -> list[Node]:
     """Every node `root` (or each of several roots) depends on, each after all of its parents.
 
     Iterative depth-first search with an explicit stack of (node, iterator over its parents, last first), so a
-    chain of a million nodes needs no recursion. The visited set holds the nodes themselves: they hash by identity, and a set
-    compares identity first, so a Tensor's elementwise ``==`` is never called.
+    chain of a million nodes needs no recursion. The visited set holds the nodes themselves: they hash by
+    identity, and a set compares identity first, so a Tensor's elementwise ``==`` is never called.
     """
     roots = [root] if isinstance(root, Node) else list(root)
     order: list[Node] = []
@@ -459,9 +459,7 @@ def _graph_context(node: Node) -> Context:
     return ctx._with_saved(tuple(saved))
 
 
-def _backprop(
-    roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool
-) -> Iterator[Step]:
+def _backprop(roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool) -> Iterator[Step]:
     """The one backward loop. Yields a `Step` per interior node when `record`."""
     order = topological_order(roots)
     before = [node.grad for node in order]  # to put back if the pass fails or is abandoned

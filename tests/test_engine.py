@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microgradnn.scalar.value import ScalarFunction
 from microgradnn import Value, enable_grad, is_grad_enabled, no_grad, topological_order
+from microgradnn.scalar.value import ScalarFunction
 from microgradnn.testing import strategies as mst
 
 

@@ -257,7 +257,8 @@ class Value(Node):
         return F.Relu.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        return F.LeakyRelu.apply(self, negative_slope=_checked_float(negative_slope, "Value leaky_relu: negative_slope"))
+        slope = _checked_float(negative_slope, "Value leaky_relu: negative_slope")
+        return F.LeakyRelu.apply(self, negative_slope=slope)
 
     def abs(self) -> Value:
         return F.Abs.apply(self)

@@ -1,9 +1,8 @@
 """Tensor ops composed from the primitives, and the argument checks in front of them.
 
-Nothing here has a backward of its own: `var` is a mean, a subtraction, a
-product and a sum; `flatten` and `squeeze` are reshapes; `transpose` is a
-permute. Their gradients come for free. The checks turn NumPy's terse errors
-into messages that name the op, the shapes and the fix.
+Nothing here has a backward of its own: `flatten` and `squeeze` are
+reshapes, `transpose` is a permute, `expand` is a broadcast. Their gradients
+come for free. The checks turn NumPy's terse errors into messages that name the op, the shapes and the fix.
 """
 
 from __future__ import annotations
@@ -120,7 +119,7 @@ def var(
     keepdim: bool | None,
     correction: int | None,
 ) -> Tensor:
-    """sum((x - mean(x))^2) / (n - ddof), composed of mean, subtraction, product and sum."""
+    """sum((x - mean(x))^2) / (n - ddof): the arguments checked, then one `Var` node."""
     if ddof is not None and correction is not None:
         raise TypeError("var: give ddof (NumPy's name) or correction (PyTorch's), not both")
     if correction is None and ddof is None:
@@ -130,8 +129,7 @@ def var(
     n = count(x.shape, axes)
     if n - ddof <= 0:
         raise ValueError(f"var: {n} elements with ddof={ddof} leave no degrees of freedom (shape {x.shape})")
-    centered = x - x.mean(axis=axes, keepdims=True)
-    return (centered * centered).sum(axis=axes, keepdims=keep) * (1.0 / (n - ddof))
+    return P.Var.apply(x if x.dtype.kind == "f" else x.astype(np.float32), axes=axes, keepdims=keep, ddof=ddof)
 
 
 def arg_extreme(

@@ -108,7 +108,9 @@ def _min(a: Tensor, axis: Any = None, out: Any = None, keepdims: bool = False) -
     return a.min(axis=axis, keepdims=keepdims)
 
 
-def _var(a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def _var(
+    a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0, keepdims: bool = False
+) -> Tensor:
     _no_out("var", out)
     return a.var(axis=axis, keepdims=keepdims, ddof=ddof)
 

@@ -56,6 +56,7 @@ __all__ = [
     "Sub",
     "Sum",
     "Tanh",
+    "Var",
     "Where",
 ]
 
@@ -125,9 +126,9 @@ class Div(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         _, b, out = ctx.saved_values
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ga = grad / b
-            return ga if need_a else None, -ga * out if need_b else None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # -grad * out / b, in PyTorch's order: dividing last keeps a tiny b from overflowing to inf * 0 = nan.
+            return grad / b if need_a else None, -(grad * out) / b if need_b else None
 
 
 class Neg(TensorFunction):
@@ -421,10 +422,10 @@ class Clip(TensorFunction):
     def forward(ctx: Context, x: np.ndarray, *, low: float | None, high: float | None) -> np.ndarray:
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            inside &= ~(x < low)
+            inside &= x >= low
         if high is not None:
-            inside &= ~(x > high)
-        ctx.inside = inside  # NaN counts as inside: it passes through, as in PyTorch's clamp
+            inside &= x <= high
+        ctx.inside = inside  # a NaN input stays NaN and gets no gradient, as in PyTorch's clamp
         return np.clip(x, low, high)
 
     @staticmethod
@@ -479,6 +480,31 @@ class Mean(TensorFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         return (expand_reduced(grad * (1.0 / max(ctx.n, 1)), ctx.axes, ctx.keepdims, ctx.shape),)
+
+
+class Var(TensorFunction):
+    """f(x) = sum((x - mean(x))^2) / (n - ddof) over `axes`;  df/dx_i = 2 (x_i - mean(x)) / (n - ddof).
+
+    One node rather than its five parts, so that NaN and inf spread exactly as in PyTorch's var.
+    """
+
+    name = "var"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axes: tuple[int, ...] | None, keepdims: bool, ddof: int) -> np.ndarray:
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, axes, keepdims
+        ctx.scale = 1.0 / (count(x.shape, axes) - ddof)
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            centered = x - np.add.reduce(x, axis=axes, keepdims=True) / count(x.shape, axes)
+            return (np.add.reduce(centered * centered, axis=axes, keepdims=keepdims) * ctx.scale).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (x,) = ctx.saved_values
+        with np.errstate(invalid="ignore"):
+            centered = x - x.mean(axis=ctx.axes, keepdims=True)
+            return (expand_reduced(grad, ctx.axes, ctx.keepdims, ctx.shape) * centered * (2 * ctx.scale),)
 
 
 class Extreme(TensorFunction):
@@ -539,9 +565,10 @@ class Softmax(TensorFunction):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
-        # Subtracting the max cancels in the ratio, and keeps exp() from overflowing at large logits.
+        # Subtracting the max cancels in the ratio, and keeps exp() from overflowing at large logits. A row with
+        # an inf (or all -inf) becomes nan throughout, as in PyTorch.
         with np.errstate(invalid="ignore"):
-            e = np.exp(x - stable_max(x, axes))
+            e = np.exp(x - row_max(x, axes))
             out = e / np.add.reduce(e, axis=axes, keepdims=True)
         ctx.axes = axes
         ctx.save_for_backward(out)
@@ -562,7 +589,7 @@ class LogSoftmax(TensorFunction):
     def forward(ctx: Context, x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
         # Subtracting the max cancels in x - logsumexp(x), and keeps exp() finite at logits of +-1000.
         with np.errstate(invalid="ignore", divide="ignore"):
-            shifted = x - stable_max(x, axes)
+            shifted = x - row_max(x, axes)
             out = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axes, keepdims=True))
         ctx.axes = axes
         ctx.save_for_backward(out)
@@ -574,12 +601,17 @@ class LogSoftmax(TensorFunction):
         return (grad - np.exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
 
 
-def stable_max(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
-    """The max over `axes` (kept), to subtract before exp; 0 where the max is not finite or the axis is empty."""
+def row_max(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    """The max over `axes` (kept), to subtract before exp; 0 over an empty axis."""
     if x.size == 0:
         shape = tuple(1 if axes is None or i in axes else n for i, n in enumerate(x.shape))
         return np.zeros(shape, dtype=x.dtype)
-    m = np.maximum.reduce(x, axis=axes, keepdims=True)
+    return np.maximum.reduce(x, axis=axes, keepdims=True)
+
+
+def stable_max(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    """`row_max`, with 0 where the max is not finite: logsumexp then keeps the honest answer (inf or -inf)."""
+    m = row_max(x, axes)
     if not np.isfinite(m).all():
         # A slice of all -inf (or inf) would turn x - m into nan; shifting by 0 there keeps the honest answer.
         m = np.where(np.isfinite(m), m, 0)
@@ -717,7 +749,7 @@ class Where(TensorFunction):
 class Maximum(TensorFunction):
     """f(a, b) = max(a, b) (or min) elementwise;  df/da = 1 where a wins, 0 where b wins, 1/2 at a tie.
 
-    A NaN wins (the result is NaN) and gets the gradient, as in PyTorch.
+    Where either side is NaN the result is NaN and both sides get the gradient, as in PyTorch.
     """
 
     name = "maximum"
@@ -726,9 +758,11 @@ class Maximum(TensorFunction):
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray, *, largest: bool) -> np.ndarray:
         out = np.maximum(a, b) if largest else np.minimum(a, b)
         a_wins = (a > b) if largest else (a < b)
+        b_wins = (b > a) if largest else (b < a)
         tie = a == b
-        ctx.weight_a = np.where(tie, 0.5, a_wins | np.isnan(a)).astype(out.dtype)
-        ctx.weight_b = np.where(tie, 0.5, ~a_wins | np.isnan(b)).astype(out.dtype)
+        nan = np.isnan(a) | np.isnan(b)  # PyTorch's rule: where either side is NaN, both get the gradient
+        ctx.weight_a = np.where(tie, 0.5, a_wins | nan).astype(out.dtype)
+        ctx.weight_b = np.where(tie, 0.5, b_wins | nan).astype(out.dtype)
         ctx.largest = largest
         return out
 

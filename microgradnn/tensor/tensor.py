@@ -179,7 +179,7 @@ class Tensor(Node):
                 "Use Tensor(v.data) for a constant"
             )
         if isinstance(data, (list, tuple)) and any(isinstance(x, Node) for x in _flat(data)):
-            raise TypeError("Tensor(): the data holds Values or Tensors; build it from numbers (use v.data / t.numpy())")
+            raise TypeError("Tensor(): the data holds Values or Tensors; build it from numbers (v.data, t.numpy())")
         arr = to_array("Tensor()", data, dtype, copy)
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(
@@ -505,21 +505,29 @@ class Tensor(Node):
         return C.astype(self, dtype)
 
     # -------------------------------------------------------- reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Sum over `axis` (all axes by default). PyTorch's `dim`/`keepdim` are accepted too."""
         axes, keep = C.reduce_args("sum", self.shape, axis, dim, keepdims, keepdim)
         return P.Sum.apply(self, axes=axes, keepdims=keep)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """The mean over `axis`; the mean of no elements is nan, as in PyTorch."""
         axes, keep = C.reduce_args("mean", self.shape, axis, dim, keepdims, keepdim)
         return P.Mean.apply(_as_float(self), axes=axes, keepdims=keep)
 
-    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """The largest element over `axis`; tied maxima share the gradient equally."""
         return C.extreme(self, "max", True, axis, dim, keepdims, keepdim)
 
-    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def min(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """The smallest element over `axis`; tied minima share the gradient equally."""
         return C.extreme(self, "min", False, axis, dim, keepdims, keepdim)
 
@@ -539,15 +547,21 @@ class Tensor(Node):
         """sum((x - mean)^2) / (n - ddof). NumPy's `ddof` defaults to 0; PyTorch's `correction` to 1."""
         return C.var(self, axis, keepdims, ddof, dim, keepdim, correction)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    def argmax(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Index of the largest element (along `axis`): an int64 tensor, no gradient."""
         return C.arg_extreme(self, "argmax", np.argmax, axis, dim, keepdims, keepdim)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    def argmin(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Index of the smallest element (along `axis`): an int64 tensor, no gradient."""
         return C.arg_extreme(self, "argmin", np.argmin, axis, dim, keepdims, keepdim)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def logsumexp(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """log(sum(e^x)) over `axis`, computed stably; over no elements it is -inf, as in PyTorch."""
         axes, keep = C.reduce_args("logsumexp", self.shape, axis, dim, keepdims, keepdim)
         return P.LogSumExp.apply(_as_float(self), axes=axes, keepdims=keep)
@@ -1205,7 +1219,6 @@ def _flat(items: Any) -> Iterator[Any]:
             stack.extend(x)
         else:
             yield x
-
 
 
 # Imported last: the ops below are TensorFunctions and functions of Tensors, defined above.

@@ -25,13 +25,15 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from microgradnn.tensor import Tensor
 from microgradnn.scalar import Value
+from microgradnn.tensor import Tensor
 
 __all__ = [
     "SAFE_DOMAINS",
+    "SPECIAL_FLOATS",
     "Expression",
     "arrays",
+    "arrays_with_specials",
     "broadcastable_pairs",
     "expressions",
     "logits_and_targets",
@@ -255,3 +257,26 @@ def non_contiguous_arrays(shape: Shape, op: str = "any") -> st.SearchStrategy[np
         return transposed
     strided = arrays((2 * shape[0], *shape[1:]), op).map(lambda a: a[::2])
     return st.one_of(transposed, strided)
+
+
+SPECIAL_FLOATS = (0.0, -0.0, 1.0, -1.0, 0.5, -2.0, math.inf, -math.inf, math.nan)
+
+
+@st.composite
+def arrays_with_specials(draw: Any, shape: Shape | None = None, special_fraction: float = 0.3) -> np.ndarray:
+    """float64 arrays mixing ordinary numbers with the special ones (0, -0, +-1, +-inf, nan): for NaN/inf conventions.
+
+    Ties (equal elements) and kinks are drawn on purpose; compare against a reference such as PyTorch.
+    """
+    if shape is None:
+        shape = draw(shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    n = int(np.prod(shape))
+    ordinary = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
+    picks = draw(
+        st.lists(
+            st.one_of(ordinary, st.sampled_from(SPECIAL_FLOATS)) if special_fraction > 0 else ordinary,
+            min_size=n,
+            max_size=n,
+        )
+    )
+    return np.array(picks, dtype=np.float64).reshape(shape)

@@ -9,6 +9,8 @@ as functions are in `microgradnn.nn.functional`.
 
 from microgradnn.nn import functional, init
 from microgradnn.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
+from microgradnn.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from microgradnn.nn.embedding import Embedding
 from microgradnn.nn.layers import Dropout, Flatten, Linear, Sequential
 from microgradnn.nn.losses import (
     BCELoss,
@@ -20,22 +22,33 @@ from microgradnn.nn.losses import (
     NLLLoss,
 )
 from microgradnn.nn.module import IncompatibleKeys, Module, ModuleList, Parameter, is_parameter
+from microgradnn.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from microgradnn.nn.scalar import MLP, Layer, Neuron
 
 __all__ = [
     "MLP",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
     "HingeLoss",
     "IncompatibleKeys",
     "L1Loss",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "NLLLoss",

@@ -1,0 +1,317 @@
+"""Convolution and pooling layers: `Conv1d`, `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`.
+
+Each layer keeps its settings and weights and calls one op of
+`microgradnn.tensor.conv` / `tensor.pooling`, so a layer is one node in the
+graph (shown as e.g. "conv2d 3x3 s1 p1 (1->16)"). Weights start as in PyTorch:
+uniform in +-1/sqrt(fan_in), fan_in = in_channels/groups * kernel area::
+
+    model = Sequential(Conv2d(1, 16, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(16 * 4 * 4, 10))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from microgradnn.nn import init
+from microgradnn.nn.init import Seed
+from microgradnn.nn.layers import _float_dtype
+from microgradnn.nn.module import Module, Parameter
+from microgradnn.tensor import Tensor
+from microgradnn.tensor.conv import _pair, conv1d, conv2d, conv_transpose2d
+from microgradnn.tensor.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
+
+
+def _positive(who: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}; e.g. Conv2d(1, 16, kernel_size=3)")
+    return int(value)
+
+
+def _check_input(layer: Module, x: Any, ndims: tuple[int, ...], channels: int, layout: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer!r}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
+    if x.ndim not in ndims:
+        raise ValueError(f"{layer!r}: expected input {layout}, got shape {x.shape}")
+    c = x.shape[-len(layout.split(",")) + 1]
+    if c != channels:
+        raise ValueError(
+            f"{layer!r}: expected input with {channels} channels (axis {x.ndim - len(layout.split(',')) + 1}), "
+            f"got shape {x.shape}; the previous layer must give {channels} channels"
+        )
+
+
+class _ConvNd(Module):
+    """What Conv1d, Conv2d and ConvTranspose2d share: checked settings, weights, PyTorch's initialisation."""
+
+    _n: int = 2
+    _transposed: bool = False
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] = 1,
+        padding: int | tuple[int, ...] | str = 0,
+        dilation: int | tuple[int, ...] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        output_padding: int | tuple[int, ...] = 0,
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        who = type(self).__name__
+        n = self._n
+        self.in_channels = _positive(who, "in_channels", in_channels)
+        self.out_channels = _positive(who, "out_channels", out_channels)
+        self.groups = _positive(who, "groups", groups)
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"{who}: groups={groups} must divide in_channels ({in_channels}) and out_channels ({out_channels})"
+            )
+        self.kernel_size = _pair(who, "kernel_size", kernel_size, n, 1)
+        self.stride = _pair(who, "stride", stride, n, 1)
+        self.dilation = _pair(who, "dilation", dilation, n, 1)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid") or self._transposed:
+                allowed = "an int or a tuple" if self._transposed else "an int, a tuple, 'same' or 'valid'"
+                raise ValueError(f"{who}: padding must be {allowed}, got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{who}: padding='same' needs stride 1 (as in PyTorch), got stride {stride!r}")
+            self.padding: tuple[int, ...] | str = padding
+        else:
+            self.padding = _pair(who, "padding", padding, n, 0)
+        self.output_padding = _pair(who, "output_padding", output_padding, n, 0)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"{who}: bias must be True or False, got {bias!r}")
+        dtype = _float_dtype(dtype, who)
+        if self._transposed:
+            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        self.weight = Parameter(np.zeros(shape, dtype=dtype), label="weight")
+        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), label="bias") if bias else None
+        self.reset_parameters(seed)
+
+    def reset_parameters(self, seed: Seed = None) -> None:
+        """PyTorch's default: W and b from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.shape[1] * kernel."""
+        rng = init.get_rng(seed)
+        fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+        bound = 1.0 / math.sqrt(fan_in)
+        init.uniform_(self.weight, -bound, bound, seed=rng)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, seed=rng)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._n:
+            text += f", padding={self.padding!r}"
+        if self.dilation != (1,) * self._n:
+            text += f", dilation={self.dilation}"
+        if self._transposed and self.output_padding != (0,) * self._n:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class Conv2d(_ConvNd):
+    """A 2-d convolution layer: (N, in_channels, H, W) -> (N, out_channels, H', W'), as ``torch.nn.Conv2d``.
+
+    weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,); padding may be 'same' or 'valid'.
+    seed: an int or a numpy Generator for reproducible weights.
+    """
+
+    _n = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, seed=seed, dtype=dtype
+        )
+
+    def forward(self, x: Any) -> Any:
+        _check_input(self, x, (3, 4), self.in_channels, "(N, C, H, W)")
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """A 1-d convolution layer: (N, in_channels, L) -> (N, out_channels, L'), as ``torch.nn.Conv1d``."""
+
+    _n = 1
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int],
+        stride: int | tuple[int] = 1,
+        padding: int | tuple[int] | str = 0,
+        dilation: int | tuple[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, seed=seed, dtype=dtype
+        )
+
+    def forward(self, x: Any) -> Any:
+        _check_input(self, x, (2, 3), self.in_channels, "(N, C, L)")
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """A transposed 2-d convolution (upsampling) layer, as ``torch.nn.ConvTranspose2d``.
+
+    weight (in_channels, out_channels/groups, kh, kw); the output has height
+    (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
+    """
+
+    _n = 2
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        output_padding: int | tuple[int, int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | tuple[int, int] = 1,
+        *,
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            output_padding=output_padding,
+            seed=seed,
+            dtype=dtype,
+        )
+
+    def forward(self, x: Any) -> Any:
+        _check_input(self, x, (3, 4), self.in_channels, "(N, C, H, W)")
+        return conv_transpose2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation
+        )
+
+
+class MaxPool2d(Module):
+    """The largest value of each window, as ``torch.nn.MaxPool2d`` (stride defaults to the kernel size).
+
+    The gradient goes to the first maximum of each window (PyTorch's convention at ties).
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        # Checked here, kept as given (PyTorch's repr shows kernel_size=2, not (2, 2)).
+        _pair("MaxPool2d", "kernel_size", kernel_size, 2, 1)
+        _pair("MaxPool2d", "padding", padding, 2, 0)
+        if stride is not None:
+            _pair("MaxPool2d", "stride", stride, 2, 1)
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        _pair("MaxPool2d", "dilation", dilation, 2, 1)
+        self.dilation = dilation
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Any) -> Any:
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool2d(Module):
+    """The mean of each window, as ``torch.nn.AvgPool2d`` (stride defaults to the kernel size)."""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        # Checked here, kept as given (PyTorch's repr shows kernel_size=2, not (2, 2)).
+        _pair("AvgPool2d", "kernel_size", kernel_size, 2, 1)
+        _pair("AvgPool2d", "padding", padding, 2, 0)
+        if stride is not None:
+            _pair("AvgPool2d", "stride", stride, 2, 1)
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
+
+    def forward(self, x: Any) -> Any:
+        return avg_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size whatever the input size, as ``torch.nn.AdaptiveAvgPool2d``."""
+
+    def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Any:
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size!r}"

@@ -1,0 +1,204 @@
+"""Normalisation layers: `BatchNorm1d`, `BatchNorm2d` (running statistics, train/eval) and `LayerNorm`.
+
+All three compute y = (x - mean) / sqrt(var + eps) * weight + bias, composed from
+tensor ops (mean, subtraction, power, sqrt), so their gradients, also of
+second order, come from those ops. What differs is the axes the statistics
+are taken over: every axis but the channels (batch norm) or the last few
+(layer norm).
+
+Batch norm in training mode normalises with the batch's own statistics and
+updates running estimates, ``running = (1 - momentum) * running + momentum *
+batch`` (the variance unbiased, as in PyTorch); in eval mode (``model.eval()``)
+it uses the running estimates. The running estimates are not parameters: they
+are not in ``state_dict()`` (the Module base class keeps no buffers yet).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from microgradnn.engine import no_grad
+from microgradnn.nn.layers import _float_dtype
+from microgradnn.nn.module import Module, Parameter
+from microgradnn.tensor import Tensor
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+def _check_eps_momentum(who: str, eps: Any, momentum: Any) -> tuple[float, float | None]:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps >= 0:
+        raise ValueError(f"{who}: eps must be a non-negative number, got {eps!r}; e.g. eps=1e-5")
+    if momentum is not None and (
+        isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1
+    ):
+        raise ValueError(f"{who}: momentum must be a number in [0, 1] or None (a cumulative average), got {momentum!r}")
+    return float(eps), None if momentum is None else float(momentum)
+
+
+def _normalize(x: Tensor, mean: Any, var: Any, eps: float) -> Tensor:
+    return (x - mean) / ((var + eps) ** 0.5)
+
+
+class _BatchNorm(Module):
+    _ndims: tuple[int, ...] = ()
+    _layout = ""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        who = type(self).__name__
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+            raise ValueError(f"{who}: num_features must be a positive int, got {num_features!r}; e.g. {who}(16)")
+        self.num_features = int(num_features)
+        self.eps, self.momentum = _check_eps_momentum(who, eps, momentum)
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        dtype = _float_dtype(dtype, who)
+        self.weight = Parameter(np.ones(num_features, dtype=dtype), label="weight") if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype), label="bias") if affine else None
+        if track_running_stats:
+            self.running_mean: np.ndarray | None = np.zeros(num_features, dtype=dtype)
+            self.running_var: np.ndarray | None = np.ones(num_features, dtype=dtype)
+            self.num_batches_tracked = 0
+        else:
+            self.running_mean = self.running_var = None
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.running_mean is not None and self.running_var is not None:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked = 0
+
+    def forward(self, x: Any) -> Any:
+        who = repr(self)
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
+        if x.ndim not in self._ndims:
+            raise ValueError(f"{who}: expected input {self._layout}, got shape {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{who}: expected {self.num_features} channels (axis 1), got shape {x.shape}; "
+                f"build it as {type(self).__name__}({x.shape[1]}) or fix the previous layer"
+            )
+        axes = (0, *range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)  # per-channel numbers broadcast against (N, C, ...)
+        use_batch = self.training or self.running_mean is None
+        if use_batch:
+            count = x.size // x.shape[1]
+            if count < 2 and self.training:
+                raise ValueError(
+                    f"{who}: training needs more than one value per channel to take a variance, got input "
+                    f"{x.shape}; use a bigger batch, or model.eval()"
+                )
+            mean = x.mean(axis=axes, keepdims=True)
+            centred = x - mean
+            var = (centred * centred).mean(axis=axes, keepdims=True)
+            y = centred / ((var + self.eps) ** 0.5)
+            if self.training and self.running_mean is not None and self.running_var is not None:
+                self._update(mean.data.reshape(-1), var.data.reshape(-1) * (count / max(count - 1, 1)))
+        else:
+            mean = self.running_mean.reshape(shape).astype(x.dtype)
+            var = self.running_var.reshape(shape).astype(x.dtype)
+            y = _normalize(x, mean, var, self.eps)
+        if self.weight is not None and self.bias is not None:
+            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return y
+
+    @no_grad()
+    def _update(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
+        assert self.running_mean is not None and self.running_var is not None
+        self.num_batches_tracked += 1
+        m = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+        self.running_mean *= 1 - m
+        self.running_mean += m * mean
+        self.running_var *= 1 - m
+        self.running_var += m * unbiased_var
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C, as ``torch.nn.BatchNorm1d``."""
+
+    _ndims = (2, 3)
+    _layout = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W) inputs, per channel C, as ``torch.nn.BatchNorm2d``."""
+
+    _ndims = (4,)
+    _layout = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalise over the last len(normalized_shape) axes of each sample, as ``torch.nn.LayerNorm``.
+
+    The same in training and eval mode (no running statistics); weight and bias have `normalized_shape`.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in shape):
+            raise ValueError(
+                f"LayerNorm: normalized_shape must be a positive int or a tuple of them, got {normalized_shape!r}"
+            )
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, _ = _check_eps_momentum("LayerNorm", eps, None)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = _float_dtype(dtype, "LayerNorm")
+        self.weight = (
+            Parameter(np.ones(self.normalized_shape, dtype=dtype), label="weight") if elementwise_affine else None
+        )
+        self.bias = (
+            Parameter(np.zeros(self.normalized_shape, dtype=dtype), label="bias")
+            if elementwise_affine and bias
+            else None
+        )
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self!r}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
+        k = len(self.normalized_shape)
+        if tuple(x.shape[x.ndim - k :]) != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"{self!r}: expected the last {k} axes of the input to be {self.normalized_shape}, got shape {x.shape}"
+            )
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        y = centred / ((var + self.eps) ** 0.5)
+        if self.weight is not None:
+            y = y * self.weight
+        if self.bias is not None:
+            y = y + self.bias
+        return y
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

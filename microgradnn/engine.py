@@ -335,6 +335,11 @@ class Step:
     def __str__(self) -> str:
         return self.describe("en")
 
+    def _repr_html_(self) -> str:
+        from microgradnn._repr import step_html  # notebooks only: formatting lives outside the core
+
+        return step_html(self)
+
     def describe(self, lang: str = "en") -> str:
         """The step as text, in English (``"en"``) or Korean (``"ko"``)."""
         if lang not in _STEP_WORDS:

@@ -20,8 +20,6 @@ import pytest
 
 from microgradnn import Value, engine, nn, viz
 
-pytestmark = pytest.mark.skipif(not hasattr(Value, "_backward"), reason="core redesign not merged yet")
-
 H = 1e-6
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

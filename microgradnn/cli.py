@@ -417,9 +417,10 @@ def _formula_first(argv: list[str]) -> list[str]:
     """For `graph`, put a formula that starts with "-" (such as "-x*2") first, behind a space, so that argparse
     reads it as the formula and not as an unknown option. The parser strips the space. With "--" anywhere the
     user has said it already, and nothing changes."""
-    if "graph" not in argv or "--" in argv:
+    commands = [i for i, token in enumerate(argv) if not token.startswith("-")]
+    if not commands or argv[commands[0]] != "graph" or "--" in argv:
         return argv
-    at = argv.index("graph")
+    at = commands[0]
     options = ("--set", "--backward", "--out", "--help")
     rest = argv[at + 1 :]
     for i, token in enumerate(rest):

@@ -286,7 +286,8 @@ class _DeferredInterrupt:
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, self._previous)
+            # None: the previous handler was not set from Python; the default is the closest we can put back.
+            signal.signal(signal.SIGINT, signal.SIG_DFL if self._previous is None else self._previous)
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.requested:  # the second Ctrl-C: stop now

@@ -266,3 +266,11 @@ def test_a_too_large_learning_rate_gives_one_hint_and_no_numpy_warning(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "--lr 1000" in lines[0] and ("too large" in lines[0]), err
     assert code in (0, 2)
+
+
+def test_only_the_graph_command_reads_a_leading_minus_as_a_formula(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "graph" as a folder name of another command is not the graph command: "-x" stays an unknown option there.
+    assert main(["tour", "--out", "graph", "-x"]) == 2
+    assert "unrecognized arguments: -x" in capsys.readouterr().err

@@ -9,7 +9,7 @@ as functions are in `microgradnn.nn.functional`.
 
 from microgradnn.nn import functional, init
 from microgradnn.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
-from microgradnn.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from microgradnn.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, LeNet, MaxPool2d
 from microgradnn.nn.embedding import Embedding
 from microgradnn.nn.layers import Dropout, Flatten, Linear, Sequential
 from microgradnn.nn.losses import (
@@ -45,6 +45,7 @@ __all__ = [
     "L1Loss",
     "Layer",
     "LayerNorm",
+    "LeNet",
     "LeakyReLU",
     "Linear",
     "MSELoss",

@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 
 from microgradnn.nn import init
+from microgradnn.nn.activations import ReLU
 from microgradnn.nn.init import Seed
-from microgradnn.nn.layers import _float_dtype
+from microgradnn.nn.layers import Flatten, Linear, Sequential, _float_dtype
 from microgradnn.nn.module import Module, Parameter
 from microgradnn.tensor import Tensor
 from microgradnn.tensor.conv import _pair, conv1d, conv2d, conv_transpose2d
 from microgradnn.tensor.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "LeNet", "MaxPool2d"]
 
 
 def _positive(who: str, name: str, value: Any) -> int:
@@ -315,3 +316,52 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size!r}"
+
+
+class LeNet(Module):
+    """A LeNet-style convolutional network for small grey images (scikit-learn's 8x8 digits by default).
+
+    Two blocks of 3x3 convolution ('same' padding), ReLU and 2x2 max pooling, then two linear layers::
+
+        (N, 1, 8, 8) -> conv 1->16 -> relu -> pool -> (N, 16, 4, 4)
+                     -> conv 16->32 -> relu -> pool -> (N, 32, 2, 2) -> flatten (N, 128)
+                     -> linear 128->64 -> relu -> linear 64->10 (logits)
+
+    image_size must be divisible by 4 (two poolings halve it twice).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        image_size: int = 8,
+        channels: tuple[int, int] = (16, 32),
+        hidden: int = 64,
+        *,
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        size = _positive("LeNet", "image_size", image_size)
+        if size % 4:
+            raise ValueError(f"LeNet: image_size must be divisible by 4 (two 2x2 poolings), got {image_size!r}")
+        c1, c2 = (_positive("LeNet", "channels", c) for c in channels)
+        rng = init.get_rng(seed)
+        self.image_size = size
+        self.features = Sequential(
+            Conv2d(in_channels, c1, 3, padding=1, seed=rng, dtype=dtype),
+            ReLU(),
+            MaxPool2d(2),
+            Conv2d(c1, c2, 3, padding=1, seed=rng, dtype=dtype),
+            ReLU(),
+            MaxPool2d(2),
+        )
+        self.classifier = Sequential(
+            Flatten(),
+            Linear(c2 * (size // 4) ** 2, hidden, seed=rng, dtype=dtype),
+            ReLU(),
+            Linear(hidden, num_classes, seed=rng, dtype=dtype),
+        )
+
+    def forward(self, x: Any) -> Any:
+        return self.classifier(self.features(x))

@@ -16,6 +16,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pip
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,13 +40,18 @@ def refusing_python(tmp_path_factory) -> Path:
     lib = home / "lib" / stdlib.name
     lib.mkdir(parents=True)
     for entry in stdlib.iterdir():
-        (lib / entry.name).symlink_to(entry)
+        if entry.name != "site-packages":
+            (lib / entry.name).symlink_to(entry)
     (lib / "EXTERNALLY-MANAGED").write_text(
         "[externally-managed]\nError=This Python is managed by the system; use a virtual environment.\n"
     )
+    # pip, as a system Python has it (Debian's lives outside the standard library): this environment's own.
+    tools = home / "tools"
+    tools.mkdir()
+    (tools / "pip").symlink_to(Path(pip.__file__).parent)
     exe = home / "bin" / "python3"
     exe.parent.mkdir()
-    exe.write_text(f'#!/bin/sh\nPYTHONHOME="{home}" exec "{_real_python()}" "$@"\n')
+    exe.write_text(f'#!/bin/sh\nPYTHONHOME="{home}" PYTHONPATH="{tools}" exec "{_real_python()}" "$@"\n')
     exe.chmod(0o755)
     return exe
 
@@ -86,8 +92,9 @@ def test_the_set_up_picks_the_venv_only_where_pip_refuses(refusing_python, check
     chosen = run_setup(checkout, "--python", str(refusing_python))
     assert chosen.returncode == 0, chosen.stderr
     assert chosen.stdout.strip() == str(checkout / ".venv" / "bin" / "python")
-    plain = run_setup(checkout, "--python", _real_python())
-    assert plain.stdout.strip() == _real_python()
+    # This interpreter (a virtual environment, or a Python of one's own) accepts pip: used as it is.
+    plain = run_setup(checkout, "--python", sys.executable)
+    assert plain.stdout.strip() == sys.executable
 
 
 def test_an_unknown_target_is_refused_with_the_choices(checkout):

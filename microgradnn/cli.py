@@ -447,6 +447,8 @@ def _looks_like_number(text: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]) and return the exit status."""
+    if isinstance(argv, str):
+        raise TypeError(f"main: argv must be a list of words, not the string {argv!r}; e.g. main({argv.split()!r})")
     parser = build_parser()
     argv = _formula_first(list(sys.argv[1:] if argv is None else argv))
     try:

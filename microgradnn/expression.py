@@ -123,6 +123,10 @@ def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) ->
     Raises `ExpressionError` for anything outside the whitelist, an unknown
     name, or a math error such as ``log(0)``.
     """
+    if variables is not None and not isinstance(variables, Mapping):
+        raise ExpressionError(
+            f"variables must be a dict of names to numbers, got {type(variables).__name__}; e.g. {{'x': 2.0}}"
+        )
     variables = dict(variables or {})
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be a string, got {type(text).__name__}")
@@ -323,6 +327,10 @@ def _check_variable_name(name: str) -> None:
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
     """Read ``["x=2", "w=-3"]`` (the command line's ``--set``) into ``{"x": 2.0, "w": -3.0}``."""
+    if isinstance(items, str):
+        raise ExpressionError(
+            f"parse_assignments: expected a list of NAME=NUMBER strings, got the string {items!r}; e.g. [{items!r}]"
+        )
     values: dict[str, float] = {}
     for item in items:
         name, sep, number = item.partition("=")

@@ -190,6 +190,8 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if p.grad is not None and not isinstance(p, Value):
                 _check_writable(p, p.grad, i, who)
+            elif isinstance(p, Value) and (isinstance(p.grad, bool) or not isinstance(p.grad, numbers.Real)):
+                raise TypeError(f"{who}.step: parameter {i} is a Value but its grad is {p.grad!r}; it must be a float")
         # The update reads p.data and p.grad, plain floats and arrays, so it records no graph (no no_grad() needed).
         for p, state in zip(self.params, self.state):
             g = p.grad
@@ -245,6 +247,11 @@ def _checked_buffer(p: Node, name: str, value: Any, index: int, who: str) -> Any
 def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
     """The two ways `p.data -= delta` can fail, checked before any parameter moves, so no step stops half-way."""
     w = p.data
+    if not isinstance(g, np.ndarray):
+        raise TypeError(
+            f"{who}.step: parameter {i}'s gradient is a {type(g).__name__}, not a numpy array; set .grad to an "
+            "array of the parameter's shape (or let backward() set it)"
+        )
     if g.shape != w.shape:
         raise ValueError(
             f"{who}.step: parameter {i} has shape {w.shape} but its gradient has shape {g.shape}; "

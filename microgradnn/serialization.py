@@ -70,6 +70,15 @@ class LoadError(ValueError):
 
 
 # ----------------------------------------------------------------------- save
+def _path(path: Any, who: str) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{who}: path must be a file name (str or pathlib.Path), got {type(path).__name__} ({path!r}); "
+            "e.g. 'model.npz'"
+        )
+    return os.fspath(path)
+
+
 def _state_of(obj: Any) -> Any:
     """What gets saved for obj: its state_dict() for a Module, an optimizer or a scheduler; a dict as it is."""
     if isinstance(obj, Mapping):
@@ -153,7 +162,7 @@ def save(obj: Any, path: PathLike) -> None:
     never leaves a half-written file in its place.
     """
     arrays, kinds = _flatten(_state_of(obj))
-    path = os.fspath(path)
+    path = _path(path, "save")
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         example = os.path.join(path, "model.npz")
@@ -375,7 +384,7 @@ def load(path: PathLike, **limits: int) -> dict[str, Any]:
     that is not a microgradnn save, is damaged, holds object arrays or is past
     a limit; FileNotFoundError when there is no file. Nothing is ever unpickled.
     """
-    path = os.fspath(path)
+    path = _path(path, "load")
     checked = _check_limits(limits)
     try:
         return _load(path, checked)

@@ -113,6 +113,9 @@ def accuracy(outputs: Any, targets: Any, threshold: float = 0.5) -> float:
     """
     out = _as_array(outputs)
     y = np.asarray(_as_array(targets))
+    for what, array in (("outputs", out), ("targets", y)):
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"accuracy: {what} must be numbers, got dtype {array.dtype}; pass the model's outputs")
     if out.ndim == 2 and out.shape[1] > 1:
         if len(out) != len(y):
             raise ValueError(f"accuracy: {len(out)} outputs but {len(y)} targets")
@@ -404,7 +407,7 @@ def fit(
         raise TypeError(f"fit: callback must be a function (epoch, history) -> bool, got {type(callback).__name__}")
     if val_data is not None and not (isinstance(val_data, (tuple, list)) and len(val_data) == 2):
         raise TypeError(f"fit: val_data must be a pair (X_val, y_val), got {type(val_data).__name__}")
-    rng = np.random.default_rng(seed)
+    rng = datasets._rng(seed, "fit")
     epoch_batches = _epoch_batches(data, int(epochs), batch_size, shuffle, rng)
     scalar = _is_scalar_model(optimizer)
     dtype = None if scalar else np.asarray(optimizer.params[0].data).dtype

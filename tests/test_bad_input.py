@@ -46,7 +46,7 @@ from microgradnn.nn import (
 )
 from microgradnn.nn import functional as F
 from microgradnn.serialization import FORMAT_KEY, LoadError
-from microgradnn.training import fit
+from microgradnn.training import accuracy, fit
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,13 @@ def _step_with_grad(grad: np.ndarray) -> None:
     w = _w(3)
     opt = optim.SGD([w], lr=0.1)
     w.grad = grad
+    opt.step()
+
+
+def _step_value_grad(grad: object) -> None:
+    v = Value(1.0)
+    opt = optim.SGD([v], lr=0.1)
+    v.grad = grad
     opt.step()
 
 
@@ -276,6 +283,12 @@ NN = [
         "int or float arrays",
     ),
     Bad("init gain", lambda: init.calculate_gain("swish"), ValueError, "calculate_gain", "'swish'", "choose one of"),
+    Bad("init seed negative", lambda: MLP(2, [1], seed=-1), ValueError, "seed", "-1", "e.g. seed=0"),
+    Bad("uniform_ bound text", lambda: init.uniform_(_w(2, 2), a="x"), TypeError, "uniform_", "'x'", "e.g. a=1.0"),
+    Bad("uniform_ a > b", lambda: init.uniform_(_w(2, 2), 1.0, -1.0), ValueError, "uniform_", "a=1.0", "a <= b"),
+    Bad("normal_ std inf", lambda: init.normal_(_w(2, 2), std=INF), ValueError, "normal_", "inf", "std=1.0"),
+    Bad("constant_ text", lambda: init.constant_(_w(2, 2), "x"), TypeError, "constant_", "'x'", "value=1.0"),
+    Bad("init on a Value", lambda: init.uniform_(Value(1.0)), TypeError, "uniform_", "Value", "set v.data"),
     Bad("init fans", lambda: init.kaiming_uniform_(_w(3)), ValueError, "kaiming_uniform_", "(3,)", "at least 2 axes"),
     Bad(
         "cross_entropy float targets",
@@ -352,6 +365,15 @@ OPTIM = [
         "requires_grad=False",
         "never gets a gradient",
     ),
+    Bad(
+        "grad as a list",
+        lambda: _step_with_grad([1.0, 2.0, 3.0]),
+        TypeError,
+        "SGD.step",
+        "list",
+        "array of the parameter's shape",
+    ),
+    Bad("Value grad text", lambda: _step_value_grad("a"), TypeError, "SGD.step", "'a'", "must be a float"),
     Bad("grad shape", lambda: _step_with_grad(np.ones(4)), ValueError, "SGD.step", "(4,)", "they must match"),
     Bad(
         "opt state type",
@@ -533,6 +555,15 @@ FIT = [
     Bad("fit scheduler", lambda: _fit(scheduler="cosine"), TypeError, "fit", "str", "scheduler"),
     Bad("fit callback", lambda: _fit(callback=3), TypeError, "fit", "int", "(epoch, history)"),
     Bad("fit val_data", lambda: _fit(val_data=X4), TypeError, "fit", "ndarray", "(X_val, y_val)"),
+    Bad("fit seed", lambda: _fit(seed=-1), ValueError, "fit", "-1", "seed=0"),
+    Bad(
+        "accuracy of text",
+        lambda: accuracy(np.array(["a"]), np.array([1])),
+        TypeError,
+        "accuracy",
+        "<U1",
+        "the model's outputs",
+    ),
     Bad("fit model", lambda: _fit(model=3), TypeError, "fit", "int", "a Module or a function"),
     Bad("fit loss_fn", lambda: _fit(loss_fn="mse"), TypeError, "fit", "str", "F.mse_loss"),
 ]
@@ -857,6 +888,7 @@ CLI = [
         "'log(x)'",
         "need x > 0",
     ),
+    Bad("main of a string", lambda: main("graph x"), TypeError, "main", "'graph x'", "['graph', 'x']"),
     Bad("no command", lambda: _cli(), UsageError, "microgradnn", "choose a command", "tour, graph or train"),
     Bad("unknown command", lambda: _cli("fly"), UsageError, "microgradnn", "'fly'", "choose from"),
 ]

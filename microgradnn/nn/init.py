@@ -52,6 +52,8 @@ def get_rng(seed: Seed = None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be an int >= 0, a numpy Generator or None, got {seed!r}; e.g. seed=0")
         return np.random.default_rng(int(seed))
     raise TypeError(
         f"seed must be an int, a numpy Generator or None (for a layer, an init function or Dropout), got "
@@ -79,22 +81,50 @@ def _fans(shape: tuple[int, ...], who: str) -> tuple[int, int]:
 
 def _fill(tensor: Any, values: np.ndarray) -> Any:
     tensor.data[...] = values  # in place: optimizers and references keep seeing the same array
+    bump = getattr(tensor, "_bump", None)  # a write through the library: the tensor's version counter
+    if callable(bump):
+        bump()
     return tensor
+
+
+def _check_tensor(tensor: Any, who: str) -> None:
+    if not isinstance(getattr(tensor, "data", None), np.ndarray):
+        raise TypeError(
+            f"{who}: expected a Tensor (a layer's weight), got {type(tensor).__name__}; "
+            "a Value holds one float: set v.data = x instead"
+        )
+
+
+def _real(value: Any, name: str, who: str, *, low: float | None = None) -> float:
+    """A finite real number (>= low when given), or a clear error naming `who`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} ({value!r}); e.g. {name}=1.0")
+    if not math.isfinite(value) or (low is not None and value < low):
+        bound = f" >= {low:g}" if low is not None else ""
+        raise ValueError(f"{who}: {name} must be a finite number{bound}, got {value!r}; e.g. {name}=1.0")
+    return float(value)
 
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, seed: Seed = None) -> Any:
     """Fill with draws from U(a, b)."""
+    _check_tensor(tensor, "uniform_")
+    a, b = _real(a, "a", "uniform_"), _real(b, "b", "uniform_")
+    if a > b:
+        raise ValueError(f"uniform_: needs a <= b, got a={a!r}, b={b!r}; e.g. uniform_(w, -0.1, 0.1)")
     return _fill(tensor, get_rng(seed).uniform(a, b, size=np.shape(tensor.data)))
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, seed: Seed = None) -> Any:
     """Fill with draws from N(mean, std^2)."""
+    _check_tensor(tensor, "normal_")
+    mean, std = _real(mean, "mean", "normal_"), _real(std, "std", "normal_", low=0.0)
     return _fill(tensor, get_rng(seed).normal(mean, std, size=np.shape(tensor.data)))
 
 
 def constant_(tensor: Any, value: float) -> Any:
     """Fill with one number."""
-    return _fill(tensor, np.full(np.shape(tensor.data), value))
+    _check_tensor(tensor, "constant_")
+    return _fill(tensor, np.full(np.shape(tensor.data), _real(value, "value", "constant_")))
 
 
 def zeros_(tensor: Any) -> Any:

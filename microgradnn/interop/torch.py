@@ -34,8 +34,8 @@ except ImportError as e:  # pragma: no cover - exercised only where torch is mis
     ) from e
 
 from microgradnn import nn
-from microgradnn.tensor import Tensor
 from microgradnn.scalar import Value
+from microgradnn.tensor import Tensor
 
 __all__ = ["Comparison", "Row", "compare_with_torch", "from_torch", "to_torch"]
 
@@ -303,7 +303,7 @@ class Comparison:
         )
         note = f"<div>{esc(self.note)}</div>" if self.note else ""
         return (
-            '<div class="microgradnn-comparison">'
+            '<div class="microgradnn-comparison" style="font-family:system-ui,sans-serif;font-size:13px">'
             f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
             f"</table><div><b>{esc(caption)}</b></div>{note}</div>"
         )

@@ -11,6 +11,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from microgradnn.cli import main
@@ -20,27 +21,28 @@ from microgradnn.tour.texts_ko import TEXTS as KO
 
 XOR = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
 # The chapter's order: forward pass, loss, gradient descent, (no gradient through the step), backprop, training.
-ORDER = ["forward", "loss", "descent", "no_gradient", "backprop", "topo", "training"]
+ORDER = ["forward", "loss", "descent", "curvature", "no_gradient", "backprop", "topo", "training"]
 PROMISED = [
     "step1_network.svg",
     "step1_graph.svg",
     "step2_boundaries.png",
     "step3_learning_rates.png",
     "step3_paths.png",
-    "step4_step_graph.svg",
-    "step4_activations.png",
-    "step5_graph.svg",
-    "step5_network.svg",
-    "step5_backprop.html",
-    "step5_backprop.gif",
-    "step6_reused.svg",
-    "step6_diamond.svg",
-    "step6_naive_vs_ours.png",
-    "step7_loss.png",
-    "step7_boundary.png",
+    "step4_threshold.png",
+    "step5_step_graph.svg",
+    "step5_activations.png",
+    "step6_graph.svg",
+    "step6_network.svg",
+    "step6_backprop.html",
+    "step6_backprop.gif",
+    "step7_reused.svg",
+    "step7_diamond.svg",
+    "step7_naive_vs_ours.png",
+    "step8_loss.png",
+    "step8_boundary.png",
     "index.html",
 ]
-GRAPHS = ["step1_graph", "step4_step_graph", "step5_graph", "step6_reused", "step6_diamond"]
+GRAPHS = ["step1_graph", "step5_step_graph", "step6_graph", "step7_reused", "step7_diamond"]
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +70,8 @@ def test_every_promised_file_exists(tour) -> None:
     assert sorted(p.name for p in result.files()) == sorted(PROMISED)
     assert not result.graphviz_missing
     assert (out / "step1_graph.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
-    assert (out / "step5_backprop.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
-    assert (out / "step4_activations.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "step6_backprop.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    assert (out / "step5_activations.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_index_presents_every_step_offline(tour) -> None:
@@ -92,7 +94,7 @@ def test_it_reports_its_running_time(tour) -> None:
     assert f"Done in {result.seconds:.1f} s" in output
 
 
-def test_step1_forward_table_equals_xor(tour) -> None:
+def test_forward_table_equals_xor(tour) -> None:
     result, output, _ = tour
     (table,) = [content for kind, content in _step(result, "forward").blocks if kind == "table"]
     assert table in output
@@ -105,7 +107,7 @@ def test_step1_forward_table_equals_xor(tour) -> None:
     assert "4 of 4 rows" in output
 
 
-def test_step2_every_gradient_through_step_is_zero(tour) -> None:
+def test_every_gradient_through_the_step_is_zero(tour) -> None:
     result, _, _ = tour
     numbers = _step(result, "no_gradient").numbers
     assert numbers["grads_step"] == [0.0] * 9
@@ -119,7 +121,7 @@ def test_step2_every_gradient_through_step_is_zero(tour) -> None:
     assert all(abs(g) > 1e-3 for g in numbers["grads_sigmoid"])
 
 
-def test_step3_loss_numbers(tour) -> None:
+def test_loss_numbers(tour) -> None:
     result, output, _ = tour
     numbers = _step(result, "loss").numbers
     # Line A is x2 = x1; every point lies one unit off the diagonal, at distance 1/sqrt(2).
@@ -145,7 +147,7 @@ def test_step3_loss_numbers(tour) -> None:
     assert caveat["ce_a"] < caveat["ce_b"]
 
 
-def test_step4_gradient_descent_follows_the_closed_form(tour) -> None:
+def test_gradient_descent_follows_the_closed_form(tour) -> None:
     result, _, _ = tour
     numbers = _step(result, "descent").numbers
     # L(w) = (2w - 1)^2: w_t - 1/2 = (1 - 8 alpha)^t (w_0 - 1/2).
@@ -161,7 +163,42 @@ def test_step4_gradient_descent_follows_the_closed_form(tour) -> None:
     assert -1 < behaviour["oscillating"] < 0 and behaviour["diverging"] < -1
 
 
-def test_step5_chain_rule_product_matches_gradcheck(tour) -> None:
+def test_curvature_is_the_second_derivative_and_bounds_the_learning_rate(tour) -> None:
+    result, output, _ = tour
+    numbers = _step(result, "curvature").numbers
+    # L(w) = (2w - 1)^2: L'(-1) = 4 (2w - 1) = -12, L'' = 8, Newton: -1 - (-12) / 8 = 0.5, the minimum.
+    assert (numbers["slope"], numbers["curvature"], numbers["newton"]) == (-12.0, 8.0, 0.5)
+    assert numbers["factors"] == pytest.approx({"small": 0.96, "good": 0.2, "oscillating": -0.76, "diverging": -1.08})
+    # The Hessian of the XOR loss by central differences of the loss itself, in plain floats.
+    params = [0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.7, -0.6, 0.05]
+
+    def loss(p: list[float]) -> float:
+        w1, w2, b1, w3, w4, b2, w5, w6, b3 = p
+        total = 0.0
+        for (x1, x2), y in XOR:
+            a1, a2 = _sigmoid(w1 * x1 + w2 * x2 + b1), _sigmoid(w3 * x1 + w4 * x2 + b2)
+            total += (_sigmoid(w5 * a1 + w6 * a2 + b3) - y) ** 2
+        return total / 4
+
+    def at(i: int, j: int, di: float, dj: float) -> float:
+        p = list(params)
+        p[i] += di
+        p[j] += dj
+        return loss(p)
+
+    h = 1e-4
+    numeric = np.array(
+        [
+            [(at(i, j, h, h) - at(i, j, h, -h) - at(i, j, -h, h) + at(i, j, -h, -h)) / (4 * h * h) for j in range(9)]
+            for i in range(9)
+        ]
+    )
+    np.testing.assert_allclose(numbers["hessian"], numeric, atol=1e-6)
+    assert numbers["top"] == pytest.approx(max(np.linalg.eigvalsh(numeric)), abs=1e-6)
+    assert f"{2 / numbers['top']:.1f}" in output
+
+
+def test_backprop_chain_rule_product_matches_gradcheck(tour) -> None:
     result, output, _ = tour
     numbers = _step(result, "backprop").numbers
     # The same forward pass in plain floats: w1..b3 and x = (1, 0), y = 1.
@@ -182,7 +219,7 @@ def test_step5_chain_rule_product_matches_gradcheck(tour) -> None:
     assert numbers["steps"][0].startswith("step 0: L[")
 
 
-def test_step6_training_learns_xor(tour) -> None:
+def test_training_learns_xor(tour) -> None:
     result, output, _ = tour
     numbers = _step(result, "training").numbers
     assert [round(p) for p in numbers["predictions"]] == [y for _, y in XOR]
@@ -227,7 +264,7 @@ def test_korean_tour_without_graphviz_from_the_command_line(
         source = (out / f"{name}.dot").read_text(encoding="utf-8")
         assert source.startswith("digraph")
         assert not (out / f"{name}.svg").exists()
-    for name in ("step4_activations.png", "step3_learning_rates.png", "step7_boundary.png", "index.html"):
+    for name in ("step5_activations.png", "step3_learning_rates.png", "step8_boundary.png", "index.html"):
         assert (out / name).is_file(), name
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in page
@@ -236,10 +273,10 @@ def test_korean_tour_without_graphviz_from_the_command_line(
 
 def test_quiet_prints_only_where_the_files_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "tour"
-    assert main(["tour", "--out", str(out), "--quiet", "--step", "6"]) == 0
+    assert main(["tour", "--out", str(out), "--quiet", "--step", "7"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        f"  -> {out / name}" for name in ("step6_reused.svg", "step6_diamond.svg", "step6_naive_vs_ours.png")
+        f"  -> {out / name}" for name in ("step7_reused.svg", "step7_diamond.svg", "step7_naive_vs_ours.png")
     ] + [f"  -> {out / 'index.html'}"]
     assert all(Path(line.removeprefix("  -> ")).is_file() for line in lines)
 
@@ -258,8 +295,8 @@ def test_step_runs_only_the_steps_asked_for(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_step_out_of_range_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["tour", "--out", str(tmp_path / "t"), "--step", "8"]) == 2
-    assert "--step 8: the tour has steps 1 to 7" in capsys.readouterr().err
+    assert main(["tour", "--out", str(tmp_path / "t"), "--step", "9"]) == 2
+    assert "--step 9: the tour has steps 1 to 8" in capsys.readouterr().err
     with pytest.raises(ValueError, match="no step 0"):
         run_tour(tmp_path / "t", steps=[0], verbose=False)
 
@@ -281,7 +318,7 @@ def test_open_shows_the_index_in_a_browser(
     browser = _FakeBrowser(opens=True)
     monkeypatch.setattr(webbrowser, "get", lambda: browser)
     out = tmp_path / "tour"
-    assert main(["tour", "--out", str(out), "--step", "6", "--quiet", "--open"]) == 0
+    assert main(["tour", "--out", str(out), "--step", "7", "--quiet", "--open"]) == 0
     assert browser.uris == [(out / "index.html").resolve().as_uri()]
     assert f"opened {browser.uris[0]}" in capsys.readouterr().out
 
@@ -295,5 +332,5 @@ def test_open_without_a_browser_says_how_to_open_the_index(
         raise webbrowser.Error("could not locate runnable browser")
 
     monkeypatch.setattr(webbrowser, "get", no_browser)
-    assert main(["tour", "--out", str(tmp_path / "tour"), "--step", "6", "--quiet", "--open"]) == 0
+    assert main(["tour", "--out", str(tmp_path / "tour"), "--step", "7", "--quiet", "--open"]) == 0
     assert "no browser found to open it; open file://" in capsys.readouterr().out

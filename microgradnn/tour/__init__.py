@@ -7,10 +7,12 @@ chapter's order:
    book's network and as a computation graph;
 2. `loss`: two decision boundaries compared by a loss (with the margin caveat); MSE and cross-entropy;
 3. `gradient_descent`: gradient descent on one weight with several learning rates;
-4. `no_gradient`: gradient descent needs dL/dw, and through the step function it is zero; sigmoid instead;
-5. `backprop`: backpropagation through the 2-2-1 sigmoid network, dL/dw1 by the chain rule;
-6. `topological_order`: why backward visits the nodes in reverse topological order;
-7. `training`: training that network on XOR.
+4. `curvature`: the second derivative (a gradient of the gradient) sets the largest learning rate;
+   Newton's step; the Hessian of the XOR loss;
+5. `no_gradient`: gradient descent needs dL/dw, and through the step function it is zero; sigmoid instead;
+6. `backprop`: backpropagation through the 2-2-1 sigmoid network, dL/dw1 by the chain rule;
+7. `topological_order`: why backward visits the nodes in reverse topological order;
+8. `training`: training that network on XOR.
 
 `run_tour(out, lang)` runs them all (or the ones in `steps`), prints the
 explanations and writes the pictures and an `index.html` into `out`.
@@ -30,6 +32,7 @@ from typing import TextIO
 
 from microgradnn.tour import (
     backprop,
+    curvature,
     forward,
     gradient_descent,
     loss,
@@ -44,7 +47,7 @@ from microgradnn.tour.texts_ko import TEXTS as TEXTS_KO
 
 __all__ = ["LANGUAGES", "STEPS", "Figure", "StepReport", "TourResult", "open_in_browser", "run_tour"]
 
-STEPS = (forward, loss, gradient_descent, no_gradient, backprop, topological_order, training)
+STEPS = (forward, loss, gradient_descent, curvature, no_gradient, backprop, topological_order, training)
 LANGUAGES = {"en": TEXTS_EN, "ko": TEXTS_KO}
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from microgradnn import viz
 from microgradnn.expression import evaluate
 from microgradnn.gradcheck import gradcheck
+from microgradnn.scalar import Value
 from microgradnn.tour.context import Figure, StepReport, TourContext
 from microgradnn.tour.network import MLP, Forward, chapter_network, forward, parameters
-from microgradnn.scalar import Value
 
 KEY = "backprop"
 

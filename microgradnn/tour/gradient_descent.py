@@ -1,8 +1,7 @@
 """The chapter's third section: gradient descent on one weight, with learning rates too small, good, too large.
 
-The place for the curvature threshold (how L''(w) sets the largest learning
-rate that still converges) is `curvature`: it speaks once the engine has
-higher-order gradients.
+Why the boundary between "large" and "too large" sits where it does is the
+next step, `curvature`.
 """
 
 from __future__ import annotations
@@ -10,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from microgradnn import optim
-from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.scalar import Value
+from microgradnn.tour.context import StepReport, TourContext
 
 KEY = "descent"
 
@@ -66,18 +65,7 @@ def run(ctx: TourContext) -> StepReport:
         ctx.text("descent.paths", w0=W0, w_star=Y / X, **{name: lr for name, lr in LEARNING_RATES.items()}),
     )
     report.numbers.update(runs=runs, learning_rates=dict(LEARNING_RATES))
-    curvature(ctx, report)
     return report
-
-
-def curvature(ctx: TourContext, report: StepReport) -> None:
-    """Curvature and the learning rate (issue 14, item 6): said once the engine has higher-order gradients.
-
-    With L''(w) from `backward(create_graph=True)`, each step multiplies w - w*
-    by (1 - alpha L''): it converges for alpha < 2 / L'' and oscillates above
-    1 / L''. Until the engine can differentiate a gradient, the tour says nothing here.
-    """
-    return None
 
 
 def _curves_figure(ctx: TourContext, runs: dict[str, tuple[list[float], list[float]]]):

@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from microgradnn.nn import functional as F
-from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.scalar import Value
+from microgradnn.tour.context import StepReport, TourContext
 
 KEY = "loss"
 

@@ -12,9 +12,9 @@ import numpy as np
 
 from microgradnn import data, viz
 from microgradnn.nn import MLP
+from microgradnn.scalar import Value
 from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.tour.network import PARAMETER_NAMES, chapter_network, forward, parameters
-from microgradnn.scalar import Value
 
 KEY = "no_gradient"
 # Weights that get two XOR rows wrong, so the loss is not zero and there is something to learn.

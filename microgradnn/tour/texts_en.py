@@ -124,6 +124,36 @@ TEXTS: dict[str, str] = {
         "The path of w on the loss curve L(w) for alpha = {small:g}, {good:g}, {oscillating:g} and {diverging:g}; "
         "the square is the start, w = {w0:g}, the dotted line the minimum, w = {w_star:g}."
     ),
+    # ------------------------------------------------------------------ curvature
+    "curvature.title": "Curvature and the learning rate",
+    "curvature.second": (
+        "Why did alpha = {oscillating:g} settle and {diverging:g} diverge? The answer is the curvature, the "
+        "second derivative. microgradnn differentiates the gradient itself (grad(..., create_graph=True) "
+        "keeps the gradient as a graph): at w = {w0:g} the slope is L' = {slope:g} and the curvature is "
+        "L'' = {curvature:g} (= 2 x^2 with x = {x:g}, the same everywhere for this loss). Each step "
+        "multiplies the distance to the minimum by 1 - alpha L'': it shrinks steadily for "
+        "alpha < 1 / L'' = {half:g}, flips sign but still shrinks up to 2 / L'' = {limit:g}, and grows beyond."
+    ),
+    "curvature.newton": (
+        "Newton's step divides the slope by the curvature instead of multiplying it by a learning rate: "
+        "w - L' / L'' = {w0:g} - ({slope:g}) / {curvature:g} = {newton:g}, the minimum w = {w_star:g} in one step "
+        "(exact for a quadratic loss)."
+    ),
+    "curvature.plot": (
+        "How much each step shrinks the distance to the minimum, |1 - alpha L''|, for every alpha: below 1 it "
+        "converges; the dashed lines are 1 / L'' = {half:g} (oscillation begins) and 2 / L'' = {limit:g} "
+        "(divergence begins)."
+    ),
+    "curvature.title_plot": "Curvature sets the largest learning rate",
+    "curvature.ylabel": "distance factor |1 - alpha L''|",
+    "curvature.hessian": (
+        "A network has many weights, so its curvature is a matrix, the Hessian: all the second derivatives of "
+        "the loss. For the XOR loss of the 2-2-1 sigmoid network at the starting weights of the "
+        "backpropagation step, the {n} x {n} Hessian has largest eigenvalue {top:.4f}, so near that point "
+        "gradient descent stays stable for alpha < 2 / {top:.4f} = {limit:.1f}; training uses alpha = {lr:g}. "
+        "{negative} of its {n} eigenvalues are negative: in those directions the loss curves down, not up. The "
+        "start is not at the bottom of a bowl, and the curvature changes as training moves the weights."
+    ),
     # ------------------------------------------------------------------ no gradient through the step
     "no_gradient.title": "Why the step network cannot learn",
     "no_gradient.need": (

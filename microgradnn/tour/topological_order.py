@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from microgradnn import viz
 from microgradnn.engine import topological_order
-from microgradnn.tour.context import StepReport, TourContext
 from microgradnn.scalar import Value
+from microgradnn.tour.context import StepReport, TourContext
 
 KEY = "topo"
 

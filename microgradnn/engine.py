@@ -437,7 +437,10 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
             continue
         # The engine alone accumulates: a parent used twice gets both contributions.
         old = parent.grad
-        parent.grad = contribution if old is None else old + contribution
+        if old is None or (create_graph and type(old) is float and old == 0.0):
+            parent.grad = contribution  # (a gradient graph starts at the contribution, not at a node for 0 + it)
+        else:
+            parent.grad = old + contribution
     return contributions
 
 

@@ -197,3 +197,11 @@ def test_every_op_is_a_function_named_after_itself():
         assert fn.forward.__qualname__.startswith(fn.__name__) and fn.backward.__qualname__.startswith(fn.__name__)
         assert ("f(" in fn.__doc__ and "f'" in fn.__doc__) or "df/d" in fn.__doc__ or "dL/d" in fn.__doc__
     assert issubclass(TP.Tanh, TensorFunction)
+
+
+def test_a_gradient_graph_starts_at_the_first_contribution():
+    x = Value(3.0, label="x")
+    (x * x).backward(create_graph=True)
+    assert x.grad.data == 6.0
+    # d(x*x)/dx = g*x + g*x: one addition of the two contributions, no extra node for 0 + the first one.
+    assert x.grad.op == "+" and [p.op for p in x.grad.parents] == ["*", "*"]

@@ -29,6 +29,8 @@ from microgradnn.tensor.tensor import Operand, Tensor, TensorFunction
 __all__ = [
     "Elu",
     "Gelu",
+    "Hardsigmoid",
+    "Hardswish",
     "Hardtanh",
     "LogSigmoid",
     "Softplus",
@@ -129,13 +131,16 @@ class Elu(TensorFunction):
 
 
 class Hardtanh(TensorFunction):
-    """f(x) = min(max(x, low), high);  f'(x) = 1 for low < x < high, else 0 (0 at the bounds, as PyTorch)."""
+    """f(x) = min(max(x, low), high);  f'(x) = 1 for low < x < high, else 0 (0 at the bounds, as PyTorch).
+
+    A nan input stays nan and passes the gradient (PyTorch's rule: 0 only where x <= low or x >= high).
+    """
 
     name = "hardtanh"
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, low: float, high: float) -> np.ndarray:
-        ctx.inside = (x > low) & (x < high)  # a constant: hardtanh'' = 0
+        ctx.inside = ~((x <= low) | (x >= high))  # a constant: hardtanh'' = 0
         ctx.low, ctx.high = low, high
         return np.clip(x, low, high).astype(x.dtype, copy=False)
 
@@ -148,6 +153,41 @@ class Hardtanh(TensorFunction):
         if (ctx.low, ctx.high) == (-1.0, 1.0):
             return "hardtanh"
         return f"hardtanh({ctx.low:g}, {ctx.high:g})"
+
+
+class Hardsigmoid(TensorFunction):
+    """f(x) = min(max(x + 3, 0), 6) / 6;  f'(x) = 1/6 for -3 < x < 3, else 0 (also at +-3 and for nan, as PyTorch)."""
+
+    name = "hardsigmoid"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.inside = (x > -3) & (x < 3)
+        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        return (grad * (ctx.inside * (1 / 6)),)
+
+
+class Hardswish(TensorFunction):
+    """f(x) = x min(max(x + 3, 0), 6) / 6;  f'(x) = 0 for x <= -3, x/3 + 1/2 for -3 < x < 3, 1 for x >= 3.
+
+    At the kinks the outside slopes, f'(-3) = 0 and f'(3) = 1, and a nan input passes the gradient (PyTorch's).
+    """
+
+    name = "hardswish"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.low, ctx.middle = x <= -3, x < 3  # constants: which piece each element is on
+        ctx.save_for_backward(x)
+        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (x,) = ctx.saved_values
+        return (grad * np.where(ctx.low, 0, np.where(ctx.middle, x * (1 / 3) + 0.5, 1)),)
 
 
 class Softplus(TensorFunction):
@@ -254,14 +294,13 @@ def relu6(x: Operand) -> Tensor:
 
 
 def hardsigmoid(x: Operand) -> Tensor:
-    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (composed)."""
-    return relu6(_float_in("hardsigmoid", x) + 3) * (1 / 6)
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between."""
+    return Hardsigmoid.apply(_float_in("hardsigmoid", x))
 
 
 def hardswish(x: Operand) -> Tensor:
-    """x * relu6(x + 3) / 6 (composed; the gradient is 0 at -3 and 1 at 3, as in PyTorch)."""
-    t = _float_in("hardswish", x)
-    return t * relu6(t + 3) * (1 / 6)
+    """x * relu6(x + 3) / 6 (MobileNetV3's cheap swish)."""
+    return Hardswish.apply(_float_in("hardswish", x))
 
 
 def softplus(x: Operand, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

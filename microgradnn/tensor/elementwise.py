@@ -574,8 +574,8 @@ def copysign(a: Operand, b: Operand) -> Tensor:
 
 # ---------------------------------------------------------- no gradient
 def sign(x: Operand) -> Tensor:
-    """-1, 0 or 1 by the sign of x (nan stays nan); no gradient (it is piecewise constant)."""
-    return _no_gradient("sign", x, np.sign)
+    """-1, 0 or 1 by the sign of x, and 0 for nan (as PyTorch; NumPy gives nan); no gradient (piecewise constant)."""
+    return _no_gradient("sign", x, lambda a: np.where(np.isnan(a), 0, np.sign(a)).astype(a.dtype, copy=False))
 
 
 def floor(x: Operand) -> Tensor:

@@ -265,3 +265,78 @@ def test_without_torch_the_bridge_says_how_to_install_it():
 @pytest.mark.parametrize("page", ["guides/pytorch.md", "ko/guides/pytorch.md"])
 def test_the_guide_runs_as_written(page, monkeypatch, tmp_path):
     assert run_py_blocks(ROOT / "docs" / page, monkeypatch, tmp_path) >= 4
+
+
+def _layers_with_inputs():
+    rng = np.random.default_rng(5)
+    image = rng.normal(size=(2, 3, 8, 8))
+    return [
+        (nn.Conv2d(3, 4, 3, stride=2, padding=1, seed=0, dtype=np.float64), image),
+        (nn.Conv2d(3, 6, (3, 1), padding="same", dilation=1, groups=3, bias=False, seed=1, dtype=np.float64), image),
+        (nn.Conv1d(3, 2, 5, padding=2, seed=2, dtype=np.float64), image[:, :, 0, :]),
+        (nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1, seed=3, dtype=np.float64), image),
+        (nn.MaxPool2d(3, stride=2, padding=1), image),
+        (nn.AvgPool2d(2, ceil_mode=True, count_include_pad=False), image[:, :, :7, :7]),
+        (nn.AdaptiveAvgPool2d((3, 2)), image),
+        (nn.BatchNorm2d(3, momentum=0.2, dtype=np.float64), image),
+        (nn.BatchNorm1d(3, dtype=np.float64), image[:, :, 0, 0]),
+        (nn.LayerNorm((8, 8), dtype=np.float64), image),
+    ]
+
+
+@pytest.mark.parametrize(
+    "layer, x", _layers_with_inputs(), ids=lambda v: type(v).__name__ if not hasattr(v, "shape") else ""
+)
+def test_convolution_pooling_and_norm_layers_carry_over_both_ways(layer, x):
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)) and layer.weight is not None:
+        rng = np.random.default_rng(6)
+        layer.load_state_dict(
+            {"weight": rng.normal(size=layer.weight.shape), "bias": rng.normal(size=layer.bias.shape)}
+        )
+    theirs = to_torch(layer)
+    assert type(theirs).__name__ == type(layer).__name__
+    c = compare_with_torch(layer, x)  # forward, d/dx and every weight's gradient, in training mode
+    assert c.ok, str(c)
+    back = from_torch(theirs)
+    assert type(back) is type(layer)
+    for name, value in layer.state_dict().items():
+        np.testing.assert_array_equal(back.state_dict()[name], value)
+    np.testing.assert_allclose(back(Tensor(x)).data, layer(Tensor(x)).data, rtol=1e-12, atol=1e-12)
+
+
+def test_batchnorm_keeps_its_running_statistics_and_mode():
+    rng = np.random.default_rng(7)
+    ours = nn.BatchNorm2d(3, momentum=0.3, dtype=np.float64)
+    for _ in range(3):  # some batches seen: the running estimates moved away from 0 and 1
+        ours(Tensor(rng.normal(2.0, 3.0, size=(4, 3, 5, 5))))
+    ours.eval()
+    theirs = to_torch(ours)
+    assert not theirs.training and int(theirs.num_batches_tracked) == ours.num_batches_tracked == 3
+    np.testing.assert_array_equal(theirs.running_mean.numpy(), ours.running_mean)
+    np.testing.assert_array_equal(theirs.running_var.numpy(), ours.running_var)
+    x = rng.normal(size=(2, 3, 5, 5))
+    np.testing.assert_allclose(
+        theirs(torch.from_numpy(x)).detach().numpy(), ours(Tensor(x)).data, rtol=1e-12, atol=1e-12
+    )  # eval mode: both normalise with the running statistics
+    back = from_torch(theirs)
+    assert not back.training and back.num_batches_tracked == 3
+    np.testing.assert_array_equal(back.running_var, ours.running_var)
+
+
+def test_lenet_becomes_a_torch_model_with_the_same_keys_and_outputs():
+    model = nn.LeNet(seed=0)
+    theirs = to_torch(model)
+    assert list(theirs.state_dict()) == list(model.state_dict())
+    x = np.random.default_rng(8).normal(size=(3, 1, 8, 8)).astype(np.float32)
+    c = compare_with_torch(model, x)
+    assert c.ok and c.atol == 1e-5, str(c)
+    assert [r.name for r in c.rows][:3] == ["output", "d/dx", "features.0.weight"]
+
+
+def test_an_embedding_takes_integer_ids_on_both_sides():
+    emb = nn.Embedding(6, 3, padding_idx=0, seed=0, dtype=np.float64)
+    ids = np.array([[1, 0, 5], [2, 2, 4]])
+    c = compare_with_torch(emb, ids)
+    assert c.ok and [r.name for r in c.rows] == ["output", "weight"]
+    np.testing.assert_array_equal(c.rows[1].ours[2], [2.0, 2.0, 2.0])  # id 2 appears twice: its row sums both
+    assert from_torch(to_torch(emb)).padding_idx == 0

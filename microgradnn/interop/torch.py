@@ -6,6 +6,8 @@
   tensor `Linear`, `Sequential`, `Flatten`, `Dropout` and the activation
   modules map one to one.
 * `from_torch(module)` is the reverse, for the tensor modules.
+* Convolutions (`Conv1d`, `Conv2d`, `ConvTranspose2d`), pooling, `BatchNorm1d`/`2d` (with their
+  running statistics), `LayerNorm`, `Embedding` and `LeNet` map too; train/eval mode is kept.
 * `compare_with_torch(fn, *inputs)` runs one function (or one model) on both
   engines and returns a `Comparison`: a table of the forward values and the
   gradients with their largest differences, that prints as text and shows as
@@ -76,6 +78,65 @@ def _torch_linear(weight: np.ndarray, bias: np.ndarray | None) -> torch.nn.Linea
     return layer
 
 
+def _copy_into(theirs: torch.nn.Module, arrays: dict[str, np.ndarray | None]) -> torch.nn.Module:
+    """Copy numpy arrays into the torch module's parameters and buffers of the same names (None: absent)."""
+    state = theirs.state_dict()
+    with torch.no_grad():
+        for name, value in arrays.items():
+            if value is not None and name in state:
+                state[name].copy_(torch.from_numpy(np.array(value)))
+    return theirs
+
+
+def _param(p: Any) -> np.ndarray | None:
+    return None if p is None else p.data
+
+
+def _conv_to_torch(module: nn.Module) -> torch.nn.Module:
+    dtype = _torch_dtype(module.weight.data.dtype)
+    common = dict(stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups)
+    bias = module.bias is not None
+    if isinstance(module, nn.ConvTranspose2d):
+        theirs = torch.nn.ConvTranspose2d(
+            module.in_channels, module.out_channels, module.kernel_size, output_padding=module.output_padding,
+            bias=bias, dtype=dtype, **common,
+        )  # fmt: skip
+    else:
+        kind = torch.nn.Conv1d if isinstance(module, nn.Conv1d) else torch.nn.Conv2d
+        theirs = kind(module.in_channels, module.out_channels, module.kernel_size, bias=bias, dtype=dtype, **common)
+    return _copy_into(theirs, {"weight": module.weight.data, "bias": _param(module.bias)})
+
+
+def _norm_to_torch(module: nn.Module) -> torch.nn.Module:
+    if isinstance(module, nn.LayerNorm):
+        dtype = _torch_dtype(module.weight.data.dtype) if module.weight is not None else torch.float32
+        theirs = torch.nn.LayerNorm(
+            module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
+            bias=module.bias is not None, dtype=dtype,
+        )  # fmt: skip
+        return _copy_into(theirs, {"weight": _param(module.weight), "bias": _param(module.bias)})
+    kind = torch.nn.BatchNorm1d if isinstance(module, nn.BatchNorm1d) else torch.nn.BatchNorm2d
+    stats = module.running_mean if module.running_mean is not None else None
+    some = module.weight.data if module.weight is not None else stats
+    theirs = kind(
+        module.num_features, eps=module.eps, momentum=module.momentum, affine=module.affine,
+        track_running_stats=module.track_running_stats, dtype=_torch_dtype(some.dtype if some is not None else "f4"),
+    )  # fmt: skip
+    _copy_into(
+        theirs,
+        {
+            "weight": _param(module.weight),
+            "bias": _param(module.bias),
+            "running_mean": module.running_mean,
+            "running_var": module.running_var,
+            "num_batches_tracked": None
+            if module.running_mean is None
+            else np.array(module.num_batches_tracked, dtype=np.int64),
+        },
+    )
+    return theirs
+
+
 def _scalar_layers(module: nn.Module) -> list[nn.Layer]:
     if isinstance(module, nn.MLP):
         return list(module.layers)
@@ -119,7 +180,33 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
         converted = torch.nn.Sequential()
         for name, child in module.named_children():
             converted.add_module(name, to_torch(child))
-        return converted
+        return converted.train(module.training)
+    if isinstance(module, nn.LeNet):  # forward is classifier(features(x)): a Sequential of the two, same names
+        converted = torch.nn.Sequential()
+        for name, child in module.named_children():
+            converted.add_module(name, to_torch(child))
+        return converted.train(module.training)
+    if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d)):
+        return _conv_to_torch(module).train(module.training)
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)):
+        return _norm_to_torch(module).train(module.training)
+    if isinstance(module, nn.Embedding):
+        theirs = torch.nn.Embedding(
+            module.num_embeddings, module.embedding_dim, padding_idx=module.padding_idx,
+            dtype=_torch_dtype(module.weight.data.dtype),
+        )  # fmt: skip
+        return _copy_into(theirs, {"weight": module.weight.data})
+    if isinstance(module, nn.MaxPool2d):
+        return torch.nn.MaxPool2d(
+            module.kernel_size, module.stride, module.padding, module.dilation, ceil_mode=module.ceil_mode
+        )
+    if isinstance(module, nn.AvgPool2d):
+        return torch.nn.AvgPool2d(
+            module.kernel_size, module.stride, module.padding, ceil_mode=module.ceil_mode,
+            count_include_pad=module.count_include_pad, divisor_override=module.divisor_override,
+        )  # fmt: skip
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return torch.nn.AdaptiveAvgPool2d(module.output_size)
     simple = {
         nn.ReLU: torch.nn.ReLU,
         nn.Tanh: torch.nn.Tanh,
@@ -136,7 +223,7 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
     if isinstance(module, nn.Flatten):
         return torch.nn.Flatten(module.start_dim, module.end_dim)
     if isinstance(module, nn.Dropout):
-        return torch.nn.Dropout(module.p)
+        return torch.nn.Dropout(module.p).train(module.training)
     raise TypeError(
         f"to_torch: no PyTorch equivalent for {type(module).__name__}; supported: {_SUPPORTED}. "
         "For a module of your own, convert its children and copy the weights with load_state_dict"
@@ -166,6 +253,34 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
             state["bias"] = module.bias.detach().cpu().numpy()
         ours.load_state_dict(state)
         return ours
+    if isinstance(module, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+        return _conv_from_torch(module).train(module.training)
+    if isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+        return _batchnorm_from_torch(module).train(module.training)
+    if isinstance(module, torch.nn.LayerNorm):
+        dtype = _numpy_dtype(module.weight.dtype) if module.weight is not None else None
+        ours = nn.LayerNorm(
+            module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
+            bias=module.bias is not None, dtype=dtype,
+        )  # fmt: skip
+        ours.load_state_dict(_state(module))
+        return ours
+    if isinstance(module, torch.nn.Embedding):
+        ours = nn.Embedding(
+            module.num_embeddings, module.embedding_dim, padding_idx=module.padding_idx,
+            dtype=_numpy_dtype(module.weight.dtype),
+        )  # fmt: skip
+        ours.load_state_dict(_state(module))
+        return ours
+    if isinstance(module, torch.nn.MaxPool2d):
+        return nn.MaxPool2d(module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
+    if isinstance(module, torch.nn.AvgPool2d):
+        return nn.AvgPool2d(
+            module.kernel_size, module.stride, module.padding, module.ceil_mode, module.count_include_pad,
+            module.divisor_override,
+        )  # fmt: skip
+    if isinstance(module, torch.nn.AdaptiveAvgPool2d):
+        return nn.AdaptiveAvgPool2d(module.output_size)
     if isinstance(module, torch.nn.Sequential):
         seq = nn.Sequential(*(from_torch(child) for child in module.children()))
         names = [name for name, _ in module.named_children()]
@@ -193,11 +308,54 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
     if isinstance(module, torch.nn.Flatten):
         return nn.Flatten(module.start_dim, module.end_dim)
     if isinstance(module, torch.nn.Dropout):
-        return nn.Dropout(module.p)
+        return nn.Dropout(module.p).train(module.training)
     raise TypeError(
         f"from_torch: no microgradnn equivalent for torch.nn.{type(module).__name__}; supported: Linear, Sequential, "
-        "Flatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
+        "Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, "
+        "LayerNorm, Embedding, Flatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
     )
+
+
+def _state(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """The module's own parameters as numpy arrays, by name."""
+    return {name: p.detach().cpu().numpy() for name, p in module.named_parameters(recurse=False)}
+
+
+def _conv_from_torch(module: torch.nn.Module) -> nn.Module:
+    dtype = _numpy_dtype(module.weight.dtype)
+    bias = module.bias is not None
+    if isinstance(module, torch.nn.ConvTranspose2d):
+        ours = nn.ConvTranspose2d(
+            module.in_channels, module.out_channels, module.kernel_size, module.stride, module.padding,
+            module.output_padding, module.groups, bias, module.dilation, dtype=dtype,
+        )  # fmt: skip
+    else:
+        kind = nn.Conv1d if isinstance(module, torch.nn.Conv1d) else nn.Conv2d
+        if module.padding_mode != "zeros":
+            raise ValueError(
+                f"from_torch: {type(module).__name__} with padding_mode={module.padding_mode!r}; ours pads with zeros"
+            )
+        ours = kind(
+            module.in_channels, module.out_channels, module.kernel_size, module.stride, module.padding,
+            module.dilation, module.groups, bias, dtype=dtype,
+        )  # fmt: skip
+    ours.load_state_dict(_state(module))
+    return ours
+
+
+def _batchnorm_from_torch(module: torch.nn.Module) -> nn.Module:
+    kind = nn.BatchNorm1d if isinstance(module, torch.nn.BatchNorm1d) else nn.BatchNorm2d
+    some = module.weight if module.weight is not None else module.running_mean
+    ours = kind(
+        module.num_features, eps=module.eps, momentum=module.momentum, affine=module.affine,
+        track_running_stats=module.track_running_stats, dtype=None if some is None else _numpy_dtype(some.dtype),
+    )  # fmt: skip
+    ours.load_state_dict(_state(module))
+    if module.running_mean is not None and ours.running_mean is not None:
+        ours.running_mean[...] = module.running_mean.detach().cpu().numpy()
+        ours.running_var[...] = module.running_var.detach().cpu().numpy()
+        ours.num_batches_tracked = int(module.num_batches_tracked)
+    return ours
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -435,8 +593,8 @@ def compare_with_torch(
         params = fn.parameters()
         dtype = np.asarray(params[0].data).dtype if params else np.float64
     default_atol, default_rtol = _default_tolerances(dtype)
-    if is_model:
-        arrays = [a.astype(dtype) for a in arrays]  # a model's inputs are features: numbers in its dtype
+    if is_model:  # a model's float inputs are features in its dtype; integer ones (Embedding ids) stay integers
+        arrays = [a.astype(dtype) if scalar_model or _is_float(a) else a for a in arrays]
     atol = default_atol if atol is None else float(atol)
     rtol = default_rtol if rtol is None else float(rtol)
 

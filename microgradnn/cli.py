@@ -293,6 +293,14 @@ def _check_train_prerequisites(args: argparse.Namespace) -> None:
             raise CommandError(
                 "the digits dataset comes from scikit-learn: pip install 'microgradnn[digits]'", EXIT_ENVIRONMENT
             ) from None
+    from microgradnn.data import MAX_SAMPLES
+
+    minimum = {"moons": 2, "circles": 2, "spiral": 3, "blobs": 3}.get(args.dataset)
+    if minimum is not None and not minimum <= args.samples <= MAX_SAMPLES:
+        raise CommandError(
+            f"--samples {args.samples}: {args.dataset} needs between {minimum} and {MAX_SAMPLES} points "
+            f"(one per class at least); e.g. --samples 200"
+        )
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out}: this is a file, not a folder; give a folder for the pictures")

@@ -181,6 +181,10 @@ def _cli_train(*argv: str) -> None:
     _cli("train", "xor", "--out", str(TMP / "train"), *argv)
 
 
+def _cli_train_on(dataset: str, *argv: str) -> None:
+    _cli("train", dataset, "--out", str(TMP / "train"), *argv)
+
+
 def _cli_graph(formula: str, *argv: str) -> None:
     _cli("graph", formula, "--out", str(TMP / "g.dot"), *argv)
 
@@ -830,6 +834,22 @@ CLI = [
         "microgradnn train",
         "'2.5'",
         "whole number",
+    ),
+    Bad(
+        "train too few samples",
+        lambda: _cli_train_on("spiral", "--samples", "2"),
+        UsageError,
+        "microgradnn train",
+        "--samples 2",
+        "e.g. --samples 200",
+    ),
+    Bad(
+        "train too many samples",
+        lambda: _cli_train_on("moons", "--samples", "999999999"),
+        UsageError,
+        "microgradnn train",
+        "999999999",
+        "e.g. --samples 200",
     ),
     Bad("train dataset", lambda: _cli("train", "mnist"), UsageError, "microgradnn train", "'mnist'", "choose from"),
     Bad(

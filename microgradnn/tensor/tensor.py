@@ -391,11 +391,22 @@ class Tensor(Node):
     def __pow__(self, other: Operand) -> Tensor:
         """a ** p. A plain number p is a constant (one parent); a Tensor p is a second parent."""
         if isinstance(other, numbers.Real) and not isinstance(other, (bool, np.bool_)):
+            base = self
+            if self.data.dtype.kind != "f":  # PyTorch's promotion: int ** 0.5 and int ** 2.0 are floats, int ** 2 an int
+                if not isinstance(other, numbers.Integral):
+                    base = _as_float(self)
+                elif other < 0:
+                    raise ValueError(
+                        f"Tensor **: an integer tensor ({self.dtype}) to a negative integer power ({other}) is not "
+                        "an integer; use a float tensor (t.float() ** p) or a float exponent"
+                    )
             p = int(other) if float(other).is_integer() else float(other)  # a Python number keeps float32 float32
-            return P.PowConst.apply(self, exponent=p)
+            return P.PowConst.apply(base, exponent=p)
         return _binary(P.Pow, "**", self, other)
 
     def __neg__(self) -> Tensor:
+        if self.data.dtype.kind == "b":
+            raise TypeError("Tensor -: negating a bool tensor is not defined; to invert a mask use ~mask")
         return P.Neg.apply(self)
 
     def __matmul__(self, other: Operand) -> Tensor:

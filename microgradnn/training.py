@@ -431,6 +431,7 @@ def fit(
                 if callable(set_mode):
                     set_mode(True)
                 total, count, outputs, targets = 0.0, 0, [], []
+                cut = False  # Ctrl-C stopped this epoch before its last batch
                 for step, batch in enumerate(epoch_batches(), start=1):
                     X, y = _batch_pair(batch, step)
                     out = _forward(model, X, scalar, dtype)
@@ -460,8 +461,9 @@ def fit(
                         outputs.append(_as_array(out))
                         targets.append(np.asarray(y))
                     if interrupt.requested:
+                        cut = True
                         break
-                if interrupt.requested:
+                if cut:
                     history.interrupted = True
                     break
                 if count == 0:
@@ -476,6 +478,9 @@ def fit(
                     scheduler.step()
                 bar.set_postfix(_postfix(history))
                 if callback is not None and callback(epoch, history):
+                    break
+                if interrupt.requested:  # Ctrl-C after the epoch's last step: the epoch is whole, stop here
+                    history.interrupted = True
                     break
     except TrainingError:
         raise

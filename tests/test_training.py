@@ -365,3 +365,21 @@ def test_progress_uses_tqdm_auto_in_a_notebook(monkeypatch):
     made.clear()
     fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2, progress=False)
     assert made == []  # progress=False never builds the notebook widget
+
+
+def test_ctrl_c_during_an_epochs_last_step_keeps_that_epoch():
+    import os
+    import signal
+
+    model, X, y = _tensor_setup()
+    batches = [(X[:8], y[:8]), (X[8:], y[8:])]
+    calls = {"n": 0}
+
+    def loss_fn(out, target):
+        calls["n"] += 1
+        if calls["n"] == 4:  # epoch 2, its last step
+            os.kill(os.getpid(), signal.SIGINT)
+        return F.mse_loss(out, target)
+
+    history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), batches, epochs=10)
+    assert history.interrupted and history.epochs == 2 and len(history.step_loss) == 4

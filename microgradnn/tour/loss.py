@@ -127,4 +127,5 @@ def _list(xs: list[float]) -> str:
 def _boundaries_figure(ctx: TourContext):
     from microgradnn.viz import plots
 
-    return ctx.draw(plots.plot_boundary_distances, POINTS, {"line A": LINE_A, "line B": LINE_B}, LABELS)
+    names = {ctx.text("loss.line", name="A"): LINE_A, ctx.text("loss.line", name="B"): LINE_B}
+    return ctx.draw(plots.plot_boundary_distances, POINTS, names, LABELS)

@@ -86,6 +86,7 @@ TEXTS: dict[str, str] = {
         "losses, on predictions p for targets y: the mean squared error MSE = mean((p - y)^2), and the "
         "cross-entropy CE = -mean(y ln p + (1 - y) ln(1 - p))."
     ),
+    "loss.line": "line {name}",
     "loss.ce": "cross-entropy",
     "loss.good": "p (good)",
     "loss.poor": "p (poor)",

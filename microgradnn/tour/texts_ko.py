@@ -80,6 +80,7 @@ TEXTS: dict[str, str] = {
         "손실이 가장 작은 경계가 가장 좋은 경계입니다. 대표적인 손실 함수 두 가지를 목표값 y와 예측값 p로 계산해 봅니다. "
         "평균 제곱 오차 MSE = mean((p - y)^2), 교차 엔트로피 CE = -mean(y ln p + (1 - y) ln(1 - p))."
     ),
+    "loss.line": "직선 {name}",
     "loss.ce": "교차 엔트로피",
     "loss.good": "p (좋은 예측)",
     "loss.poor": "p (나쁜 예측)",

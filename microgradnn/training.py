@@ -433,6 +433,9 @@ def fit(
                 total, count, outputs, targets = 0.0, 0, [], []
                 cut = False  # Ctrl-C stopped this epoch before its last batch
                 for step, batch in enumerate(epoch_batches(), start=1):
+                    if interrupt.requested:  # checked before a step, so a Ctrl-C in the last step keeps the epoch
+                        cut = True
+                        break
                     X, y = _batch_pair(batch, step)
                     out = _forward(model, X, scalar, dtype)
                     loss = loss_fn(out, _targets(y, scalar, dtype))
@@ -460,9 +463,6 @@ def fit(
                     if measure is not None:
                         outputs.append(_as_array(out))
                         targets.append(np.asarray(y))
-                    if interrupt.requested:
-                        cut = True
-                        break
                 if cut:
                     history.interrupted = True
                     break

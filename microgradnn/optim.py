@@ -164,7 +164,7 @@ class Optimizer:
                 raise ValueError(
                     f"{who}: 'state' has an entry {key!r}; expected parameter indices 0 to {len(self.params) - 1}"
                 )
-            if not isinstance(entry, Mapping) or not set(entry) <= set(self._buffers):
+            if not isinstance(entry, Mapping) or (self._buffers and not set(entry) <= set(self._buffers)):
                 raise ValueError(
                     f"{who}: parameter {index}'s state {entry!r} holds other buffers than {list(self._buffers)}"
                 )

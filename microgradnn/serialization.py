@@ -100,6 +100,9 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
     while stack:
         path, value = stack.pop()
         where = repr(path) if path else "the top level"
+        state_dict = getattr(value, "state_dict", None)
+        if path and callable(state_dict) and not isinstance(value, type):
+            value = state_dict()  # a Module, optimizer or scheduler inside a checkpoint: its state
         if isinstance(value, Mapping):
             if path and not value:
                 kinds.append(f"dict:{path}")
@@ -157,7 +160,8 @@ def save(obj: Any, path: PathLike) -> None:
 
     `obj` is a Module, an optimizer or a scheduler (its `state_dict()` is
     saved) or a dict whose values are arrays, numbers, strings, None, lists
-    or nested dicts (a checkpoint). Keys are non-empty strings without "/".
+    or nested dicts (a checkpoint); a Module, optimizer or scheduler inside it
+    is saved as its `state_dict()`. Keys are non-empty strings without "/".
     The file is written next to `path` first and then renamed, so an error
     never leaves a half-written file in its place.
     """

@@ -167,3 +167,15 @@ def test_nested_keys_cannot_hold_the_separator(tmp_path):
     with pytest.raises(ValueError, match=r"key 'a/b'.*nest a dict instead"):
         microgradnn.save({"a/b": np.ones(1)}, tmp_path / "x.npz")
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_modules_and_optimizers_inside_a_checkpoint_are_saved_as_their_state(tmp_path):
+    model, opt, sched = build(OPTIMIZERS["adam"], SCHEDULERS["step"])
+    train(model, opt, sched, 1)
+    microgradnn.save({"model": model, "optimizer": opt, "scheduler": sched, "epoch": 1}, tmp_path / "c.npz")
+    back = microgradnn.load(tmp_path / "c.npz")
+    assert back["optimizer"]["type"] == "Adam" and back["scheduler"]["last_epoch"] == 1
+    fresh, fresh_opt, _ = build(OPTIMIZERS["adam"], SCHEDULERS["step"])
+    fresh.load_state_dict(back["model"])
+    fresh_opt.load_state_dict(back["optimizer"])
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(model.parameters(), fresh.parameters()))

@@ -87,6 +87,14 @@ def test_no_two_weight_labels_overlap_and_none_covers_a_neuron():
     for box_id, (cx, cy, w, h) in lay.boxes.items():
         for key, rect in rects.items():
             assert not overlap(rect, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)), (key, box_id)
+    # no other edge runs through the middle of a label, so no label leaves doubt about its edge
+    from microgradnn.viz.layout import _crosses
+
+    column = {box_id: c for c, col in enumerate(scene.columns) for box_id in col}
+    tails = {e.id: column[e.tail] for e in scene.edges}
+    for key, rect in rects.items():
+        same_gap = [e for e in scene.edges if e.id != key and tails[e.id] == tails[key]]
+        assert not any(_crosses(lay.edges[e.id].points, rect) for e in same_gap), key
     # each label sits on its own edge: its centre is on the straight line from tail to head
     for key, (x0, y0, x1, y1) in rects.items():
         (sx, sy), (ex, ey) = lay.edges[key].points

@@ -68,8 +68,9 @@ def layout(scene: Scene) -> Layout:
     if scene.kind != "network":
         return _dot(scene)
     # A small network gets the room to show every label at once; a wide one shows them neuron by neuron.
-    if max(len(col) for col in scene.columns) <= 8:
-        for gap in (ROW_GAP, 60.0, 100.0, 150.0):
+    tallest = max(len(col) for col in scene.columns)
+    if tallest <= 8:
+        for gap in (100.0, 150.0, 60.0, ROW_GAP) if tallest <= 4 else (60.0, 100.0, ROW_GAP):
             scene.quiet_labels = False
             lay = _columns(scene, gap)
             if not scene.quiet_labels:
@@ -242,7 +243,7 @@ def _columns(scene: Scene, row_gap: float) -> Layout:
     x = MARGIN + widest[0] / 2
     for c, col in enumerate(scene.columns):
         if c:  # room for the labels between the circles, with some air
-            x += max(COLUMN_GAP, (widest[c - 1] + widest[c]) / 2 + label_w[c - 1] * 1.25 + 48)
+            x += max(COLUMN_GAP, (widest[c - 1] + widest[c]) / 2 + label_w[c - 1] * 1.5 + 48)
         y = top + (inner_h - heights[c]) / 2
         for box_id in col:
             w, h = sizes[box_id]
@@ -263,42 +264,82 @@ def _columns(scene: Scene, row_gap: float) -> Layout:
 
 
 def _place_labels(scene: Scene, lay: Layout) -> None:
-    """Put each gap's labels where no two overlap and none covers a neuron; else mark them as quiet."""
+    """Put each label on its own edge where it touches no other label, no neuron and no other edge, so
+    no label leaves doubt about its edge; when a gap is too crowded for that, mark the labels quiet
+    (shown for one neuron at a time) and keep apart only the labels of edges into the same neuron."""
     column_of = {box_id: c for c, col in enumerate(scene.columns) for box_id in col}
     gaps: dict[int, list] = {}
     for edge in scene.edges:
         if edge.label:
             gaps.setdefault(column_of[edge.tail], []).append(edge)
-    candidates = [0.3 + 0.02 * k for k in range(21)]  # 0.30 .. 0.70
+    preferred = sorted((0.25 + 0.02 * k for k in range(26)), key=lambda t: abs(t - 0.5))  # middle first
     for edges in gaps.values():
-        best = None
-        for t in candidates:
-            rects = [_label_rect(e, lay, t) for e in edges]
-            if all(_clear(rect, lay) for rect in rects) and not any(
-                _overlap(a, b) for a, b in itertools.combinations(rects, 2)
-            ):
-                best = t
-                break
-        if best is None:
+        placed = _search_labels(edges, lay, preferred) if len(edges) <= 40 else {}
+        if len(placed) < len(edges):
             scene.quiet_labels = True
             # Shown one neuron at a time: labels of edges into the same neuron must not meet.
-            for t in candidates[::-1]:
-                fine = True
+            for t in [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7]:
                 heads: dict[str, list] = {}
                 for e in edges:
                     heads.setdefault(e.head, []).append(_label_rect(e, lay, t))
-                for rects in heads.values():
-                    if any(_overlap(a, b) for a, b in itertools.combinations(rects, 2)):
-                        fine = False
-                        break
-                if fine:
-                    best = t
+                if not any(_overlap(a, b) for rects in heads.values() for a, b in itertools.combinations(rects, 2)):
                     break
-            best = best if best is not None else 0.5
+            for e in edges:
+                e.at = t
         for e in edges:
-            e.at = best
-            x0, y0, x1, y1 = _label_rect(e, lay, best)
+            x0, y0, x1, y1 = _label_rect(e, lay, e.at if e.at is not None else 0.5)
             lay.edges[e.id].label = ((x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def _search_labels(edges: list, lay: Layout, preferred: list[float]) -> dict[str, tuple[float, ...]]:
+    """Labels for every edge of a gap with none overlapping, found by a small depth-first search over
+    each label's clear places (middle first); {} when there is none within the search's budget."""
+    options = []
+    for edge in edges:
+        others = [e for e in edges if e is not edge]
+        fits = []
+        for t in preferred:
+            rect = _label_rect(edge, lay, t)
+            if _clear(rect, lay) and not any(_crosses(lay.edges[o.id].points, rect) for o in others):
+                fits.append((t, rect))
+        if not fits:
+            return {}
+        options.append((edge, fits))
+    options.sort(key=lambda item: len(item[1]))  # the most constrained label first
+    chosen: dict[str, tuple[float, ...]] = {}
+    budget = [20000]
+
+    def place(k: int) -> bool:
+        if k == len(options):
+            return True
+        edge, fits = options[k]
+        for t, rect in fits:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
+            if not any(_overlap(rect, r, 6.0) for r in chosen.values()):
+                chosen[edge.id] = rect
+                edge.at = t
+                if place(k + 1):
+                    return True
+                del chosen[edge.id]
+        return False
+
+    return chosen if place(0) else {}
+
+
+def _crosses(points: list[tuple[float, float]], rect: tuple[float, float, float, float]) -> bool:
+    """A straight edge passes through the middle half of the label (checked at points 2 px apart): there it
+    would seem to run through the label as its own edge does; past the label's ends it plainly does not."""
+    (sx, sy), (ex, ey) = points[0], points[-1]
+    steps = max(2, int(math.hypot(ex - sx, ey - sy) / 2))
+    quarter = (rect[2] - rect[0]) / 4
+    x0, y0, x1, y1 = rect[0] + quarter, rect[1] + 1, rect[2] - quarter, rect[3] - 1
+    for k in range(steps + 1):
+        x, y = sx + (ex - sx) * k / steps, sy + (ey - sy) * k / steps
+        if x0 < x < x1 and y0 < y < y1:
+            return True
+    return False
 
 
 def _label_rect(edge, lay: Layout, t: float) -> tuple[float, float, float, float]:

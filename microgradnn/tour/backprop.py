@@ -63,7 +63,7 @@ def run(ctx: TourContext) -> StepReport:
         loss=loss.data,
     )
     ctx.say(report, "backprop.backward")
-    steps = [str(step) for step in loss.backward_steps()]
+    steps = [step.describe(ctx.lang) for step in loss.backward_steps()]  # in the tour's language
     ctx.preformatted(report, "\n".join(steps))
 
     factors = chain_factors(f, names["w5"].data, y)

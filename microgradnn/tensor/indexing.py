@@ -558,8 +558,8 @@ class ScatterReduce(TensorFunction):
         if reduce == "prod":
             out = np.where(self_in, x, 1).astype(x.dtype)
             np.multiply.at(out, key, picked)
-            zeros = np.where(self_in, x == 0, 0).astype(np.int64)
-            np.add.at(zeros, key, picked == 0)
+            zeros = np.where(self_in, _is_zero(x), 0).astype(np.int64)
+            np.add.at(zeros, key, _is_zero(picked))
             ctx.zeros = zeros
             ctx.save_for_backward(x, src, out)
             return out
@@ -605,10 +605,11 @@ def _prod_scatter_grads(ctx: Context, grad: Any) -> tuple[Any, Any]:
     key, self_in, zeros = ctx.key, ctx.self_in, ctx.zeros
     xd, sd = P._data(x), P._data(src)
     picked = src[ctx.src_key]
-    pd = sd[ctx.src_key]
+    xz, sz = _is_zero(xd), _is_zero(sd)
+    pz = sz[ctx.src_key]
     # The product of the nonzero contributors, for the one zero of a position with exactly one.
-    safe_x = np.where(self_in & (xd != 0), x, 1)
-    safe_src = np.where(sd != 0, src, 1)
+    safe_x = np.where(self_in & ~xz, x, 1)
+    safe_src = np.where(~sz, src, 1)
     if isinstance(grad, Tensor):  # a create_graph pass: the same product as a graph op
         others = ScatterReduce.apply(
             _graph(safe_x), _graph(safe_src), key=key, src_key=ctx.src_key, reduce="prod", include_self=True
@@ -618,11 +619,16 @@ def _prod_scatter_grads(ctx: Context, grad: Any) -> tuple[Any, Any]:
         np.multiply.at(others, key, safe_src[ctx.src_key])
     lone = zeros == 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        gx = np.where(self_in & (xd != 0), grad * out / np.where(xd != 0, x, 1), 0)
-        gx = np.where(self_in & (xd == 0) & lone, grad * others, gx)
-        gp = np.where(pd != 0, (grad * out)[key] / np.where(pd != 0, picked, 1), 0)
-        gp = np.where((pd == 0) & lone[key], (grad * others)[key], gp)
+        gx = np.where(self_in & ~xz, grad * out / np.where(~xz, x, 1), 0)
+        gx = np.where(self_in & xz & lone, grad * others, gx)
+        gp = np.where(~pz, (grad * out)[key] / np.where(~pz, picked, 1), 0)
+        gp = np.where(pz & lone[key], (grad * others)[key], gp)
     return gx, gp
+
+
+def _is_zero(a: np.ndarray) -> np.ndarray:
+    """Zero, or subnormal (dividing by one would lose every digit), for the zero-safe gradient of prod."""
+    return np.abs(a) < np.finfo(a.dtype).tiny if a.dtype.kind == "f" else a == 0
 
 
 def _graph(x: Any) -> Tensor:

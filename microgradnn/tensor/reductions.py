@@ -36,6 +36,7 @@ __all__ = [
     "LogCumSumExp",
     "Norm",
     "Prod",
+    "StdSqrt",
     "ValuesIndices",
     "all",
     "any",
@@ -87,9 +88,29 @@ def std(
     if ddof is not None and correction is not None:
         raise TypeError("std: give ddof (NumPy's name) or correction (PyTorch's), not both")
     try:
-        return C.var(_float(x), axis, keepdims, ddof, dim, keepdim, correction).sqrt()
+        variance = C.var(_float(x), axis, keepdims, ddof, dim, keepdim, correction)
     except ValueError as error:
         raise ValueError(str(error).replace("var:", "std:", 1)) from None
+    return StdSqrt.apply(variance)
+
+
+class StdSqrt(TensorFunction):
+    """f(v) = sqrt(v) for a variance v;  f'(v) = 1 / (2 sqrt(v)), and 0 where v = 0 (a constant slice), as
+    PyTorch's std, whose gradient is 0 there rather than nan."""
+
+    name = "sqrt"
+
+    @staticmethod
+    def forward(ctx: Context, v: np.ndarray) -> np.ndarray:
+        out = np.sqrt(v)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (out,) = ctx.saved_values
+        live = P._data(out) != 0
+        return (np.where(live, grad / (2 * np.where(live, out, 1)), 0),)
 
 
 # ------------------------------------------------------------------ prod
@@ -316,11 +337,14 @@ class Cumprod(TensorFunction):
         x, out = ctx.saved_values
         axis = ctx.axis
         xd = P._data(x)
-        nonzero = xd != 0
+        # Subnormal numbers count as zeros: dividing by one would lose every digit (it has almost none).
+        nonzero = np.abs(xd) >= np.finfo(xd.dtype).tiny
         with np.errstate(divide="ignore", invalid="ignore"):
             g_nonzero = _cumsum(grad * out, axis, True) / np.where(nonzero, x, 1)
         if nonzero.all():
             return (g_nonzero,)
+        if isinstance(grad, Tensor):
+            return (_cumprod_grad_quadratic(x, grad, axis),)
         zeros_so_far = np.cumsum(~nonzero, axis=axis)
         first_zero = ~nonzero & (zeros_so_far == 1)
         before = np.where(zeros_so_far == 0, x, 1)  # the elements before the first zero
@@ -328,6 +352,23 @@ class Cumprod(TensorFunction):
         tail = _cumprod(after, axis)  # prod_{z < j <= i} x_j for i >= z (1 before)
         at_first = _prod_kept(before, axis) * (grad * tail * (zeros_so_far >= 1)).sum(axis=axis, keepdims=True)
         return (np.where(nonzero, g_nonzero, np.where(first_zero, at_first, 0)),)
+
+
+def _cumprod_grad_quadratic(x: Tensor, grad: Tensor, axis: int) -> Tensor:
+    """dL/dx_k = sum_{i >= k} g_i prod_{j <= i, j != k} x_j, spelled out with an n x n block per slice.
+
+    The O(n) formula above is exact at the point but sets later zeros to a constant 0, whose derivative is
+    wrong (moving the first zero makes the next one first); a create_graph pass with zeros uses this one.
+    """
+    xt, gt = np.swapaxes(x, axis, -1), np.swapaxes(grad, axis, -1)
+    n = xt.shape[-1]
+    eye = np.eye(n, dtype=xt.dtype)
+    lead = tuple(xt.shape[:-1])
+    others = xt.reshape((*lead, 1, n)) * (1 - eye) + eye  # row k: x with x_k replaced by 1
+    products = Cumprod.apply(others, axis=len(lead) + 1)  # [k, i] = prod_{j <= i, j != k} x_j
+    later = np.triu(np.ones((n, n), dtype=bool))  # i >= k
+    out = (gt.reshape((*lead, 1, n)) * products * later).sum(axis=-1)
+    return np.swapaxes(out, axis, -1)
 
 
 class LogCumSumExp(TensorFunction):
@@ -353,6 +394,8 @@ class LogCumSumExp(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         x, out = ctx.saved_values
         axis, back = ctx.axis, not ctx.reverse
+        if isinstance(grad, Tensor):
+            return (_logcumsumexp_grad_quadratic(x, out, grad, axis, ctx.reverse),)
         gd = P._data(grad)
         total = 0
         for sign, part in ((1, gd > 0), (-1, gd < 0)):
@@ -365,6 +408,22 @@ class LogCumSumExp(TensorFunction):
         if isinstance(total, int):
             return (grad * 0,)
         return (total,)
+
+
+def _logcumsumexp_grad_quadratic(x: Tensor, out: Tensor, grad: Tensor, axis: int, reverse: bool) -> Tensor:
+    """dL/dx_j = sum_{i >= j} g_i e^(x_j - f_i) with an n x n block of weights (each e^(<= 0), so stable).
+
+    Used under create_graph: it is linear in g and smooth in x, so it can be differentiated again, where the
+    log-space formula of the first-order pass takes logs of g.
+    """
+    xt, ft, gt = (np.swapaxes(a, axis, -1) for a in (x, out, grad))
+    n = xt.shape[-1]
+    lead = tuple(xt.shape[:-1])
+    later = np.tril(np.ones((n, n), dtype=bool)) if reverse else np.triu(np.ones((n, n), dtype=bool))  # [j, i]
+    diff = xt.reshape((*lead, n, 1)) - ft.reshape((*lead, 1, n))
+    weights = np.exp(np.where(later, diff, -np.inf))
+    result = (weights * gt.reshape((*lead, 1, n))).sum(axis=-1)
+    return np.swapaxes(result, axis, -1)
 
 
 def _logcumsumexp(a: Any, axis: int, reverse: bool) -> Any:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -334,3 +336,41 @@ def test_open_without_a_browser_says_how_to_open_the_index(
     monkeypatch.setattr(webbrowser, "get", no_browser)
     assert main(["tour", "--out", str(tmp_path / "tour"), "--step", "7", "--quiet", "--open"]) == 0
     assert "no browser found to open it; open file://" in capsys.readouterr().out
+
+
+def _chromium() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return None
+    path = os.environ.get("MICROGRADNN_CHROMIUM") or "/usr/bin/chromium"
+    return path if Path(path).exists() or shutil.which(path) else None
+
+
+@pytest.mark.skipif(_chromium() is None and not os.environ.get("CI"), reason="no Chromium or playwright (CI=1 fails)")
+def test_index_in_a_real_browser(tour, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    result, _, _ = tour
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(result.index.resolve().as_uri())
+        page.wait_for_load_state("load")
+        # Every picture loads, and every step is one click away in the list at the top.
+        broken = page.eval_on_selector_all(
+            "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
+        assert broken == [] and page.locator("img").count() >= 14
+        links = page.eval_on_selector_all("nav a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+        assert [text for text, _ in links] == [r.title for r in result.reports]
+        for _, href in links:
+            assert page.locator(href).count() == 1
+        page.click(f"nav a[href='#step{len(result.reports)}']")
+        assert page.evaluate("window.scrollY") > 1000
+        page.screenshot(path=str(tmp_path / "index.png"))
+        browser.close()
+    assert errors == []

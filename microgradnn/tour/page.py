@@ -20,7 +20,7 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem; border-bo
 pre { background: #f6f8fa; padding: .75rem; overflow-x: auto; font-size: .85rem; }
 figure { margin: 1rem 0; } figcaption { font-size: .9rem; color: #555; }
 img { max-width: 100%; border: 1px solid #eee; }
-nav a { margin-right: .75rem; }
+nav ol { list-style: none; padding-left: 0; } nav li { margin: .15rem 0; }
 .note { background: #fff8e1; padding: .5rem .75rem; border-left: 4px solid #f0b400; }
 """
 
@@ -76,13 +76,13 @@ def _step(report: StepReport, texts: dict[str, str]) -> str:
 def write_index(out: Path, reports: list[StepReport], texts: dict[str, str], lang: str) -> Path:
     """Write out/index.html presenting every step; returns its path."""
     title = html.escape(texts["page.title"])
-    nav = " ".join(f'<a href="#step{r.number}">{r.number}</a>' for r in reports)
+    nav = "".join(f'<li><a href="#step{r.number}">{html.escape(r.title)}</a></li>' for r in reports)
     body = "\n".join(_step(r, texts) for r in reports)
     page = (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f"<h1>{title}</h1>\n<p>{html.escape(texts['page.intro'])}</p>\n<nav>{nav}</nav>\n{body}\n</body>\n</html>\n"
+        f"<h1>{title}</h1>\n<p>{html.escape(texts['page.intro'])}</p>\n<nav><ol>{nav}</ol></nav>\n{body}\n</body>\n</html>\n"
     )
     path = Path(out) / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -179,3 +179,54 @@ def test_modules_and_optimizers_inside_a_checkpoint_are_saved_as_their_state(tmp
     fresh.load_state_dict(back["model"])
     fresh_opt.load_state_dict(back["optimizer"])
     assert all(np.array_equal(a.data, b.data) for a, b in zip(model.parameters(), fresh.parameters()))
+
+
+# ------------------------------------------------------------- round trips, property-tested
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+_keys = st.text(min_size=1, max_size=8).filter(lambda k: "/" not in k and "\x00" not in k and not k.startswith("__"))
+_arrays = hnp.arrays(
+    dtype=st.sampled_from([np.float32, np.float64, np.int64, np.int8, np.uint16, np.bool_]),
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+)
+_leaves = st.one_of(
+    _arrays,
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=10),
+    st.none(),
+)
+_trees = st.recursive(
+    _leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=10,
+)
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray):
+        return (
+            isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+        )
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    return type(a) is type(b) and a == b
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.dictionaries(_keys, _trees, max_size=4))
+def test_any_checkpoint_round_trips_exactly(tmp_path, tree):
+    path = tmp_path / "tree.npz"
+    microgradnn.save(tree, path)
+    back = microgradnn.load(path)
+    assert _same(tree, back), (tree, back)

@@ -471,3 +471,82 @@ def test_korean_controls_and_captions(tmp_path):
             watch.check()
         finally:
             browser.close()
+
+
+@needs_dot
+@pytest.mark.parametrize("example", [chapter, wide])
+def test_graph_view_edge_labels_never_overlap_and_sit_on_their_edges(example):
+    from microgradnn.viz.graphview import graph_scene
+    from microgradnn.viz.layout import bezier_points, layout
+
+    _, loss = example()
+    scene, _ = graph_scene(record_pass(loss))
+    lay = layout(scene)
+    rects = {}
+    for edge in scene.edges:
+        if edge.label and lay.edges[edge.id].label is not None:
+            x, y = lay.edges[edge.id].label
+            w, h = edge.label_size
+            rects[edge.id] = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+    assert len(rects) == sum(1 for e in scene.edges if e.label)
+    items = sorted(rects.items(), key=lambda kv: kv[1][0])
+    for k, (a, ra) in enumerate(items):  # sweep by x: every pair that could touch
+        for b, rb in items[k + 1 :]:
+            if rb[0] >= ra[2]:
+                break
+            assert not (ra[1] < rb[3] and rb[1] < ra[3]), (a, b)
+    # each label is on its edge, or beside it with a leader line from the label to its own curve
+    for key, (x0, y0, x1, y1) in rects.items():
+        route = lay.edges[key]
+        curve = bezier_points(route.points)
+        gap = min(max(x0 - px, 0, px - x1) + max(y0 - py, 0, py - y1) for px, py in curve)
+        if gap > 1.5:
+            assert route.leader is not None, key
+            (ax, ay), (bx, by) = route.leader
+            assert x0 - 0.5 <= ax <= x1 + 0.5 and y0 - 0.5 <= ay <= y1 + 0.5, key  # starts at the label
+            assert min(abs(bx - px) + abs(by - py) for px, py in curve) < 1e-6, key  # ends on the curve
+
+
+@needs_dot
+@needs_browser
+def test_several_inline_players_in_one_notebook_do_not_interfere(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    net, loss = chapter()
+    first, second = player(loss, network=net), player(reused()["y"])
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(
+        "<!doctype html><html><body><h1>cell 1</h1>"
+        + first._repr_html_()
+        + "<h1>cell 2</h1>"
+        + second._repr_html_()
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 1500}, reduced_motion="reduce")
+            page = context.new_page()
+            page.set_default_timeout(5000)
+            watch = Watch(page)
+            page.goto(notebook.resolve().as_uri())
+            frames = [f for f in page.frames if f != page.main_frame]
+            assert len(frames) == 2
+            for frame in frames:
+                for _ in range(100):
+                    if frame.locator("body").get_attribute("data-ready") == "true":
+                        break
+                    page.wait_for_timeout(50)
+            a, b = frames
+            a.click("#next")
+            a.click("#next")
+            assert a.locator("body").get_attribute("data-frame") == "2"
+            assert b.locator("body").get_attribute("data-frame") == "0"  # the other player did not move
+            b.click("#next")
+            assert b.locator("body").get_attribute("data-frame") == "1"
+            assert a.locator("body").get_attribute("data-frame") == "2"
+            assert a.locator("#view-network").count() == 1 and b.locator("#view-network").count() == 0
+            watch.check()
+        finally:
+            browser.close()

@@ -31,6 +31,7 @@ class Route:
     points: list[tuple[float, float]]
     tip: tuple[float, float] | None = None
     label: tuple[float, float] | None = None
+    leader: tuple[tuple[float, float], tuple[float, float]] | None = None  # label edge -> curve, when beside it
 
 
 @dataclass
@@ -220,6 +221,12 @@ def _labels_on_edges(scene: Scene, lay: Layout) -> None:
         if not any(_overlap(moved, r, 1.0) for r in boxes + others):
             rects[key] = moved
             route.label = (px, py)
+            continue
+        # Left beside its edge: a short leader line from the label to the nearest point of its curve.
+        x0, y0, x1, y1 = rects[key]
+        near = min(curve, key=lambda p: _rect_distance(p, rects[key]))
+        if _rect_distance(near, rects[key]) > 1.0:
+            route.leader = ((min(max(near[0], x0), x1), min(max(near[1], y0), y1)), near)
 
 
 # ----------------------------------------------------------------- networks
@@ -348,6 +355,12 @@ def _label_rect(edge, lay: Layout, t: float) -> tuple[float, float, float, float
     x, y = tx + t * (hx - tx), ty + t * (hy - ty)
     w, h = edge.label_size
     return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+
+
+def _rect_distance(p: tuple[float, float], rect: tuple[float, float, float, float]) -> float:
+    dx = max(rect[0] - p[0], 0.0, p[0] - rect[2])
+    dy = max(rect[1] - p[1], 0.0, p[1] - rect[3])
+    return math.hypot(dx, dy)
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...], pad: float = 2.0) -> bool:

@@ -133,6 +133,8 @@ def draw(
         w, h = edge.label_size
         if outside(lx - w / 2, ly - h / 2, lx + w / 2, ly + h / 2):
             continue
+        if route.leader is not None:
+            d.line([P(*route.leader[0]), P(*route.leader[1])], fill="#999999", width=1)
         d.rectangle([P(lx - w / 2, ly - h / 2), P(lx + w / 2, ly + h / 2)], fill="#ffffff")
         rows = [Text(txt.get(t.id, t.text) if t.id else t.text, t.style) for t in edge.label]
         _rows(d, rows, P(lx, 0)[0], P(0, ly - h / 2 + 2)[1], s, label_color)

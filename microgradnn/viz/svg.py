@@ -76,7 +76,8 @@ def _css() -> str:
         ".mg .gtitle { fill: #4a5a70; }",
         ".mg .edge path { fill: none; transition: stroke .25s; }",
         ".mg .edge path.head { stroke: none; }",
-        ".mg .label rect { fill: #ffffff; fill-opacity: 0.85; }",
+        ".mg .label rect { fill: #ffffff; fill-opacity: 0.9; }",
+        ".mg .label .leader { fill: none; stroke: #999999; stroke-width: 0.8; stroke-dasharray: 2 2; }",
         ".mg .quiet.pending, .mg .quiet.done { display: none; }",
     ]
     for kind, fill in BOX_FILL.items():
@@ -218,8 +219,12 @@ def svg(scene: Scene, lay: Layout, state: dict[str, Any] | None = None, *, prefi
         w, h = edge.label_size
         state_ = cls.get(edge.id, "pending")
         rows = [Text(txt.get(t.id, t.text) if t.id else t.text, t.style, t.id, t.widest) for t in edge.label]
+        leader = ""
+        if route.leader is not None:
+            (ax, ay), (bx, by) = route.leader
+            leader = f'<path class="leader" d="M{_num(ax)},{_num(ay)} L{_num(bx)},{_num(by)}"/>'
         out.append(
-            f'<g id="{prefix}L-{edge.id}" class="label {state_}{quiet if edge.kind == "weight" else ""}">'
+            f'<g id="{prefix}L-{edge.id}" class="label {state_}{quiet if edge.kind == "weight" else ""}">{leader}'
             f'<rect x="{_num(lx - w / 2)}" y="{_num(ly - h / 2)}" width="{_num(w)}" height="{_num(h)}" rx="3"/>'
             f"{_text_lines(rows, lx, ly - h / 2 + 2, prefix)}</g>"
         )

@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import microgradnn
 from microgradnn import Tensor, Value, optim
@@ -182,9 +185,6 @@ def test_modules_and_optimizers_inside_a_checkpoint_are_saved_as_their_state(tmp
 
 
 # ------------------------------------------------------------- round trips, property-tested
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
 
 _keys = st.text(min_size=1, max_size=8).filter(lambda k: "/" not in k and "\x00" not in k and not k.startswith("__"))
 _arrays = hnp.arrays(

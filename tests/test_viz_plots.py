@@ -240,3 +240,20 @@ def test_figures_show_inline_without_a_backend():
     fig = plot_loss([1.0, 0.5])
     assert fig._repr_png_().startswith(b"\x89PNG")  # what Jupyter shows, with no %matplotlib magic
     assert "matplotlib.pyplot" not in sys.modules  # no backend was chosen for the user
+
+
+def test_a_model_that_returns_class_numbers_is_not_read_as_binary():
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    X = np.concatenate([centres + d for d in ([0.2, 0.1], [-0.1, 0.2])])
+    y = np.tile([0, 1, 2], 2)
+
+    def argmax_model(points):  # what a command line's predict() gives: the class, not its scores
+        return (-((points[:, None, :] - centres[None]) ** 2).sum(axis=2)).argmax(axis=1)
+
+    fig = plot_decision_boundary(argmax_model, X, y, resolution=40)
+    ax = fig.axes[0]
+    from matplotlib.contour import ContourSet
+
+    filled = next(c for c in ax.collections if isinstance(c, ContourSet) and c.filled)
+    assert len(filled.levels) == 4  # three class regions (-0.5, 0.5, 1.5, 2.5), not two
+    assert legend_texts(ax) == ["class 0", "class 1", "class 2"]

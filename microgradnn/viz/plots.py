@@ -267,6 +267,14 @@ def decision_grid(
     return xx, yy, scores.reshape(n, n, -1)
 
 
+def _looks_like_class_ids(values: np.ndarray, classes: Sequence[float]) -> bool:
+    """One output holding whole class numbers 0..k-1 with k > 2 (an argmax), not a score to threshold."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or not np.all(finite == np.round(finite)) or finite.min() < 0:
+        return False
+    return finite.max() >= 2 and set(np.unique(finite).tolist()) <= set(classes)
+
+
 def plot_decision_boundary(
     model: Callable[..., Any],
     X: Any,
@@ -285,7 +293,9 @@ def plot_decision_boundary(
     networks; then at most 60 x 60 grid points). Give it class *scores*:
     one output means class 1 where output >= `threshold` (default 0.5 for
     outputs in [0, 1], else 0); k outputs mean k classes, the largest score
-    wins. Each class has its own colour, in the regions, the points and the legend.
+    wins (smooth boundary lines). A model that returns the class number
+    itself (0, 1, 2, ... from an argmax) is drawn by those classes too.
+    Each class has its own colour, in the regions, the points and the legend.
     """
     with _language(lang, "plot_decision_boundary"):
         return _plot_decision_boundary(model, X, y, threshold, resolution, title, lang, path)
@@ -312,7 +322,15 @@ def _plot_decision_boundary(
     from matplotlib.colors import ListedColormap
 
     classes_in_data = [float(c) for c in np.unique(labels)]
-    if scores.shape[2] == 1:
+    class_ids = scores.shape[2] == 1 and _looks_like_class_ids(scores[:, :, 0], classes_in_data)
+    if class_ids:
+        # The model gave the class itself (an argmax), not scores: regions from it, boundaries between them.
+        grid_class = scores[:, :, 0].astype(int)
+        n_classes = int(grid_class.max()) + 1
+        has_boundary = False
+        for k in range(n_classes - 1):
+            ax.contour(xx, yy, grid_class, levels=[k + 0.5], colors="#222222", linewidths=1.4)
+    elif scores.shape[2] == 1:
         s = scores[:, :, 0]
         if threshold is None:
             threshold = 0.5 if (s.min() >= 0.0 and s.max() <= 1.0 and labels.min() >= 0) else 0.0
@@ -328,7 +346,7 @@ def _plot_decision_boundary(
     colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(n_classes)]
     cmap = ListedColormap(colors)
     ax.contourf(xx, yy, grid_class, levels=np.arange(-0.5, n_classes), cmap=cmap, alpha=0.25)
-    if has_boundary:
+    if has_boundary and not class_ids:
         # The boundary lines, smooth: where the score crosses the threshold, or, with k scores, where
         # each class's score minus the best other score crosses 0 (the edge of that class's region).
         if scores.shape[2] == 1:

@@ -550,3 +550,45 @@ def test_several_inline_players_in_one_notebook_do_not_interfere(tmp_path):
             watch.check()
         finally:
             browser.close()
+
+
+@needs_dot
+@needs_browser
+def test_pinch_zooms_on_a_touch_screen(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = save_html(reused()["y"], tmp_path / "touch.html")
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, reduced_motion="reduce"
+            )
+            page = context.new_page()
+            page.set_default_timeout(5000)
+            watch = Watch(page)
+            page.goto(path.resolve().as_uri())
+            world = page.locator(".world").first
+
+            def scale() -> float:
+                return float(re.search(r"scale\(([-\d.e]+)\)", world.get_attribute("style")).group(1))
+
+            before = scale()
+            stage = page.locator("#stage").bounding_box()
+            cx, cy = stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2
+            cdp = context.new_cdp_session(page)
+
+            def touch(kind: str, spread: float) -> None:
+                points = [{"x": cx - spread, "y": cy, "id": 1}, {"x": cx + spread, "y": cy, "id": 2}]
+                cdp.send(
+                    "Input.dispatchTouchEvent", {"type": kind, "touchPoints": points if kind != "touchEnd" else []}
+                )
+
+            touch("touchStart", 30)
+            for spread in (45, 60, 75, 90):  # two fingers moving apart
+                touch("touchMove", spread)
+            touch("touchEnd", 90)
+            assert scale() == pytest.approx(before * 3, rel=0.05)  # the fingers' distance tripled
+            watch.check()
+        finally:
+            browser.close()

@@ -55,6 +55,7 @@ class _BatchNorm(Module):
         affine: bool = True,
         track_running_stats: bool = True,
         *,
+        bias: bool = True,
         dtype: Any = None,
     ) -> None:
         super().__init__()
@@ -66,7 +67,7 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         dtype = _float_dtype(dtype, who)
         self.weight = Parameter(np.ones(num_features, dtype=dtype), label="weight") if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype=dtype), label="bias") if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype), label="bias") if affine and bias else None
         if track_running_stats:
             self.running_mean: np.ndarray | None = np.zeros(num_features, dtype=dtype)
             self.running_var: np.ndarray | None = np.ones(num_features, dtype=dtype)
@@ -112,8 +113,10 @@ class _BatchNorm(Module):
             mean = self.running_mean.reshape(shape).astype(x.dtype)
             var = self.running_var.reshape(shape).astype(x.dtype)
             y = _normalize(x, mean, var, self.eps)
-        if self.weight is not None and self.bias is not None:
-            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+        if self.weight is not None:
+            y = y * self.weight.reshape(shape)
+        if self.bias is not None:
+            y = y + self.bias.reshape(shape)
         return y
 
     @no_grad()
@@ -129,7 +132,7 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -201,4 +204,5 @@ class LayerNorm(Module):
         return y
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        bias = self.bias is not None
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, bias={bias}"

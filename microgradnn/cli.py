@@ -171,10 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[16, 16],
         help="hidden layer sizes, e.g. 16,16 (default), or none for a linear model",
     )
+    train.add_argument(
+        "--model",
+        choices=("mlp", "cnn"),
+        default="mlp",
+        help="mlp (default), or cnn: a LeNet-style convolutional network (digits only)",
+    )
     train.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu", help="hidden activation")
     train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer (default: adam)")
     train.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: 0.01 adam, 0.1 sgd)")
-    train.add_argument("--epochs", type=_positive_int, default=100, help="passes over the data (default: 100)")
+    train.add_argument(
+        "--epochs", type=_positive_int, default=None, help="passes over the data (default: 100; 20 for --model cnn)"
+    )
     train.add_argument("--batch-size", type=_positive_int, default=32, help="examples per step (default: 32)")
     train.add_argument("--samples", type=_positive_int, default=200, help="points in a 2-D dataset (default: 200)")
     train.add_argument("--seed", type=_seed, default=0, help="random seed for data and weights (default: 0)")
@@ -337,10 +345,16 @@ def _run_train(args: argparse.Namespace) -> int:
         if i < len(sizes) - 2:
             layers.append(activation())
     model = nn.Sequential(*layers)
-    lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "adam" else 0.1)
+    cnn = args.model == "cnn"
+    if cnn:
+        if args.dataset != "digits":
+            raise CommandError(f"--model cnn learns images: use it with digits, not {args.dataset}")
+        model = nn.LeNet(seed=rng)  # reads the 64 pixels of a row as an 8x8 image
+    args.epochs = args.epochs or (20 if cnn else 100)
+    lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "adam" else 0.1) / (2 if cnn else 1)
     optimizer = (optim.Adam if args.optimizer == "adam" else optim.SGD)(model.parameters(), lr=lr)
     held_out = X_test is not X_train
-    shape = " -> ".join(str(n) for n in sizes)
+    shape = "LeNet (conv 1->16, pool, conv 16->32, pool, 128 -> 64 -> 10)" if cnn else " -> ".join(map(str, sizes))
     print(f"training {shape} on {args.dataset} ({len(y_train)} samples): {args.activation}, {args.optimizer} lr={lr:g}")
     # numpy's overflow warnings would only repeat, raw, what the divergence check below says in words.
     with np.errstate(all="ignore"):
@@ -354,6 +368,7 @@ def _run_train(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 seed=args.seed,
                 val_data=(X_test.astype(np.float32), y_test) if held_out else None,
+                scheduler=optim.CosineAnnealingLR(optimizer, args.epochs) if cnn else None,
             )
         except TrainingError as e:
             what = str(e).split(" at epoch")[0].removeprefix("fit: ").replace("NaN or infinite", "nan or inf")

@@ -327,7 +327,8 @@ class LeNet(Module):
                      -> conv 16->32 -> relu -> pool -> (N, 32, 2, 2) -> flatten (N, 128)
                      -> linear 128->64 -> relu -> linear 64->10 (logits)
 
-    image_size must be divisible by 4 (two poolings halve it twice).
+    image_size must be divisible by 4 (two poolings halve it twice). Input: images (N, C, H, W), or rows of
+    C*H*W pixels (N, C*H*W) as scikit-learn's digits come, which are reshaped to images first.
     """
 
     def __init__(
@@ -347,7 +348,7 @@ class LeNet(Module):
             raise ValueError(f"LeNet: image_size must be divisible by 4 (two 2x2 poolings), got {image_size!r}")
         c1, c2 = (_positive("LeNet", "channels", c) for c in channels)
         rng = init.get_rng(seed)
-        self.image_size = size
+        self.image_size, self.in_channels = size, _positive("LeNet", "in_channels", in_channels)
         self.features = Sequential(
             Conv2d(in_channels, c1, 3, padding=1, seed=rng, dtype=dtype),
             ReLU(),
@@ -364,4 +365,12 @@ class LeNet(Module):
         )
 
     def forward(self, x: Any) -> Any:
+        pixels = self.in_channels * self.image_size**2
+        if isinstance(x, Tensor) and x.ndim == 2:
+            if x.shape[1] != pixels:
+                raise ValueError(
+                    f"LeNet: rows of {x.shape[1]} pixels (input shape {x.shape}) do not make {self.in_channels} "
+                    f"{self.image_size}x{self.image_size} image(s) ({pixels} pixels); give images (N, C, H, W)"
+                )
+            x = x.reshape((x.shape[0], self.in_channels, self.image_size, self.image_size))
         return self.classifier(self.features(x))

@@ -91,7 +91,8 @@ fi
 
 pip_install() {
   # (the filter hides pip's notes about local package mirrors that some machines configure)
-  "$PYTHON" -m pip install -q --disable-pip-version-check "$@" 2> >(grep -v "is ignored: it is neither" >&2)
+  "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore "$@" \
+    2> >(grep -v "is ignored: it is neither" >&2)
 }
 
 # Is this checkout's microgradnn the one installed, with the modules that MODE needs?
@@ -106,9 +107,13 @@ installed_from_here() {
   [ "$(cd / && "$PYTHON" -c 'import microgradnn, os; print(os.path.dirname(os.path.dirname(microgradnn.__file__)))' \
     2>/dev/null)" = "$PWD" ] && (cd / && "$PYTHON" -c "import ${modules//[[:space:]]/}" 2>/dev/null)
 }
-if ! installed_from_here; then
+# A stamp of pyproject.toml per target and interpreter: an extra that gained a package installs again.
+stamp="build/setup-$MODE.stamp"
+want="$PYTHON $(cksum <pyproject.toml)"
+if ! installed_from_here || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing microgradnn with its [$extra] extra (pip)"
   pip_install -e ".[$extra]"
+  mkdir -p build && echo "$want" >"$stamp"
 fi
 
 # PyTorch for the bridge's tests, CPU-only. Pinned to the version that is a local CPU wheel here; a

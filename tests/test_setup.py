@@ -127,3 +127,9 @@ def test_tour_set_up_on_a_refusing_python_makes_and_uses_a_venv(refusing_python,
     assert [line for line in second.stderr.splitlines() if ".venv" in line] == [
         f"setup: using the project virtual environment .venv ({refusing_python} refuses pip install (PEP 668))"
     ]
+    # An extra that gains a package (pyproject.toml changes) installs again.
+    with open(checkout / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    third = run_setup(checkout, "tour", str(refusing_python))
+    assert third.returncode == 0, third.stderr
+    assert "setup: installing microgradnn with its [tour] extra (pip)" in third.stderr

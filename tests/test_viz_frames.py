@@ -12,7 +12,7 @@ from test_viz_graph import check_golden, expression, needs_dot, run_dot, scoped_
 
 from microgradnn import Value, topological_order
 from microgradnn.viz import Frame, GraphvizNotFoundError, backward_frames, save_frames, save_gif
-from microgradnn.viz.frames import CURRENT_FILL, DONE_FILL
+from microgradnn.viz.framefiles import CURRENT_FILL, DONE_FILL
 
 
 def plain(text: str) -> str:

@@ -19,7 +19,8 @@ imported only when a picture is drawn, so `import microgradnn.viz` is cheap.
 
 from microgradnn.viz.dot import Graph, GraphvizError, GraphvizNotFoundError
 from microgradnn.viz.fonts import MissingFontWarning
-from microgradnn.viz.frames import Frame, Frames, backward_frames, save_frames
+from microgradnn.viz.framefiles import save_frames
+from microgradnn.viz.frames import Frame, Frames, backward_frames
 from microgradnn.viz.gif import save_gif
 from microgradnn.viz.graph import LargeGraphWarning, draw_graph
 from microgradnn.viz.network import NetworkPicture, draw_network

@@ -64,7 +64,9 @@ BINARY: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] =
 
 def _max_along_last(x: Any) -> Any:
     """PyTorch's max along an axis under our rule: ties share the gradient (amax), a NaN takes it (max(dim))."""
-    return torch.max(x, dim=-1).values if torch.isnan(x).any() else torch.amax(x, dim=-1)
+    rows = x.reshape(-1, x.shape[-1])
+    picked = [torch.max(row) if torch.isnan(row).any() else torch.amax(row) for row in rows]
+    return torch.stack(picked).reshape(x.shape[:-1])
 
 
 def run_ours(fn: Callable[..., Any], arrays: list[np.ndarray], upstream_seed: int) -> tuple[Any, list[Any]]:

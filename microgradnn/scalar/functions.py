@@ -1,6 +1,8 @@
 """The scalar ops, one `Function` each: forward and backward side by side.
 
 Each docstring gives f and its derivative once, with the convention at kinks.
+Every backward returns ``grad * (local derivative)``, so a `Step`'s
+contribution is exactly its local derivative times the upstream gradient.
 A backward is written with arithmetic that works on floats *and* on Values,
 so the same formula serves a first-order pass (floats) and
 ``backward(create_graph=True)`` (Values, differentiable again). For a scalar op
@@ -149,8 +151,8 @@ class Div(ScalarFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         _, b, out = ctx.saved_values
         if isinstance(b, float):
-            return _divide(grad, b), -_divide(grad * out, b)
-        return grad / b, -(grad * out) / b
+            return grad * _divide(1.0, b), grad * -_divide(out, b)
+        return grad * (1.0 / b), grad * (-out / b)
 
 
 class Neg(ScalarFunction):
@@ -185,8 +187,8 @@ class PowConstExponent(ScalarFunction):
         if c == 0.0:  # x ** 0 is the constant 1
             return (grad * 0.0,)
         if isinstance(x, float):
-            return (grad * c * _power(x, c - 1.0),)
-        return (grad * c * x ** (c - 1.0),)
+            return (grad * (c * _power(x, c - 1.0)),)
+        return (grad * (c * x ** (c - 1.0)),)
 
     @classmethod
     def describe(cls, ctx: Context) -> str:
@@ -210,7 +212,7 @@ class PowConstBase(ScalarFunction):
         (out,) = ctx.saved_values
         # d/dx c^x = c^x ln(c); at c = 0 (x > 0) the limit is 0.
         log_c = _log(ctx.base) if ctx.base != 0.0 else 0.0
-        return (grad * out * log_c,)
+        return (grad * (out * log_c),)
 
     @classmethod
     def describe(cls, ctx: Context) -> str:
@@ -239,8 +241,8 @@ class Pow(ScalarFunction):
             d_base = 0.0 if b == 0.0 else b * _power(a, b - 1.0)
             d_exponent = 0.0 if a == 0.0 and b >= 0.0 else out * _log(a)
             return grad * d_base, grad * d_exponent
-        d_exponent = grad * out * _log(a) if a.data != 0.0 else grad * 0.0
-        return grad * b * a ** (b - 1.0), d_exponent
+        d_exponent = grad * (out * _log(a)) if a.data != 0.0 else grad * 0.0
+        return grad * (b * a ** (b - 1.0)), d_exponent
 
 
 # ----------------------------------------------------------------- functions
@@ -277,7 +279,7 @@ class Log(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (x,) = ctx.saved_values
-        return (_divide(grad, x) if isinstance(x, float) else grad / x,)
+        return (grad * (_divide(1.0, x) if isinstance(x, float) else 1.0 / x),)
 
 
 class Sqrt(ScalarFunction):
@@ -294,7 +296,7 @@ class Sqrt(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (out,) = ctx.saved_values
-        return (_divide(grad, 2.0 * out) if isinstance(out, float) else grad / (2.0 * out),)
+        return (grad * (_divide(0.5, out) if isinstance(out, float) else 0.5 / out),)
 
 
 class Tanh(ScalarFunction):
@@ -335,7 +337,7 @@ class Sigmoid(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (out,) = ctx.saved_values
-        return (grad * out * (1.0 - out),)
+        return (grad * (out * (1.0 - out)),)
 
 
 class Relu(ScalarFunction):

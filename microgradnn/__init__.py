@@ -34,6 +34,8 @@ _LAZY = {
     "load": "microgradnn.serialization",
     "fit": "microgradnn.training",
     "History": "microgradnn.training",
+    "TrainingError": "microgradnn.training",
+    "LoadError": "microgradnn.serialization",
     "grad": "microgradnn.functional",
 }
 _SUBMODULES = {"nn", "optim", "data", "viz", "testing", "cli", "training", "serialization", "functional"}

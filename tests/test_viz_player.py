@@ -592,3 +592,14 @@ def test_pinch_zooms_on_a_touch_screen(tmp_path):
             watch.check()
         finally:
             browser.close()
+
+
+@needs_dot
+def test_frames_keep_their_language_unless_told_otherwise(tmp_path):
+    _, loss = chapter()
+    frames = backward_frames(loss, lang="ko")
+    page = save_html(frames, tmp_path / "ko.html").read_text(encoding="utf-8")
+    assert '<html lang="ko">' in page and embedded_data(page)["captions"][1].startswith("8단계 중 1단계")
+    page = save_html(frames, tmp_path / "en.html", lang="en").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and embedded_data(page)["captions"][1].startswith("Step 1 of 8")
+    assert '<html lang="ko">' in player(frames).page

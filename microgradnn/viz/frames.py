@@ -36,7 +36,16 @@ from microgradnn.viz.i18n import check_lang, text
 if TYPE_CHECKING:
     from microgradnn.viz.framefiles import _Movie
 
-__all__ = ["DEFAULT_MAX_STEPS", "Frame", "Frames", "Record", "as_record", "backward_frames", "record_pass"]
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "Frame",
+    "Frames",
+    "Record",
+    "as_record",
+    "backward_frames",
+    "language_of",
+    "record_pass",
+]
 
 UNKNOWN = "?"
 DEFAULT_MAX_STEPS = 400
@@ -367,6 +376,14 @@ def backward_frames(
     frames = Frames(Frame(k, captions[k], sources[k], steps[k - 1] if k else None, movie) for k in range(len(sources)))
     frames.record = record
     return frames
+
+
+def language_of(root: Any, lang: str | None, who: str) -> str:
+    """The language to draw in: `lang` when given, else the one the frames were recorded in, else English."""
+    if lang is None:
+        record = getattr(root, "record", None)
+        lang = record.lang if isinstance(record, Record) else "en"
+    return check_lang(lang, who)
 
 
 def as_record(root: Node | Sequence[Frame], who: str, lang: str | None = None, **options: Any) -> Record:

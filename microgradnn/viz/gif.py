@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, as_record
+from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
-from microgradnn.viz.i18n import check_lang, text
+from microgradnn.viz.i18n import text
 from microgradnn.viz.layout import layout
 from microgradnn.viz.raster import _pillow, draw, font_for, wrap
 from microgradnn.viz.scene import clean
@@ -47,14 +47,14 @@ def gif_frames(
     *,
     network: Any = None,
     view: str = "graph",
-    lang: str = "en",
+    lang: str | None = None,
     width: int = 960,
     height: int = 560,
     caption: bool = True,
     **options: Any,
 ) -> tuple[list[Any], list[str]]:
     """The GIF's images (Pillow, RGB, all one size) and the caption of each."""
-    check_lang(lang, "save_gif")
+    lang = language_of(root, lang, "save_gif")
     if view not in ("graph", "network"):
         raise ValueError(f"save_gif: view={view!r}; use 'graph' or 'network'")
     if view == "network" and network is None:
@@ -116,7 +116,7 @@ def save_gif(
     caption: bool = True,
     network: Any = None,
     view: str = "graph",
-    lang: str = "en",
+    lang: str | None = None,
     **options: Any,
 ) -> Path:
     """Write the backward pass of `root` (or frames from `backward_frames`) as an animated GIF.

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, Record, as_record
+from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, Record, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
-from microgradnn.viz.i18n import check_lang, text
+from microgradnn.viz.i18n import text
 from microgradnn.viz.layout import layout
 from microgradnn.viz.scene import FONT, clean
 from microgradnn.viz.svg import svg
@@ -141,7 +141,7 @@ def save_html(
     interval_ms: int = DEFAULT_INTERVAL_MS,
     network: Any = None,
     view: str = "graph",
-    lang: str = "en",
+    lang: str | None = None,
     **options: Any,
 ) -> Path:
     """Write an offline player of the backward pass of `root` (or of frames from `backward_frames`) to `path`.
@@ -150,10 +150,11 @@ def save_html(
     `root`) adds the textbook's view of the same pass, neurons in layers with
     a weight on every edge; the reader switches between the views and stays
     on the same step (`view` picks the one shown first). `lang="ko"` puts
-    Korean in the controls and captions. `options` go to `backward_frames`
+    Korean in the controls and captions (by default, the language the frames
+    were recorded in, else English). `options` go to `backward_frames`
     (gradient, max_steps).
     """
-    check_lang(lang, "save_html")
+    lang = language_of(root, lang, "save_html")
     record = _record_for(root, "save_html", lang, options)
     page = page_html(record, title=title, interval_ms=interval_ms, network=network, view=view, lang=lang)
     path = Path(path)
@@ -201,7 +202,7 @@ def player(
     interval_ms: int = DEFAULT_INTERVAL_MS,
     network: Any = None,
     view: str = "graph",
-    lang: str = "en",
+    lang: str | None = None,
     height: int = 640,
     **options: Any,
 ) -> Player:
@@ -210,7 +211,7 @@ def player(
     Takes the same arguments as `save_html` (without the path), plus the
     frame's `height` in pixels.
     """
-    check_lang(lang, "player")
+    lang = language_of(root, lang, "player")
     record = _record_for(root, "player", lang, options)
     page = page_html(record, title=title, interval_ms=interval_ms, network=network, view=view, lang=lang)
     return Player(page, len(record.steps), height)

@@ -116,6 +116,59 @@ def tensor_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
             lines.append(f"| tensor MLP {name}, pytorch / numpy | {times['pytorch'] / times['numpy']:.2f}x |")
 
 
+def conv_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot: dict) -> None:
+    """A conv2d layer (batch 32, 1 -> 16 channels, 3x3) and a LeNet training step against PyTorch CPU.
+
+    Both sides single-threaded (torch.set_num_threads(1), and BLAS limited to one thread through threadpoolctl),
+    so the ratio compares the code, not the number of cores it happened to get.
+    """
+    if not wl.has("torch"):
+        lines.append("| conv2d and LeNet against PyTorch | skipped: torch is not installed |")
+        return
+    import contextlib
+
+    import torch
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        one_blas_thread = threadpool_limits(limits=1)
+    except ImportError:  # then numpy's BLAS may use more threads than PyTorch: the ratio flatters us
+        one_blas_thread = contextlib.nullcontext()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    repeats, rounds = (3, 1) if quick else (20, 5)
+    try:
+        with one_blas_thread:
+            workloads = {
+                f"conv2d 1->16 3x3, batch 32, {n}x{n}, forward+backward": (
+                    wl.conv2d_layer_step(n),
+                    wl.torch_conv2d_layer_step(n),
+                )
+                for n in (8, 28)
+            }
+            workloads["LeNet training step on 8x8 digits, batch 32"] = (wl.lenet_step(), wl.torch_lenet_step())
+            for name, (ours, theirs) in workloads.items():
+                times = compare({"microgradnn": ours, "pytorch": theirs}, repeats=repeats, rounds=rounds)
+                ratio = times["microgradnn"] / times["pytorch"]
+                lines.append(
+                    f"| {name}: microgradnn {times['microgradnn'] * 1e3:.3f} ms, "
+                    f"pytorch {times['pytorch'] * 1e3:.3f} ms (1 thread each) | {ratio:.2f}x |"
+                )
+                plot.setdefault("conv", {})[name] = times
+                targets.append(Target(f"{name}: microgradnn / pytorch, 1 thread", ratio, 1.5, False))
+            if not quick and wl.has("sklearn"):
+                seconds, accuracy = wl.digits_cnn_training()
+                lines.append(
+                    f"| LeNet on the digits, 20 epochs (`train digits --model cnn`) | {seconds:.1f} s, "
+                    f"{accuracy:.1%} held out |"
+                )
+                targets.append(Target("LeNet digits training time / 60 s", seconds / 60.0, 1.0, False))
+                targets.append(Target("LeNet digits held-out accuracy / 98%", accuracy / 0.98, 1.0, True))
+    finally:
+        torch.set_num_threads(threads)
+
+
 def tour_benchmark(lines: list[str], targets: list[Target]) -> None:
     """The README's first command must finish well under a minute (pictures included)."""
     import tempfile
@@ -195,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     scalar_benchmarks(args.quick, lines, targets, plot)
     tensor_benchmarks(args.quick, lines, targets, plot)
+    conv_benchmarks(args.quick, lines, targets, plot)
     tour_benchmark(lines, targets)
     target_lines = ["| target | measured | goal | |", "| --- | --- | --- | --- |"] + [t.row() for t in targets]
     print("\n".join(lines))

@@ -233,3 +233,128 @@ def plain_float_demo_step() -> Step:
             B[k] = [b - 0.1 * (g + 2e-4 * b) for b, g in zip(B[k], gB[k])]
 
     return step
+
+
+# ------------------------------------------------------------ convolutions
+def _conv_batch(size: int, batch: int = 32, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((batch, 1, size, size)).astype(np.float32)
+
+
+def conv2d_layer_step(size: int, batch: int = 32) -> Step:
+    """One conv2d layer (1 -> 16 channels, 3x3, padding 1) forward and backward to the input and the weights."""
+    from microgradnn.nn import Conv2d
+
+    layer = Conv2d(1, 16, 3, padding=1, seed=0)
+    x = Tensor(_conv_batch(size, batch), requires_grad=True)
+
+    def step() -> None:
+        x.grad = None
+        layer.zero_grad()
+        layer(x).sum().backward()
+
+    return step
+
+
+def torch_conv2d_layer_step(size: int, batch: int = 32) -> Step:
+    """The same layer, forward and backward, in PyTorch CPU."""
+    import torch
+
+    layer = torch.nn.Conv2d(1, 16, 3, padding=1)
+    x = torch.from_numpy(_conv_batch(size, batch)).requires_grad_()
+
+    def step() -> None:
+        x.grad = None
+        layer.zero_grad()
+        layer(x).sum().backward()
+
+    return step
+
+
+def _digits_batch(batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of 8x8 digits (scikit-learn's, when installed; otherwise random images of the same shape)."""
+    try:
+        X, y = data.load_digits()
+        return X[:batch].reshape(-1, 1, 8, 8).astype(np.float32), y[:batch]
+    except ImportError:
+        rng = np.random.default_rng(0)
+        return rng.random((batch, 1, 8, 8), dtype=np.float32), rng.integers(0, 10, batch)
+
+
+def lenet_step(batch: int = 32) -> Step:
+    """One training step of nn.LeNet on a batch of 8x8 digits: forward, cross-entropy, backward, Adam."""
+    from microgradnn.nn import LeNet
+
+    X, y = _digits_batch(batch)
+    model = LeNet(seed=0)
+    opt = optim.Adam(model.parameters(), lr=0.005)
+    xb = Tensor(X)
+
+    def step() -> None:
+        loss = F.cross_entropy(model(xb), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_lenet_step(batch: int = 32) -> Step:
+    """The same network and step in PyTorch CPU."""
+    import torch
+
+    X, y = _digits_batch(batch)
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(128, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=0.005)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
+
+    def step() -> None:
+        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def digits_cnn_training(epochs: int = 20) -> tuple[float, float]:
+    """The docs page's claim, end to end: (seconds, held-out accuracy) of `train digits --model cnn`'s recipe."""
+    import time
+
+    from microgradnn.engine import no_grad
+    from microgradnn.nn import LeNet
+    from microgradnn.training import fit
+
+    X, y = data.load_digits()
+    X = X.reshape(-1, 1, 8, 8).astype(np.float32)
+    order = np.random.default_rng(0).permutation(len(y))
+    cut = int(0.8 * len(y))
+    start = time.perf_counter()
+    model = LeNet(seed=0)
+    opt = optim.Adam(model.parameters(), lr=0.005)
+    fit(
+        model,
+        F.cross_entropy,
+        opt,
+        data=(X[order[:cut]], y[order[:cut]]),
+        epochs=epochs,
+        batch_size=32,
+        seed=0,
+        scheduler=optim.CosineAnnealingLR(opt, epochs),
+    )
+    seconds = time.perf_counter() - start
+    model.eval()
+    with no_grad():
+        accuracy = float(np.mean(model(Tensor(X[order[cut:]])).data.argmax(axis=1) == y[order[cut:]]))
+    return seconds, accuracy

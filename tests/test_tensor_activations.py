@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from microgradnn import Tensor, gradcheck
 from microgradnn import tensor as T
+from microgradnn.gradcheck import gradgradcheck
 from microgradnn.testing import strategies as mst
 
 FAST = settings(deadline=None, max_examples=8)
@@ -247,3 +248,13 @@ def test_node_names_show_their_constants():
 def test_bad_arguments_get_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor([0.5, -0.5]))
+
+
+@pytest.mark.parametrize("name", [*SECOND, "hardswish", "hardsigmoid", "hardtanh", "relu6", "selu", "quick_gelu"])
+@settings(deadline=None, max_examples=4)
+@given(data=st.data())
+def test_gradgradcheck(name, data):
+    """Each backward is built from graph ops, so it is differentiable again (gradgradcheck: second derivatives)."""
+    f, _, low, high, avoid = ACTIVATIONS[name]
+    x = data.draw(in_domain(mst.shapes(max_dims=2, max_side=3), low, high, (*avoid, 0.0)), label="x")
+    gradgradcheck(f, [leaf(x)])

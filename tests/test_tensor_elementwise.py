@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from microgradnn import Tensor, gradcheck
 from microgradnn import tensor as T
+from microgradnn.gradcheck import gradgradcheck
 from microgradnn.testing import strategies as mst
 
 FAST = settings(deadline=None, max_examples=8)
@@ -433,3 +434,32 @@ def test_clone_copies_and_contiguous_only_when_needed():
 def test_bad_input_gets_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --- gradgradcheck: every Function's backward is differentiable again ----------------------
+@pytest.mark.parametrize("name", [*sorted(SECOND), "clone", "x % 1.5", "fmod(x, 1.5)", "copysign(x, -1)"])
+@settings(deadline=None, max_examples=4)
+@given(data=st.data())
+def test_gradgradcheck_unary(name, data):
+    f, _, low, high, avoid = UNARY[name]
+    low, high, avoid = SECOND.get(name, (low, high, avoid))
+    x = data.draw(in_domain(mst.shapes(max_dims=2, max_side=3), low, high, avoid), label="x")
+    gradgradcheck(f, [leaf(x)])
+
+
+@settings(deadline=None, max_examples=6)
+@given(pairs(_in(-3, 3), _in(-3, 3)))
+def test_gradgradcheck_logaddexp_and_lerp(pair):
+    a, b = pair
+    gradgradcheck(T.logaddexp, [leaf(a, "a"), leaf(b, "b")])
+    gradgradcheck(lambda s, e: T.lerp(s, e, e * 0.5), [leaf(a, "start"), leaf(b, "end")])
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+@settings(deadline=None, max_examples=6)
+@given(pair=pairs(_in(-6, 6), _away_from_zero))
+def test_gradgradcheck_remainder_and_fmod(op, pair):
+    a, b = (x.copy() for x in np.broadcast_arrays(*pair))
+    assume(_far_from_multiples(a, b, np.floor if op == "remainder" else np.trunc))
+    f = getattr(T, op)
+    gradgradcheck(lambda s, t: f(s, t) * s, [leaf(a, "a"), leaf(b, "b")])  # * s: a second derivative that is not 0

@@ -392,7 +392,8 @@ class Tensor(Node):
         """a ** p. A plain number p is a constant (one parent); a Tensor p is a second parent."""
         if isinstance(other, numbers.Real) and not isinstance(other, (bool, np.bool_)):
             base = self
-            if self.data.dtype.kind != "f":  # PyTorch's promotion: int ** 0.5 and int ** 2.0 are floats, int ** 2 an int
+            # PyTorch's promotion: int ** 0.5 and int ** 2.0 are floats, int ** 2 an int.
+            if self.data.dtype.kind != "f":
                 if not isinstance(other, numbers.Integral):
                     base = _as_float(self)
                 elif other < 0:

@@ -720,12 +720,25 @@ def index_key(key: Any) -> tuple[Any, bool]:
         if isinstance(k, Tensor):
             k = k.data
         if isinstance(k, (list, tuple)):
-            k = np.asarray(k)
+            try:
+                k = np.asarray(k)
+            except ValueError:
+                raise IndexError(
+                    f"Tensor indexing: the index list {k!r} is ragged; every inner list must have the same length"
+                ) from None
+            if k.size == 0 and k.dtype.kind == "f":
+                k = k.astype(np.intp)  # x[[]] picks nothing, as in NumPy (an empty list has no dtype of its own)
             if k.dtype.kind not in "biu":
-                raise IndexError(f"Tensor indexing: an index list must hold ints or bools, got {k.dtype}")
+                raise IndexError(
+                    f"Tensor indexing: an index list must hold ints or bools, got {k.dtype}; "
+                    "use integer positions (or a boolean mask)"
+                )
         if isinstance(k, np.ndarray):
             if k.dtype.kind not in "biu":
-                raise IndexError(f"Tensor indexing: an index array must hold ints or bools, got dtype {k.dtype}")
+                raise IndexError(
+                    f"Tensor indexing: an index array must hold ints or bools, got dtype {k.dtype}; "
+                    "convert it with .astype(int)"
+                )
             may_repeat = may_repeat or k.dtype != bool
         converted.append(k)
     return (tuple(converted) if type(key) is tuple else converted[0]), may_repeat

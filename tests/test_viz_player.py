@@ -603,3 +603,16 @@ def test_frames_keep_their_language_unless_told_otherwise(tmp_path):
     page = save_html(frames, tmp_path / "en.html", lang="en").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and embedded_data(page)["captions"][1].startswith("Step 1 of 8")
     assert '<html lang="ko">' in player(frames).page
+
+
+@needs_dot
+def test_every_word_on_the_korean_pictures_is_korean():
+    net, loss = chapter()
+    data = embedded_data(page_html(record_pass(loss, lang="ko"), network=net, lang="ko"))
+    for view in data["views"]:
+        words = set(re.findall(r">([^<>]*[A-Za-z][^<>]*)</text>", view["svg"]))
+        texts = list(view["base"]["txt"].values()) + [t for d in view["deltas"] for t in d["txt"].values()]
+        assert not any(t.startswith(("grad", "data")) for t in texts), view["key"]
+        english = {w for w in words if re.search(r"\b(grad|data|local|inputs|hidden|output|layer|neuron)\b", w)}
+        assert english == set(), (view["key"], english)
+    assert "기울기 ?" in data["views"][1]["svg"] and "은닉층 1" in data["views"][1]["svg"]

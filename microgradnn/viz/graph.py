@@ -112,6 +112,7 @@ def value_label(
     border: str = BORDER,
     border_width: int = 1,
     show_data: bool = True,
+    lang: str = "en",
 ) -> Html:
     """The box of one value: name | data | grad (grad_text None hides the grad cell).
 
@@ -126,9 +127,11 @@ def value_label(
         dtype = getattr(node, "dtype", getattr(node.data, "dtype", ""))
         cells.append(_cell(escape(f"{shape} {dtype}"), color=MUTED))
     if show_data:
-        cells.append(_cell("data&#160;" + pad(escape(format_value(node.data))), mono=True))
+        cells.append(
+            _cell(escape(text(lang, "word.data")) + "&#160;" + pad(escape(format_value(node.data))), mono=True)
+        )
     if grad_text is not None:
-        cells.append(_cell("grad&#160;" + pad(escape(grad_text)), mono=True))
+        cells.append(_cell(escape(text(lang, "word.grad")) + "&#160;" + pad(escape(grad_text)), mono=True))
     return Html(
         f'<TABLE BORDER="{border_width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLUMNS="*" STYLE="rounded" '
         f'BGCOLOR="{fill}" COLOR="{border}"><TR>{"".join(cells)}</TR></TABLE>'
@@ -476,6 +479,7 @@ def _fill_scene(
             border=HIGHLIGHT if highlight else BORDER,
             border_width=2 if highlight or node is root else 1,
             show_data=show_data,
+            lang=lang,
         )
         scene.nodes.append(NodeSpec(f"n{i}", {"label": label}, where))
         boxes += 1

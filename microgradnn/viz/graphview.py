@@ -18,7 +18,7 @@ from microgradnn.engine import Node
 from microgradnn.scopes import scope_of
 from microgradnn.viz.graph import format_value, is_tensor, module_path
 from microgradnn.viz.naming import module_title, natural_key, output_layer
-from microgradnn.viz.scene import Box, Edge, Group, Scene, Text
+from microgradnn.viz.scene import Box, Edge, Group, Scene, Text, localize
 
 __all__ = ["FrameState", "graph_scene"]
 
@@ -91,6 +91,7 @@ def graph_scene(record: Any, lang: str = "en") -> tuple[Scene, list[FrameState]]
             scene.edges.append(Edge(f"e{i}_{j}", f"n{index[id(parent)]}", f"o{i}", label))
     ids = {t.id for e in scene.edges for t in e.label if t.id}
     states = [_state(ids, order, snap) for snap in snapshots]
+    localize(scene, states, lang)
     return scene, states
 
 

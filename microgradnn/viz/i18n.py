@@ -80,6 +80,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "plot.boundary_n": "boundary {letter}",
         # GIF
         "gif.step": "step {k} / {n}",
+        # the words in front of a value's numbers
+        "word.data": "data",
+        "word.grad": "grad",
     },
     "ko": {
         "player.title": "역전파, 한 단계씩",
@@ -145,6 +148,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "plot.msd": "{name}: 평균 제곱 거리 = {msd}",
         "plot.boundary_n": "경계 {letter}",
         "gif.step": "단계 {k} / {n}",
+        "word.data": "값",
+        "word.grad": "기울기",
     },
 }
 

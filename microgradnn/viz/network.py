@@ -25,7 +25,7 @@ import numpy as np
 from microgradnn.engine import Node
 from microgradnn.viz.dot import format_number
 from microgradnn.viz.i18n import check_lang, text
-from microgradnn.viz.scene import Box, Edge, Scene, Text
+from microgradnn.viz.scene import Box, Edge, Scene, Text, localize
 
 __all__ = ["Net", "draw_network", "network_scene", "read_model"]
 
@@ -321,6 +321,7 @@ def network_scene(
             scene.edges.append(Edge(f"out{j}", f"u{n_layers - 1}_{j}", "loss"))
     scene.columns = columns
     states = _states(net, wiring, record, scene) if record is not None else [_static_state(net, scene)]
+    localize(scene, states, lang)
     # Room for the widest text each line will hold in any frame, no more.
     for row in [r for b in scene.boxes for r in b.rows] + [t for e in scene.edges for t in e.label]:
         if row.id:

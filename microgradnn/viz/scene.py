@@ -184,3 +184,26 @@ class Scene:
             if box.id == box_id:
                 return box
         raise KeyError(box_id)
+
+
+def localize(scene: Scene, states: list[dict], lang: str) -> None:
+    """Put `lang`'s words for "data" and "grad" in front of the numbers of boxes and labels, in the
+    scene and in every frame's texts (the stages write them in English)."""
+    from microgradnn.viz.i18n import text
+
+    words = {f"{english} ": text(lang, f"word.{english}") + " " for english in ("data", "grad")}
+    if all(k == v for k, v in words.items()):
+        return
+
+    def swap(value: str) -> str:
+        for english, local in words.items():
+            if value.startswith(english):
+                return local + value[len(english) :]
+        return value
+
+    for row in [r for b in scene.boxes for r in b.rows] + [t for e in scene.edges for t in e.label]:
+        if row.style in ("mono", "label"):
+            row.text = swap(row.text)
+            row.widest = swap(row.widest or row.text)
+    for state in states:
+        state["txt"] = {k: swap(v) for k, v in state["txt"].items()}

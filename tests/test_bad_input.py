@@ -1126,7 +1126,7 @@ CORE = [
         ValueError, function="requires_grad_", value="op's result", fix=".detach()"),
     Bad("numpy function unknown", lambda: np.fft.fft(Tensor([1.0, 2.0])), TypeError, function="np.fft",
         value="Tensor", fix="t.numpy()"),
-    Bad("numpy ufunc unknown", lambda: np.sin(Tensor([1.0])), TypeError, function="np.sin", value="Tensor",
+    Bad("numpy ufunc unknown", lambda: np.spacing(Tensor([1.0])), TypeError, function="np.spacing", value="Tensor",
         fix="t.numpy()"),
     Bad("numpy out=", lambda: np.exp(Tensor([1.0]), out=np.zeros(1)), TypeError, function="np.exp",
         value="out=", fix="use the result"),

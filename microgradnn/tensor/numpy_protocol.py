@@ -59,6 +59,14 @@ _NO_GRADIENT = {
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
 }  # fmt: skip
 
+# More ufuncs whose Tensor method has another name or lives in another module: looked up by name when called.
+_UNARY_METHODS = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+    "sinh": "sinh", "cosh": "cosh", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+    "log2": "log2", "log10": "log10", "exp2": "exp2",
+}  # fmt: skip
+_BINARY_METHODS = {"copysign": "copysign", "logaddexp": "logaddexp", "fmod": "fmod", "remainder": "mod"}
+
 _REDUCE = {np.add: Tensor.sum, np.maximum: Tensor.max, np.minimum: Tensor.min}
 
 
@@ -79,6 +87,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> An
         if ufunc in _BINARY and len(inputs) == 2:
             a, b = (_as_tensor(x, like) for x in inputs)
             return _BINARY[ufunc](a, b)
+        name = _UNARY_METHODS.get(ufunc.__name__) if len(inputs) == 1 else _BINARY_METHODS.get(ufunc.__name__)
+        if name is not None and hasattr(Tensor, name):
+            a, *rest = (_as_tensor(x, like) for x in inputs)
+            return getattr(a, name)(*rest)
         if ufunc in _NO_GRADIENT:
             return leaf(ufunc(*[x.data if isinstance(x, Tensor) else x for x in inputs]))
     raise TypeError(

@@ -2,7 +2,8 @@
 
 The graph core knows nothing of modules or pictures, so a node carries no
 module path itself. This table maps a node to the dotted path of the module
-that created it (``"layers.0.neurons.1"``); the entry goes when the node does.
+that created it (``"layers.0.neurons.1"``); entries of nodes that are gone are
+swept out as the table grows.
 """
 
 from __future__ import annotations
@@ -13,17 +14,11 @@ from typing import Any
 __all__ = ["scope_of", "set_scope"]
 
 # id(node) -> (weak reference to the node, path). Keyed by id, not by the node: a Tensor's == is elementwise,
-# so nodes cannot be dictionary keys that compare themselves. The weak reference's callback drops the entry.
+# so nodes cannot be dictionary keys that compare themselves. A weak reference without a callback is cheap (one per
+# node, shared): the table is swept of dead entries whenever it has doubled since the last sweep, rather than
+# paying a callback per node (a third of the scope tagging's cost on a small tensor MLP, benchmarks/run.py).
 _SCOPES: dict[int, tuple[weakref.ref[Any], str]] = {}
-
-
-def _forget(key: int) -> Any:
-    def callback(_ref: weakref.ref[Any]) -> None:
-        entry = _SCOPES.get(key)
-        if entry is not None and entry[0] is _ref:
-            del _SCOPES[key]
-
-    return callback
+_SWEEP_AT = [1024]
 
 
 def scope_of(node: Any) -> str | None:
@@ -37,7 +32,17 @@ def scope_of(node: Any) -> str | None:
 def set_scope(node: Any, path: str | None) -> None:
     """Record that the module at `path` made `node` (None or "" forgets it)."""
     key = id(node)
-    if path:
-        _SCOPES[key] = (weakref.ref(node, _forget(key)), path)
-    else:
+    if not path:
         _SCOPES.pop(key, None)
+        return
+    _SCOPES[key] = (weakref.ref(node), path)
+    if len(_SCOPES) >= _SWEEP_AT[0]:
+        _sweep()
+
+
+def _sweep() -> None:
+    """Drop the entries of nodes that no longer exist; sweep again when the table has doubled."""
+    dead = [key for key, (ref, _) in _SCOPES.items() if ref() is None]
+    for key in dead:
+        del _SCOPES[key]
+    _SWEEP_AT[0] = max(1024, 2 * len(_SCOPES))

@@ -280,3 +280,17 @@ def test_load_state_dict_counts_as_an_in_place_write():
     lin.load_state_dict(lin.state_dict())
     with pytest.raises(RuntimeError, match="in place"):
         out.backward()
+
+
+def test_the_scope_table_forgets_nodes_that_are_gone():
+    import gc
+
+    from microgradnn import scopes
+    from microgradnn.nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    for _ in range(400):  # each call tags fresh nodes; the old ones die with their graph
+        model([0.5, -0.5])
+    gc.collect()
+    alive = sum(1 for ref, _ in scopes._SCOPES.values() if ref() is not None)
+    assert len(scopes._SCOPES) < 2 * max(alive, 1024)  # swept: the table does not grow with every call

@@ -8,8 +8,10 @@ gets the chapter's names (x1, x2, a1, a2, y', w1..w6, b1..b3); any other
 network gets names of the same pattern (x3, a1.4, w17, ...).
 
 Models are read through their public attributes only: a scalar `nn.MLP`
-(`layers[li].neurons[j].w`, `.b`) or a tensor `nn.Sequential` of `Linear`
-layers (`weight` of shape (out, in), `bias`) and activation modules.
+(`layers[l].neurons[j].w`, `.b`) or a tensor `nn.Sequential` of `Linear`
+layers (`weight` of shape (out, in), `bias`) and activation modules. For a
+batch of samples, the neurons show the first sample's values and gradients;
+the weights' gradients are those of the whole batch, as backward computes them.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ _DEFAULT_PARAM = re.compile(r"^(w\d+|b|weight|bias)?$")
 class Net:
     """A model's structure: layer sizes, activations, and where each weight lives.
 
-    `weight(li, j, i)` is layer li's weight from input i to neuron j: a scalar
+    `weight(li, j, i)` is layer `li`'s weight from input i to neuron j: a scalar
     `Value`, or `(Parameter, (j, i))` for a tensor layer; `bias(li, j)` likewise (None without bias).
     """
 
@@ -276,7 +278,7 @@ def network_scene(
         col.append(f"x{i}")
     columns.append(col)
     for li in range(n_layers):
-        # the "+1" node whose edges carry layer li's biases, at the foot of the column before it
+        # the "+1" node whose edges carry layer `li`'s biases, at the foot of the column before it
         if any(net.bias(li, j) is not None for j in range(net.sizes[li + 1])):
             scene.boxes.append(Box(f"one{li}", [Text("+1", "title")], "bias", "circle", min_size=40))
             columns[-1].append(f"one{li}")

@@ -616,3 +616,17 @@ def test_every_word_on_the_korean_pictures_is_korean():
         english = {w for w in words if re.search(r"\b(grad|data|local|inputs|hidden|output|layer|neuron)\b", w)}
         assert english == set(), (view["key"], english)
     assert "기울기 ?" in data["views"][1]["svg"] and "은닉층 1" in data["views"][1]["svg"]
+
+
+def test_without_graphviz_the_network_view_still_plays(tmp_path, monkeypatch):
+    from microgradnn.viz import GraphvizNotFoundError
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    net, loss = chapter()
+    page = save_html(loss, tmp_path / "n.html", network=net).read_text(encoding="utf-8")
+    data = embedded_data(page)
+    assert [v["key"] for v in data["views"]] == ["network"] and len(data["captions"]) == 9
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        save_html(loss, tmp_path / "g.html")  # the graph view alone needs Graphviz, and says how to get it

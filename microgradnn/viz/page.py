@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
+from microgradnn.viz.dot import GraphvizNotFoundError
 from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, Record, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
 from microgradnn.viz.i18n import text
@@ -97,8 +98,14 @@ def page_html(
     if view == "network" and network is None:
         raise ValueError("save_html: view='network' needs the model: save_html(loss, path, network=model)")
     title = text(lang, "player.title") if title is None else title
-    scene, states = graph_scene(record, lang)
-    views = [_view("graph", text(lang, "player.graph"), scene, states)]
+    views = []
+    try:
+        scene, states = graph_scene(record, lang)
+        views.append(_view("graph", text(lang, "player.graph"), scene, states))
+    except GraphvizNotFoundError:
+        if network is None:
+            raise
+        # Without Graphviz the computation graph cannot be laid out; the network view needs no Graphviz.
     if network is not None:
         from microgradnn.viz.network import network_scene
 
@@ -111,7 +118,7 @@ def page_html(
         "readable": READABLE_ZOOM,
         "captions": [clean(c) for c in record.captions],
         "views": views,
-        "start_view": 1 if view == "network" else 0,
+        "start_view": 1 if view == "network" and len(views) == 2 else 0,
         "texts": {k: text(lang, f"player.{k}") for k in (*keys, "help", "caption")},
     }
     template = resources.files("microgradnn.viz").joinpath("player.html").read_text(encoding="utf-8")
@@ -149,7 +156,8 @@ def save_html(
     `network=model` (the scalar `MLP` or tensor `Sequential` that computed
     `root`) adds the textbook's view of the same pass, neurons in layers with
     a weight on every edge; the reader switches between the views and stays
-    on the same step (`view` picks the one shown first). `lang="ko"` puts
+    on the same step (`view` picks the one shown first). Without Graphviz,
+    a page with a network still works: it shows the network view alone. `lang="ko"` puts
     Korean in the controls and captions (by default, the language the frames
     were recorded in, else English). `options` go to `backward_frames`
     (gradient, max_steps).

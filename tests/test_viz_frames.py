@@ -258,3 +258,10 @@ def test_missing_pillow_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "PIL", None)
     with pytest.raises(ImportError, match=r'pip install "microgradnn\[viz\]"'):
         save_gif(reused()["y"], tmp_path / "x.gif")
+
+
+def test_frames_and_a_frame_have_short_reprs():
+    frames = backward_frames(expression()["L"])
+    assert repr(frames) == "<microgradnn.viz.Frames: 4 frames of the backward pass of L (3 steps)>"
+    assert repr(frames[1]) == "<microgradnn.viz.Frame 1: Step 1 of 3: backward through L = d * f>"
+    assert len(repr(frames[0])) < 200

@@ -81,9 +81,13 @@ class Frame:
 
     index: int
     caption: str
-    source: str
-    step: Step | None
+    source: str = field(repr=False)
+    step: Step | None = field(repr=False)
     _movie: _Movie = field(repr=False)
+
+    def __repr__(self) -> str:
+        first = self.caption.splitlines()[0] if self.caption else ""
+        return f"<microgradnn.viz.Frame {self.index}: {first}>"
 
     def pinned_source(self, caption: bool = True, dpi: float | None = None) -> str:
         """DOT with every position fixed (for `neato -n2`); needs Graphviz to compute the layout once."""

@@ -1,16 +1,20 @@
 """The tour runs end to end, writes every file it promises, and prints the right numbers.
 
 The expected numbers are computed here independently (closed forms, plain
-floats), never taken from the tour's own code.
+floats), never taken from the tour's own code. `tour_run(lang)` runs the whole
+tour once per language for every test module that reads it (test_tour*.py).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
 import math
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -47,12 +51,19 @@ PROMISED = [
 GRAPHS = ["step1_graph", "step5_step_graph", "step6_graph", "step7_reused", "step7_diamond"]
 
 
-@pytest.fixture(scope="module")
-def tour(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("tour")
+@functools.cache
+def tour_run(lang: str):
+    """The whole tour in `lang`, run once per test session: (result, what it printed, its folder)."""
+    out = Path(tempfile.mkdtemp(prefix=f"microgradnn-tour-{lang}-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     stream = io.StringIO()
-    result = run_tour(out, lang="en", stream=stream)
+    result = run_tour(out, lang=lang, stream=stream)
     return result, stream.getvalue(), out
+
+
+@pytest.fixture(scope="module")
+def tour():
+    return tour_run("en")
 
 
 def _step(result, key: str):

@@ -20,8 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from microgradnn.tour import run_tour
+from test_tour import tour_run
 
 SVG = "{http://www.w3.org/2000/svg}"
 # A number that is not part of a name (x1, w5, z3, y', 2-2-1 are not numbers here); − is matplotlib's minus.
@@ -34,13 +33,9 @@ DERIVATIVE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory):
-    """The whole tour once in each language: {lang: (result, folder)}."""
-    runs = {}
-    for lang in ("en", "ko"):
-        out = tmp_path_factory.mktemp(f"tour-{lang}")
-        runs[lang] = (run_tour(out, lang=lang, verbose=False), out)
-    return runs
+def both():
+    """The whole tour once in each language (shared with the other tour tests): {lang: (result, folder)}."""
+    return {lang: tour_run(lang)[::2] for lang in ("en", "ko")}
 
 
 @pytest.fixture(params=["en", "ko"])
@@ -58,7 +53,7 @@ def read_graph(path: Path) -> tuple[dict[str, dict[str, float]], list[str]]:
 
     A Graphviz graph (`viz.draw_graph`) draws a node as a group of cells
     `name | data v | grad g`; the network view (`viz.draw_network`) writes a
-    weight as a label `w1 = v`, with `grad g` below it once backward has run.
+    weight as a label `w1 = v`, with `grad g` (Korean: `기울기 g`) below it once backward has run.
     """
     root = ET.parse(path).getroot()
     texts = [t for t in map(_text, root.iter(f"{SVG}text")) if t]
@@ -73,8 +68,11 @@ def read_graph(path: Path) -> tuple[dict[str, dict[str, float]], list[str]]:
             if weight:
                 fields = {"data": float(weight.group(2).replace("−", "-"))}
                 for cell in cells[1:]:
-                    if cell.startswith("grad "):
-                        fields["grad"] = float(cell.split()[1])
+                    gradient = re.fullmatch(
+                        r"(?:grad|기울기) ([-−]?\d+(?:\.\d+)?)", cell
+                    )  # the label is in the tour's language
+                    if gradient:
+                        fields["grad"] = float(gradient.group(1).replace("−", "-"))
                 nodes[weight.group(1)] = fields
     return nodes, texts
 

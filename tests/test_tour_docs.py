@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_tour import tour_run
 
-from microgradnn.tour import STEPS, run_tour
+from microgradnn.tour import STEPS
 from microgradnn.tour.pictures import PICTURE_SUFFIXES, docs_name
 from microgradnn.tour.texts_en import TEXTS as EN
 from microgradnn.tour.texts_ko import TEXTS as KO
@@ -46,12 +47,8 @@ HEADING = re.compile(r"^(#{1,6}) (.*?)(?: \{ #([^ }]+) \})?$", re.M)
 
 
 @pytest.fixture(scope="module")
-def tours(tmp_path_factory: pytest.TempPathFactory):
-    runs = {}
-    for lang in ("en", "ko"):
-        out = tmp_path_factory.mktemp(f"tour-{lang}")
-        runs[lang] = (run_tour(out, lang=lang, verbose=False), out)
-    return runs
+def tours():
+    return {lang: tour_run(lang)[::2] for lang in ("en", "ko")}  # (result, folder), shared with test_tour.py
 
 
 def _page(lang: str, name: str) -> str:

@@ -10,12 +10,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
+from test_tour import tour_run
 
-from microgradnn.tour import run_tour
 from microgradnn.tour.korean import display_width, josa
 
 DIGITS = "영일이삼사오육칠팔구"
@@ -120,10 +119,9 @@ def test_display_width_counts_hangul_twice() -> None:
 
 
 @pytest.fixture(scope="module")
-def korean(tmp_path_factory: pytest.TempPathFactory):
-    stream = io.StringIO()
-    result = run_tour(tmp_path_factory.mktemp("tour-ko"), lang="ko", stream=stream)
-    return result, stream.getvalue()
+def korean():
+    result, printed, _ = tour_run("ko")  # shared with the other tour tests
+    return result, printed
 
 
 def test_every_particle_after_a_number_fits_how_it_is_read(korean) -> None:

@@ -52,10 +52,15 @@ def _browser_missing() -> str | None:
     return None
 
 
-needs_browser = pytest.mark.skipif(
+_skip_without_browser = pytest.mark.skipif(
     _browser_missing() is not None and not os.environ.get("CI"),
     reason=f"{_browser_missing()} (set CI=1 to make this a failure)",
 )
+
+
+def needs_browser(test):
+    """Runs in headless Chromium (marked `browser`); skipped without it, unless CI is set."""
+    return pytest.mark.browser(_skip_without_browser(test))
 
 
 def embedded_data(page: str) -> dict:

@@ -87,7 +87,10 @@ def pillow_font(size: int, *, mono: bool = False, bold: bool = False, cjk: bool 
                 return ImageFont.truetype(os.path.join(folder, name) if folder else name, size)
             except OSError:
                 continue
-    return ImageFont.load_default(size)
+    try:
+        return ImageFont.load_default(size)
+    except TypeError:  # Pillow before 10.1 has one fixed-size default font
+        return ImageFont.load_default()
 
 
 def plot_fonts(lang: str, who: str) -> dict[str, Any]:

@@ -146,6 +146,13 @@ def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[tuple[str, .
         out = batch + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
     sizes: dict[str, tuple[int, int]] = {}
     for i, (term, shape) in enumerate(zip(expanded, shapes)):
+        for c in set(term):
+            own = {n for d, n in zip(term, shape) if d == c}
+            if len(own) > 1:
+                raise ValueError(
+                    f"einsum: the repeated letter {c!r} of operand {i} ({terms[i]!r}) needs equal sizes, "
+                    f"got shape {shape}"
+                )
         for c, n in zip(term, shape):
             if c in sizes and n != sizes[c][0] and 1 not in (n, sizes[c][0]):
                 raise ValueError(
@@ -172,11 +179,6 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         target = np.result_type(*kinds)
         tensors = [t if t.dtype == target else C.astype(t, target) for t in tensors]
     inputs, output = _parse(subscripts, [t.shape for t in tensors])
-    for term, t in zip(inputs, tensors):
-        for c in set(term):
-            sizes = {t.shape[i] for i, d in enumerate(term) if d == c}
-            if len(sizes) > 1:
-                raise ValueError(f"einsum: the repeated letter {c!r} of {term!r} needs equal sizes, shape {t.shape}")
     return Einsum.apply(*tensors, inputs=inputs, output=output)
 
 

@@ -54,6 +54,10 @@ UNARY = {
     "log10": (lambda x: x.log10(), "log10", 0.05, 10, ()),
     "exp2": (lambda x: x.exp2(), "exp2", -4, 4, ()),
     "rsqrt": (lambda x: x.rsqrt(), "rsqrt", 0.1, 10, ()),
+    "log1p": (lambda x: x.log1p(), "log1p", -0.9, 5, ()),
+    "expm1": (lambda x: x.expm1(), "expm1", -4, 4, ()),
+    "square": (lambda x: x.square(), "square", -5, 5, ()),
+    "reciprocal": (lambda x: x.reciprocal(), "reciprocal", 0.2, 5, ()),
     "arcsin (NumPy's name)": (lambda x: x.arcsin(), "asin", -0.95, 0.95, ()),
     "module sin": (T.sin, "sin", -5, 5, ()),
     "module erf": (T.erf, "erf", -3, 3, ()),
@@ -127,6 +131,8 @@ SECOND = {
     "log2": (0.1, 5, ()),
     "exp2": (-3, 3, ()),
     "rsqrt": (0.2, 5, ()),
+    "log1p": (-0.8, 3, ()),
+    "expm1": (-3, 3, ()),
 }
 
 
@@ -289,6 +295,13 @@ def test_logaddexp_is_stable_where_the_naive_formula_overflows():
     assert out.dtype == np.float32
 
 
+def test_log1p_and_expm1_keep_the_digits_of_tiny_inputs():
+    x = Tensor(np.array([1e-20, -1e-12, 1e-5]))
+    np.testing.assert_array_equal(x.log1p().data, np.log1p(x.data))
+    np.testing.assert_array_equal(x.expm1().data, np.expm1(x.data))
+    assert x.log1p().data[0] == 1e-20 and (x.data[:1] + 1).item() == 1.0  # where log(1 + x) would give 0
+
+
 def test_erf_is_the_c_librarys_erf_to_the_last_digit():
     x = np.linspace(-6, 6, 2001)
     np.testing.assert_array_equal(T.erf(Tensor(x)).data, [math.erf(v) for v in x])
@@ -387,6 +400,17 @@ def test_bitwise_operators_on_bools_are_logical_and_need_no_float():
     for expr in (lambda: ~x, lambda: x & (x > 0), lambda: (x > 0) | 1.5):
         with pytest.raises(TypeError, match="only bool and integer"):
             expr()
+
+
+def test_logical_ops_take_any_dtype_and_give_bools():
+    torch = pytest.importorskip("torch")
+    a, b = np.array([0.0, 1.5, -2.0, 0.0]), np.array([3, 0, 1, 0])
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        ours = getattr(T, name)(Tensor(a), Tensor(b))
+        assert ours.dtype == np.bool_ and getattr(Tensor(a), name)(Tensor(b)).data.tolist() == ours.data.tolist()
+        np.testing.assert_array_equal(ours.data, getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal(Tensor(a).logical_not().data, torch.tensor(a).logical_not().numpy())
+    assert not T.logical_and(Tensor(a, requires_grad=True), True).requires_grad
 
 
 def test_bitwise_shape_mismatch_names_the_operator():

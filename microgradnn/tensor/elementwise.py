@@ -37,7 +37,9 @@ __all__ = [
     "Cos",
     "Cosh",
     "Erf",
+    "Expm1",
     "Fmod",
+    "Log1p",
     "LogAddExp",
     "Remainder",
     "Sin",
@@ -60,6 +62,7 @@ __all__ = [
     "cosh",
     "erf",
     "exp2",
+    "expm1",
     "floor",
     "floor_divide",
     "fmod",
@@ -67,15 +70,22 @@ __all__ = [
     "isinf",
     "isnan",
     "lerp",
+    "log1p",
     "log2",
     "log10",
     "logaddexp",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "reciprocal",
     "remainder",
     "round",
     "rsqrt",
     "sign",
     "sin",
     "sinh",
+    "square",
     "tan",
     "trunc",
 ]
@@ -358,6 +368,42 @@ class Erf(TensorFunction):
         return (grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))),)
 
 
+class Log1p(TensorFunction):
+    """f(x) = ln(1 + x), accurate for tiny x;  f'(x) = 1 / (1 + x)  (-inf at -1, nan below)."""
+
+    name = "log1p"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (x,) = ctx.saved_values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad / (1 + x),)
+
+
+class Expm1(TensorFunction):
+    """f(x) = e^x - 1, accurate for tiny x;  f'(x) = e^x = f(x) + 1."""
+
+    name = "expm1"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (out,) = ctx.saved_values
+        return (grad * (out + 1),)
+
+
 # ------------------------------------------------------------ binary functions
 class LogAddExp(TensorFunction):
     """f(a, b) = log(e^a + e^b), computed stably as max(a, b) + log1p(e^-|a - b|);
@@ -494,6 +540,27 @@ def atanh(x: Operand) -> Tensor:
 def erf(x: Operand) -> Tensor:
     """The error function, 2/sqrt(pi) * integral_0^x e^(-t^2) dt."""
     return _unary(Erf, "erf", x)
+
+
+def log1p(x: Operand) -> Tensor:
+    """ln(1 + x), without the rounding of 1 + x for tiny x (log1p(1e-20) = 1e-20, not 0)."""
+    return _unary(Log1p, "log1p", x)
+
+
+def expm1(x: Operand) -> Tensor:
+    """e^x - 1, without the cancellation for tiny x (expm1(1e-20) = 1e-20, not 0)."""
+    return _unary(Expm1, "expm1", x)
+
+
+def square(x: Operand) -> Tensor:
+    """x * x (composed: the gradient is 2x); an int tensor stays int."""
+    t = tensor_arg("square", x)
+    return t * t
+
+
+def reciprocal(x: Operand) -> Tensor:
+    """1 / x (composed; inf at 0, as in PyTorch); an int tensor gives the default float."""
+    return 1.0 / as_float(tensor_arg("reciprocal", x))
 
 
 def log2(x: Operand) -> Tensor:
@@ -662,3 +729,28 @@ def bitwise_xor(a: Operand, b: Operand) -> Tensor:
 def bitwise_not(x: Operand) -> Tensor:
     """~x: logical not for bools, bitwise not (-x - 1) for ints; no gradient."""
     return leaf(np.invert(_integral("bitwise_not", "~", tensor_arg("bitwise_not", x))))
+
+
+def _logical(op: str, fn: np.ufunc, a: Any, b: Any) -> Tensor:
+    ta, tb = _pair(op, a, b)
+    return leaf(fn(ta.data, tb.data))
+
+
+def logical_and(a: Operand, b: Operand) -> Tensor:
+    """a and b elementwise, for any dtype (nonzero is True); a bool tensor, no gradient."""
+    return _logical("logical_and", np.logical_and, a, b)
+
+
+def logical_or(a: Operand, b: Operand) -> Tensor:
+    """a or b elementwise, for any dtype (nonzero is True); a bool tensor, no gradient."""
+    return _logical("logical_or", np.logical_or, a, b)
+
+
+def logical_xor(a: Operand, b: Operand) -> Tensor:
+    """a xor b elementwise, for any dtype (nonzero is True); a bool tensor, no gradient."""
+    return _logical("logical_xor", np.logical_xor, a, b)
+
+
+def logical_not(x: Operand) -> Tensor:
+    """not x elementwise, for any dtype (zero is False); a bool tensor, no gradient."""
+    return leaf(np.logical_not(tensor_arg("logical_not", x).data))

@@ -1007,6 +1007,18 @@ class Tensor(Node):
     def rsqrt(self) -> Tensor:
         return E.rsqrt(self)
 
+    def log1p(self) -> Tensor:
+        return E.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return E.expm1(self)
+
+    def square(self) -> Tensor:
+        return E.square(self)
+
+    def reciprocal(self) -> Tensor:
+        return E.reciprocal(self)
+
     def copysign(self, other: Operand) -> Tensor:
         return E.copysign(self, other)
 
@@ -1093,6 +1105,18 @@ class Tensor(Node):
 
     def bitwise_xor(self, other: Operand) -> Tensor:
         return E.bitwise_xor(self, other)
+
+    def logical_not(self) -> Tensor:
+        return E.logical_not(self)
+
+    def logical_and(self, other: Operand) -> Tensor:
+        return E.logical_and(self, other)
+
+    def logical_or(self, other: Operand) -> Tensor:
+        return E.logical_or(self, other)
+
+    def logical_xor(self, other: Operand) -> Tensor:
+        return E.logical_xor(self, other)
 
     # Activations (PyTorch's names and defaults).
     def gelu(self, approximate: str = "none") -> Tensor:

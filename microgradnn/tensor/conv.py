@@ -23,6 +23,7 @@ does for indexing. 1-d convolutions are the 2-d ones with a height of 1.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -394,6 +395,75 @@ def _lift(values: tuple[int, ...], n: int, fill: int) -> tuple[int, int]:
     return (fill, values[0]) if n == 1 else (values[0], values[1])
 
 
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_call(fn: Any, types: tuple[type, ...], *args: Any) -> Any:
+    return fn(*args)
+
+
+def _cached(fn: Any, *args: Any) -> Any:
+    """fn(*args), remembered: a layer sees the same shapes and settings every step, so its checks and its
+    Geometry are worked out once (measured: a quarter of a LeNet step's Python time went to them)."""
+    try:
+        hash(args)
+    except TypeError:  # an unusual argument (the checks will name it): no caching
+        return fn(*args)
+    # The types are part of the key: True == 1 and 2.0 == 2 must still reach the checks, which refuse them.
+    types = tuple(type(v) for a in args for v in (a if isinstance(a, tuple) else (a,)))
+    return _cached_call(fn, types, *args)
+
+
+def _conv_geometry(
+    op: str,
+    n: int,
+    input_shape: tuple[int, ...],
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    bias_shape: tuple[int, ...] | None,
+    stride: Size,
+    padding: Size | str,
+    dilation: Size,
+    groups: int,
+) -> Geometry:
+    """The checked Geometry of a convolution of x_shape (batched) with w_shape, or a clear error."""
+    groups = _groups_arg(op, groups)
+    stride_t = _pair(op, "stride", stride, n, 1)
+    dilation_t = _pair(op, "dilation", dilation, n, 1)
+    kernel_t = tuple(w_shape[2:])
+    pad = _padding_arg(op, padding, n, kernel_t, dilation_t, stride_t)
+    c, o = x_shape[1], w_shape[0]
+    if c % groups or o % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must divide both the input channels ({c}) and the output channels ({o})"
+        )
+    if w_shape[1] * groups != c:
+        raise ValueError(
+            f"{op}: input has {c} channels (shape {input_shape}) but weight {w_shape} expects "
+            f"{w_shape[1] * groups} (weight.shape[1] * groups = {w_shape[1]} * {groups}); "
+            "make the layer's in_channels match the input"
+        )
+    if bias_shape is not None and bias_shape != (o,):
+        raise ValueError(f"{op}: bias must have shape ({o},) for weight {w_shape}, got {bias_shape}")
+    if any(k == 0 for k in kernel_t) or 0 in x_shape[:2]:
+        raise ValueError(f"{op}: empty input {input_shape} or kernel {w_shape}; every size must be at least 1")
+    kernel = _lift(kernel_t, n, 1)
+    stride2, dilation2 = _lift(stride_t, n, 1), _lift(dilation_t, n, 1)
+    in_size = (1, x_shape[2]) if n == 1 else (x_shape[2], x_shape[3])
+    padded = (in_size[0] + pad[0] + pad[1], in_size[1] + pad[2] + pad[3])
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation2))
+    if padded[0] < reach[0] or padded[1] < reach[1]:
+        size = in_size[1:] if n == 1 else in_size
+        raise ValueError(
+            f"{op}: the kernel {kernel_t} (dilated to {reach[2 - n :]}) is larger than the padded input "
+            f"{padded[2 - n :]} (input spatial size {size}, padding {padding!r}); use a smaller kernel or more padding"
+        )
+    out_size = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride2))
+    return Geometry(kernel, stride2, pad, dilation2, groups, c, o, in_size, out_size, n)  # type: ignore[arg-type]
+
+
 def _conv_nd(
     op: str,
     n: int,
@@ -414,39 +484,8 @@ def _conv_nd(
     _check_dtypes(op, {"input": input, "weight": weight, "bias": bias})
     unbatched = input.ndim == n + 1
     x = input.unsqueeze(0) if unbatched else input
-    groups = _groups_arg(op, groups)
-    stride_t = _pair(op, "stride", stride, n, 1)
-    dilation_t = _pair(op, "dilation", dilation, n, 1)
-    kernel_t = tuple(weight.shape[2:])
-    pad = _padding_arg(op, padding, n, kernel_t, dilation_t, stride_t)
-    c, o = x.shape[1], weight.shape[0]
-    if c % groups or o % groups:
-        raise ValueError(
-            f"{op}: groups={groups} must divide both the input channels ({c}) and the output channels ({o})"
-        )
-    if weight.shape[1] * groups != c:
-        raise ValueError(
-            f"{op}: input has {c} channels (shape {input.shape}) but weight {weight.shape} expects "
-            f"{weight.shape[1] * groups} (weight.shape[1] * groups = {weight.shape[1]} * {groups}); "
-            "make the layer's in_channels match the input"
-        )
-    if bias is not None and bias.shape != (o,):
-        raise ValueError(f"{op}: bias must have shape ({o},) for weight {weight.shape}, got {bias.shape}")
-    if any(k == 0 for k in kernel_t) or 0 in x.shape[:2]:
-        raise ValueError(f"{op}: empty input {input.shape} or kernel {weight.shape}; every size must be at least 1")
-    kernel = _lift(kernel_t, n, 1)
-    stride2, dilation2 = _lift(stride_t, n, 1), _lift(dilation_t, n, 1)
-    in_size = (1, x.shape[2]) if n == 1 else (x.shape[2], x.shape[3])
-    padded = (in_size[0] + pad[0] + pad[1], in_size[1] + pad[2] + pad[3])
-    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation2))
-    if padded[0] < reach[0] or padded[1] < reach[1]:
-        size = in_size[1:] if n == 1 else in_size
-        raise ValueError(
-            f"{op}: the kernel {kernel_t} (dilated to {reach[2 - n :]}) is larger than the padded input "
-            f"{padded[2 - n :]} (input spatial size {size}, padding {padding!r}); use a smaller kernel or more padding"
-        )
-    out_size = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride2))
-    geom = Geometry(kernel, stride2, pad, dilation2, groups, c, o, in_size, out_size, n)  # type: ignore[arg-type]
+    args = (op, n, input.shape, x.shape, weight.shape, None if bias is None else bias.shape)
+    geom = _cached(_conv_geometry, *args, _hashable(stride), _hashable(padding), _hashable(dilation), groups)
     out = Conv2d.apply(x, weight, geom=geom) if bias is None else Conv2d.apply(x, weight, bias, geom=geom)
     return out.squeeze(0) if unbatched else out
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from microgradnn.engine import Context
-from microgradnn.tensor.conv import Geometry, _check_tensor, _pair, col2im, windows
+from microgradnn.tensor.conv import Geometry, _cached, _check_tensor, _hashable, _pair, col2im, windows
 from microgradnn.tensor.primitives import scatter_add
 from microgradnn.tensor.tensor import Tensor, TensorFunction
 
@@ -43,7 +43,7 @@ Size = int | Sequence[int]
 # ---------------------------------------------------------------- geometry
 def _pool_geometry(
     op: str,
-    x: Tensor,
+    x_shape: tuple[int, ...],
     kernel_size: Size,
     stride: Size | None,
     padding: Size,
@@ -66,14 +66,14 @@ def _pool_geometry(
                 f"{op}: padding {pad} must be at most half the kernel size {kernel} (as in PyTorch); "
                 "use a bigger kernel or less padding"
             )
-    c, h, w = x.shape[1:]
+    c, h, w = x_shape[1:]
     out, extra = [], []
     for size, k, s, p, d in zip((h, w), kernel, strd, pad, dil):
         reach = d * (k - 1) + 1
         if size + 2 * p < reach:
             raise ValueError(
                 f"{op}: the kernel {kernel} (dilated to {reach}) is larger than the padded input "
-                f"{(h + 2 * pad[0], w + 2 * pad[1])} (input shape {x.shape}, padding {pad}); use a smaller kernel"
+                f"{(h + 2 * pad[0], w + 2 * pad[1])} (input shape {x_shape}, padding {pad}); use a smaller kernel"
             )
         span = size + 2 * p - reach
         o = (-(-span // s) if ceil_mode else span // s) + 1
@@ -117,12 +117,13 @@ class MaxPool2d(TensorFunction):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, geom: Geometry) -> np.ndarray:
         ctx.geom = geom
-        n, c = x.shape[:2]
-        ho, wo = geom.out_size
         kh, kw = geom.kernel
-        win = windows(x, geom, pad_value=-np.inf).reshape((n, c, kh * kw, ho, wo))
-        idx = win.argmax(axis=2)  # the first maximum (NaN counts as the largest, as in PyTorch)
-        out = np.take_along_axis(win, idx[:, :, None], axis=2)[:, :, 0]
+        n, c = x.shape[:2]
+        # The kernel offsets first, each a contiguous block (one copy of the windows), so the reductions over the
+        # offsets run along contiguous memory: measured 4x faster than along a last axis of 4 window elements.
+        win = windows(x, geom, pad_value=-np.inf).transpose(2, 3, 0, 1, 4, 5).reshape((kh * kw, n, c, *geom.out_size))
+        idx = win.argmax(axis=0)  # the first maximum; a NaN counts as the largest (as in PyTorch)
+        out = np.maximum.reduce(win, axis=0)  # NaN propagates
         ctx.idx = idx
         return out
 
@@ -133,9 +134,15 @@ class MaxPool2d(TensorFunction):
         ho, wo = geom.out_size
         idx = ctx.idx
         n, c = idx.shape[:2]
+        if not isinstance(grad, Tensor):
+            # First order: each window's gradient on its maximum (a one-hot over the window), added back by col2im.
+            offsets = np.arange(kh * kw).reshape((-1, 1, 1, 1, 1))
+            cols = np.where(idx == offsets, grad, 0).reshape((kh, kw, n, c, ho, wo)).transpose(2, 3, 0, 1, 4, 5)
+            return (col2im(cols, geom),)
+        # On the graph (create_graph): the same numbers as a scatter, whose own backward is a pick.
         rows = np.arange(ho).reshape((ho, 1)) * sh + (idx // kw) * dh  # where each maximum sits in the padded input
-        cols = np.arange(wo) * sw + (idx % kw) * dw
-        key = (np.arange(n).reshape((n, 1, 1, 1)), np.arange(c).reshape((1, c, 1, 1)), rows, cols)
+        cols_ = np.arange(wo) * sw + (idx % kw) * dw
+        key = (np.arange(n).reshape((n, 1, 1, 1)), np.arange(c).reshape((1, c, 1, 1)), rows, cols_)
         overlap = sh < dh * (kh - 1) + 1 or sw < dw * (kw - 1) + 1  # windows share elements: picks may repeat
         g = scatter_add(grad, (n, c, *geom.padded_size), key, overlap)
         t, _, left, _ = geom.padding
@@ -162,7 +169,8 @@ def max_pool2d(
     if return_indices:
         raise ValueError("max_pool2d: return_indices=True is not supported; use return_indices=False")
     x, unbatched = _batched("max_pool2d", input)
-    geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    args = (kernel_size, stride, padding, dilation, ceil_mode)
+    geom = _cached(_pool_geometry, "max_pool2d", x.shape, *map(_hashable, args))
     out = MaxPool2d.apply(x, geom=geom)
     return out.squeeze(0) if unbatched else out
 
@@ -231,7 +239,8 @@ def avg_pool2d(
     count_include_pad: zeros of the padding count in the mean (True, PyTorch's default) or not.
     """
     x, unbatched = _batched("avg_pool2d", input)
-    geom = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    args = (kernel_size, stride, padding, 1, ceil_mode)
+    geom = _cached(_pool_geometry, "avg_pool2d", x.shape, *map(_hashable, args))
     if divisor_override is not None:
         if (
             isinstance(divisor_override, bool)

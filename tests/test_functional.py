@@ -317,3 +317,17 @@ def test_functional_forms_match_torch(seed: int) -> None:
         TF.hvp(lambda x: theirs(x).sum(), t, torch.tensor(v))[1].numpy(),
         atol=1e-12,
     )
+
+
+def test_hessian_of_two_tensors_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    from torch.autograd.functional import hessian as torch_hessian
+
+    a = Tensor(np.array([0.3, 0.5]), requires_grad=True)
+    b = Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)
+    H = F.hessian(lambda a, b: (a.reshape((2, 1)) * b).tanh().sum(), (a, b))
+    Ht = torch_hessian(lambda a, b: (a.reshape(2, 1) * b).tanh().sum(), (torch.tensor(a.data), torch.tensor(b.data)))
+    assert [[h.shape for h in row] for row in H] == [[(2, 2), (2, 1, 3)], [(1, 3, 2), (1, 3, 1, 3)]]
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(H[i][j], Ht[i][j].numpy(), atol=1e-12)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,11 +17,7 @@ from typing import Any
 __all__ = ["detect_anomaly", "is_anomaly_enabled"]
 
 
-class _AnomalyMode(threading.local):
-    enabled = False
-
-
-ANOMALY = _AnomalyMode()
+from microgradnn.modes import ANOMALY, entered, left
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -39,11 +34,13 @@ def detect_anomaly() -> Iterator[None]:
     It costs a check per op: use it to debug.
     """
     previous = ANOMALY.enabled
+    entered()
     ANOMALY.enabled = True
     try:
         yield
     finally:
         ANOMALY.enabled = previous
+        left()
 
 
 def _creation_site() -> str:

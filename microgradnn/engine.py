@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from microgradnn.anomaly import ANOMALY, check_backward
+from microgradnn.anomaly import check_backward
+from microgradnn.modes import ANOMALY, GRAD_MODE, SWITCHES, entered, left
 
 __all__ = [
     "Context",
@@ -51,13 +51,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ grad mode
-class _GradMode(threading.local):
-    """Per-thread switch read by every op: record the graph or not (each thread starts with it on)."""
-
-    enabled = True
-
-
-GRAD_MODE = _GradMode()
 
 
 def is_grad_enabled() -> bool:
@@ -82,11 +75,13 @@ class _GradModeSwitch:
         return self if fn is None else self(fn)
 
     def __enter__(self) -> None:
+        entered()
         self.previous = GRAD_MODE.enabled
         GRAD_MODE.enabled = self.enabled
 
     def __exit__(self, *exc_info: object) -> None:
         GRAD_MODE.enabled = self.previous
+        left()
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         mode = type(self)
@@ -148,11 +143,13 @@ class set_grad_enabled:
         self.previous = True
 
     def __enter__(self) -> None:
+        entered()
         self.previous = GRAD_MODE.enabled
         GRAD_MODE.enabled = self.enabled
 
     def __exit__(self, *exc_info: object) -> None:
         GRAD_MODE.enabled = self.previous
+        left()
 
 
 # ------------------------------------------------------------ Function protocol
@@ -430,7 +427,7 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
         )
     if node._conform is not None:  # tensors: undo broadcasting, match dtypes
         contributions = node._conform(node, contributions)
-    if ANOMALY.enabled:  # the engine adds whatever comes back, so a NaN is caught here, at its source
+    if SWITCHES.active and ANOMALY.enabled:  # the engine adds whatever comes back, so a NaN is caught here, at its source
         check_backward(node, contributions)
     for parent, contribution in zip(parents, contributions):
         if contribution is None:

@@ -9,12 +9,12 @@ reference cycle and the garbage collector never has to chase a graph.
 from __future__ import annotations
 
 import numbers
-import operator
 from collections.abc import Iterable
 from typing import Any, Union
 
-from microgradnn.anomaly import ANOMALY, check_forward
-from microgradnn.engine import GRAD_MODE, Context, Function, Node, chain_rule_step
+from microgradnn.anomaly import check_forward
+from microgradnn.engine import Context, Function, Node, chain_rule_step
+from microgradnn.modes import ANOMALY, GRAD_MODE, SWITCHES
 
 __all__ = ["ScalarFunction", "Value", "new_value"]
 
@@ -48,14 +48,22 @@ class ScalarFunction(Function):
     def apply(cls, *inputs: Value, **constants: Any) -> Value:
         """Run forward on the inputs' floats (constants such as an exponent go by keyword) and record the node."""
         ctx = Context()
-        out = cls.forward(ctx, *map(_data, inputs), **constants)
-        # new_value's body written out: this runs once per op, and the call costs as much as the rest (-8% on the
-        # moons demo step, benchmarks/run.py).
+        # The same call for any arity; one and two inputs spelled out, as unpacking a list costs more than the op
+        # itself (-25% on micrograd's demo step, benchmarks/run.py).
+        n = len(inputs)
+        if constants:
+            out = cls.forward(ctx, *[x.data for x in inputs], **constants)
+        elif n == 2:
+            out = cls.forward(ctx, inputs[0].data, inputs[1].data)
+        elif n == 1:
+            out = cls.forward(ctx, inputs[0].data)
+        else:
+            out = cls.forward(ctx, *[x.data for x in inputs])
         node = _new(Value)
         node.data = out
         node.grad = 0.0
         node.label = ""
-        if GRAD_MODE.enabled:
+        if not SWITCHES.active or GRAD_MODE.enabled:  # (modes.py: no mode block open anywhere means recording)
             node._parents = inputs
             node._fn = cls
             node._ctx = ctx
@@ -63,12 +71,9 @@ class ScalarFunction(Function):
             node._parents = ()
             node._fn = None
             node._ctx = None
-        if ANOMALY.enabled:
+        if SWITCHES.active and ANOMALY.enabled:
             check_forward(node, cls, inputs)
         return node
-
-
-_data = operator.attrgetter("data")
 
 
 def _as_value(x: object, op: str) -> Value:

@@ -195,9 +195,9 @@ class Pow(TensorFunction):
         da = dp = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if need_a:
-                # Masked only at 0 ** 0 (0 * inf there): elsewhere p = 0 gives 0 anyway, and the mask would cut
-                # the mixed second derivative d2/(da dp) = a^(p-1) (1 + p ln a) = 1/a at p = 0.
-                da = np.where((p_data == 0) & (a_data == 0), 0, grad * p * a ** (p - 1))
+                # Masked only at 0 ** 0 and nan ** 0 (0 * inf and 0 * nan there; PyTorch gives 0): elsewhere p = 0
+                # gives 0 anyway, and the mask would cut the mixed second derivative d2/(da dp) = 1/a at p = 0.
+                da = np.where((p_data == 0) & ((a_data == 0) | np.isnan(a_data)), 0, grad * p * a ** (p - 1))
             if need_p:
                 # log(1) stands in for log(0) where the limit is taken (a = 0, p >= 0); p < 0 keeps log(0) = -inf.
                 at_zero = (a_data == 0) & (p_data >= 0)

@@ -22,8 +22,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from microgradnn.anomaly import ANOMALY, check_forward
-from microgradnn.engine import GRAD_MODE, Context, Function, Node
+from microgradnn.anomaly import check_forward
+from microgradnn.engine import Context, Function, Node
+from microgradnn.modes import ANOMALY, GRAD_MODE, SWITCHES
 from microgradnn.tensor.broadcasting import Axis, broadcast_error, shape_arg, sum_to
 from microgradnn.tensor.dtypes import get_default_dtype, to_array
 
@@ -53,12 +54,12 @@ class TensorFunction(Function):
         needs = tuple(map(_requires_grad, inputs))
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *map(_data, inputs), **constants)
-        if GRAD_MODE.enabled and True in needs:
+        if True in needs and (not SWITCHES.active or GRAD_MODE.enabled):  # (the fast mode check of modes.py)
             node = new_tensor(out, inputs, cls, ctx)
             ctx.versions = tuple(map(_version, inputs))
         else:
             node = leaf(out)
-        if ANOMALY.enabled:
+        if SWITCHES.active and ANOMALY.enabled:
             check_forward(node, cls, inputs)
         return node
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import html
 import io
 import math
 import os
@@ -21,13 +22,13 @@ import numpy as np
 import pytest
 
 from microgradnn.cli import main
-from microgradnn.tour import run_tour
-from microgradnn.tour.texts_en import TEXTS as EN
-from microgradnn.tour.texts_ko import TEXTS as KO
+from microgradnn.tour import LANGUAGES, run_tour
+
+EN, KO = LANGUAGES["en"], LANGUAGES["ko"]  # the tour's texts and those its step modules carry
 
 XOR = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
 # The chapter's order: forward pass, loss, gradient descent, (no gradient through the step), backprop, training.
-ORDER = ["forward", "loss", "descent", "curvature", "no_gradient", "backprop", "topo", "training"]
+ORDER = ["forward", "loss", "descent", "curvature", "no_gradient", "backprop", "topo", "training", "curvature_net"]
 PROMISED = [
     "step1_network.svg",
     "step1_graph.svg",
@@ -46,6 +47,7 @@ PROMISED = [
     "step7_naive_vs_ours.png",
     "step8_loss.png",
     "step8_boundary.png",
+    "step9_curvature.png",
     "index.html",
 ]
 GRAPHS = ["step1_graph", "step5_step_graph", "step6_graph", "step7_reused", "step7_diamond"]
@@ -92,7 +94,7 @@ def test_index_presents_every_step_offline(tour) -> None:
     page = (out / "index.html").read_text(encoding="utf-8")
     assert [r.key for r in result.reports] == ORDER
     for number, key in enumerate(ORDER, start=1):
-        assert f"Step {number}. {EN[key + '.title']}" in page
+        assert html.escape(f"Step {number}. {EN[key + '.title']}") in page
     for name in PROMISED[:-1]:
         assert f'"{name}"' in page, name
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "index.html must work offline"
@@ -308,8 +310,8 @@ def test_step_runs_only_the_steps_asked_for(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_step_out_of_range_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["tour", "--out", str(tmp_path / "t"), "--step", "9"]) == 2
-    assert "--step 9: the tour has steps 1 to 8" in capsys.readouterr().err
+    assert main(["tour", "--out", str(tmp_path / "t"), "--step", "10"]) == 2
+    assert "--step 10: the tour has steps 1 to 9" in capsys.readouterr().err
     with pytest.raises(ValueError, match="no step 0"):
         run_tour(tmp_path / "t", steps=[0], verbose=False)
 

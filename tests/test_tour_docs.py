@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 from test_tour import tour_run
 
-from microgradnn.tour import STEPS
+from microgradnn.tour import LANGUAGES, STEPS
 from microgradnn.tour.pictures import PICTURE_SUFFIXES, docs_name
-from microgradnn.tour.texts_en import TEXTS as EN
-from microgradnn.tour.texts_ko import TEXTS as KO
+
+EN, KO = LANGUAGES["en"], LANGUAGES["ko"]  # the tour's texts and those its step modules carry
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -40,6 +40,7 @@ PAGES = {  # the tour step (its KEY) -> the tutorial page that tells it
     "backprop": "4-backprop.md",
     "topo": "4-backprop.md",
     "training": "5-training.md",
+    "curvature_net": "5-training.md",
 }
 FOLDERS = {"en": DOCS / "tutorial", "ko": DOCS / "ko" / "tutorial"}
 IMAGE = re.compile(r"!\[[^\]]*\]\(((?:\.\./)+assets/([^)]+))\)")
@@ -162,6 +163,12 @@ def _expected_numbers(report) -> list[str]:
     if report.key == "training":
         return [f"{n['losses'][0]:.4f} -> {n['losses'][-1]:.6f}", *(f"{p:.3f}" for p in n["predictions"])] + [
             f"{w1:.2f}·x1 + {w2:.2f}·x2 + {b:.2f} = 0" for w1, w2, b in n["hidden_lines"].values()
+        ]
+    if report.key == "curvature_net":
+        top = max(n["eigenvalues"])
+        return [
+            f"w6: w* = {n['w_star']:.4f}, L''(w*) = {n['curvature']:.6f}, 2 / L'' = {n['threshold']:.1f}",
+            f"all nine: lambda_max = {top:.6f}, 2 / lambda_max = {n['top_threshold']:.1f}",
         ]
     raise AssertionError(f"no page check for step {report.key!r}")
 

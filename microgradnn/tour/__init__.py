@@ -12,7 +12,9 @@ chapter's order:
 5. `no_gradient`: gradient descent needs dL/dw, and through the step function it is zero; sigmoid instead;
 6. `backprop`: backpropagation through the 2-2-1 sigmoid network, dL/dw1 by the chain rule;
 7. `topological_order`: why backward visits the nodes in reverse topological order;
-8. `training`: training that network on XOR.
+8. `training`: training that network on XOR;
+9. `curvature_network`: the curvature of the trained network: the 2 / L'' threshold on one of its
+   weights and 2 / lambda_max on all nine, predicted and then watched coming true.
 
 `run_tour(out, lang)` runs them all (or the ones in `steps`), prints the
 explanations and writes the pictures and an `index.html` into `out`.
@@ -33,6 +35,7 @@ from typing import TextIO
 from microgradnn.tour import (
     backprop,
     curvature,
+    curvature_network,
     forward,
     gradient_descent,
     loss,
@@ -47,8 +50,22 @@ from microgradnn.tour.texts_ko import TEXTS as TEXTS_KO
 
 __all__ = ["LANGUAGES", "STEPS", "Figure", "StepReport", "TourResult", "open_in_browser", "run_tour"]
 
-STEPS = (forward, loss, gradient_descent, curvature, no_gradient, backprop, topological_order, training)
-LANGUAGES = {"en": TEXTS_EN, "ko": TEXTS_KO}
+STEPS = (
+    forward,
+    loss,
+    gradient_descent,
+    curvature,
+    no_gradient,
+    backprop,
+    topological_order,
+    training,
+    curvature_network,
+)
+# A step module may carry its own texts, as TEXTS = {lang: {key: text}}; they join the tour's here.
+LANGUAGES = {
+    lang: {**{k: v for step in STEPS for k, v in getattr(step, "TEXTS", {}).get(lang, {}).items()}, **texts}
+    for lang, texts in (("en", TEXTS_EN), ("ko", TEXTS_KO))
+}
 
 
 @dataclass

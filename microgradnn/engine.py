@@ -427,7 +427,8 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
         )
     if node._conform is not None:  # tensors: undo broadcasting, match dtypes
         contributions = node._conform(node, contributions)
-    if SWITCHES.active and ANOMALY.enabled:  # the engine adds whatever comes back, so a NaN is caught here, at its source
+    # The engine adds whatever comes back, so a NaN is caught here, at its source.
+    if SWITCHES.active and ANOMALY.enabled:
         check_backward(node, contributions)
     for parent, contribution in zip(parents, contributions):
         if contribution is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -239,7 +240,12 @@ def test_loss_spanning_decades_is_on_a_log_scale_with_integer_epochs():
 def test_figures_show_inline_without_a_backend():
     fig = plot_loss([1.0, 0.5])
     assert fig._repr_png_().startswith(b"\x89PNG")  # what Jupyter shows, with no %matplotlib magic
-    assert "matplotlib.pyplot" not in sys.modules  # no backend was chosen for the user
+    # No backend is chosen for the user: checked in a fresh interpreter (other tests here may import pyplot).
+    code = (
+        "import sys\nfrom microgradnn.viz import plot_loss\nplot_loss([1.0, 0.5])._repr_png_()\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_a_model_that_returns_class_numbers_is_not_read_as_binary():

@@ -452,7 +452,7 @@ def _along(op: str, x: Tensor, dim: Any, index: Any) -> tuple[int, np.ndarray, t
 
 
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
-    """out[i][j] = x[index[i][j]][j] (dim=0), as torch.gather: an index, whose gradient adds up repeated picks."""
+    """`out[i][j] = x[index[i][j]][j]` (dim=0), as torch.gather: an index, whose gradient adds up repeated picks."""
     key = _along("gather", x, dim, index)[2]
     source = x.reshape(1) if x.ndim == 0 else x
     out = C.index(source, key)
@@ -514,7 +514,7 @@ def _src_tensor(op: str, x: Tensor, idx: np.ndarray, src: Any, value: Any) -> Te
 
 
 def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
-    """torch.scatter: a copy of x with out[index[i][j]][j] = src[i][j] (dim=0); src may be a number (`value`)."""
+    """torch.scatter: a copy of x with `out[index[i][j]][j] = src[i][j]` (dim=0); src may be a number (`value`)."""
     if src is not None and not isinstance(src, (Tensor, np.ndarray, list)):
         src, value = None, src
     _, idx, key = _along("scatter", x, dim, index)

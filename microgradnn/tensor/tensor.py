@@ -869,7 +869,7 @@ class Tensor(Node):
         return I.diagonal(self, offset, dim1, dim2)
 
     def gather(self, dim: int, index: Any) -> Tensor:
-        """torch.gather: out[i][j] = self[index[i][j]][j] (dim=0); repeated picks add their gradients."""
+        """torch.gather: `out[i][j] = self[index[i][j]][j]` (dim=0); repeated picks add their gradients."""
         return I.gather(self, dim, index)
 
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:

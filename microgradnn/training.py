@@ -316,12 +316,13 @@ def _progress_bar(epochs: int, progress: bool | None) -> Any:
         progress = notebook or (_isatty(sys.stdout) and _isatty(sys.stderr))
     kwargs = {"desc": "fit", "unit": "epoch", "disable": not progress, "leave": notebook}
     if progress and notebook:
-        try:
+        import importlib.util
+
+        if importlib.util.find_spec("ipywidgets") is not None:  # the widget needs it; tqdm.auto warns without
             from tqdm.auto import tqdm as auto_tqdm
 
             return auto_tqdm(range(1, epochs + 1), **kwargs)
-        except Exception:  # ipywidgets missing: tqdm.notebook refuses; fall back to text
-            pass
+        kwargs["mininterval"] = 1.0  # text in a notebook: a line a second, not one output per epoch
     from tqdm.std import tqdm
 
     return tqdm(range(1, epochs + 1), file=sys.stderr, **kwargs)

@@ -1,5 +1,6 @@
 """fit and History: scalar and tensor models, data forms, accuracy, NaN stops, validation."""
 
+import io
 import math
 
 import numpy as np
@@ -359,12 +360,27 @@ def test_progress_uses_tqdm_auto_in_a_notebook(monkeypatch):
     fake_ipython = types.SimpleNamespace(get_ipython=lambda: _FakeShell())
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
     monkeypatch.setattr(tqdm.auto, "tqdm", Recorder)
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    widgets = {"installed": True}
+
+    def find_spec(name, *args):
+        if name == "ipywidgets":
+            return object() if widgets["installed"] else None
+        return real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     model, X, y = _tensor_setup()
     fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2)
     assert made and made[0]["disable"] is False and made[0]["leave"] is True
     made.clear()
     fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2, progress=False)
     assert made == []  # progress=False never builds the notebook widget
+    widgets["installed"] = False  # no ipywidgets: no widget (tqdm.auto would warn), a quiet text bar instead
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=2)
+    assert made == [] and "fit" in sys.stderr.getvalue()
 
 
 def test_ctrl_c_during_an_epochs_last_step_keeps_that_epoch():

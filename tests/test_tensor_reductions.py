@@ -371,3 +371,42 @@ def test_empty_axes_give_minus_inf_and_empty_tensors_as_torch():
     (t2.softmax(axis=1).sum() + t2.prod(axis=1).sum()).backward()
     assert t2.grad.shape == (2, 0)
     assert leaf(np.zeros((0, 3))).logsumexp(axis=0).data.tolist() == [-np.inf] * 3
+
+
+# ------------------------------------------------- strided inputs and float32
+NON_CONTIGUOUS = {
+    "std": lambda t: t.std(axis=0, ddof=1),
+    "prod": lambda t: t.prod(axis=1),
+    "norm": lambda t: t.norm(3, axis=0),
+    "cumsum": lambda t: t.cumsum(1),
+    "cumprod": lambda t: t.cumprod(0),
+    "logcumsumexp": lambda t: t.logcumsumexp(1),
+    "cummax": lambda t: t.cummax(0).values,
+    "sort": lambda t: t.sort(1).values,
+    "topk": lambda t: t.topk(2, 0).values,
+}
+
+
+@pytest.mark.parametrize("op", sorted(NON_CONTIGUOUS))
+@settings(deadline=None, max_examples=10)
+@given(data=st.data())
+def test_strided_views_give_the_same_values_and_gradients(op, data):
+    f = NON_CONTIGUOUS[op]
+    x = data.draw(mst.non_contiguous_arrays((3, 3)), label="x")
+    x += np.arange(9).reshape(3, 3) * 1e-2 * (np.abs(x).max() + 1)  # distinct values (no ties), still a view
+    assert not x.flags.c_contiguous
+    gradcheck(f, [Tensor(x, requires_grad=True)])
+    a, b = Tensor(x, requires_grad=True), Tensor(np.ascontiguousarray(x), requires_grad=True)
+    np.testing.assert_array_equal(f(a).data, f(b).data)
+    f(a).sum().backward()
+    f(b).sum().backward()
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", sorted(NON_CONTIGUOUS))
+def test_float32_stays_float32(op):
+    x = Tensor(np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [3.0, 1.0, 0.1]], dtype=np.float32), requires_grad=True)
+    out = NON_CONTIGUOUS[op](x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microgradnn import Tensor, nn
+from microgradnn import Tensor, nn, viz
 from microgradnn.engine import topological_order
 from microgradnn.gradcheck import gradcheck
 from microgradnn.testing import strategies as mst
@@ -203,3 +203,10 @@ def test_lenet_shapes_parameters_and_a_picture_worthy_graph():
     assert "conv2d 3x3 s1 p1 (1->16)" in ops and "conv2d 3x3 s1 p1 (16->32)" in ops
     with pytest.raises(ValueError, match=r"LeNet: image_size must be divisible by 4"):
         nn.LeNet(image_size=10)
+
+
+def test_the_graph_picture_shows_the_conv_node_with_its_kernel_and_the_shapes():
+    layer = nn.Conv2d(1, 4, 3, padding=1, seed=0)
+    source = viz.draw_graph(layer(Tensor(np.zeros((2, 1, 4, 4), np.float32))).sum()).source
+    assert "conv2d 3x3 s1 p1 (1-&gt;4)" in source  # the whole name, escaped for the HTML label
+    assert "(2, 1, 4, 4) float32" in source and "(2, 4, 4, 4) float32" in source and "(4, 1, 3, 3) float32" in source

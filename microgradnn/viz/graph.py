@@ -141,7 +141,7 @@ def value_label(
 def op_attrs(node: Node, fill: str = OP_FILL, color: str = BORDER) -> dict[str, Any]:
     """The oval that shows which op made a value."""
     return {
-        "label": Html(escape(node.op, 16)),
+        "label": Html(escape(node.op, 32)),
         "shape": "ellipse",
         "style": "filled",
         "fillcolor": fill,

@@ -110,6 +110,7 @@ def grad(
     *,
     create_graph: bool = False,
     allow_unused: bool = False,
+    retain_graph: bool | None = None,
 ) -> tuple[Any, ...]:
     """The gradients of `outputs` with respect to `inputs`, as `torch.autograd.grad`; no ``.grad`` changes.
 
@@ -117,7 +118,8 @@ def grad(
     seed per output (None for a one-element output, which is seeded with 1). Without `create_graph` the
     gradients are floats (Values) or NumPy arrays (Tensors); with it they are graph nodes, differentiable
     again (and, where a seed is a node, with respect to the seed too). An input the outputs do not depend on
-    raises, unless `allow_unused` (its gradient is then None).
+    raises, unless `allow_unused` (its gradient is then None). `retain_graph` is accepted for PyTorch code and
+    changes nothing: a graph here is never freed by backward, so it can always be differentiated again.
 
     >>> from microgradnn import Value
     >>> x = Value(3.0)

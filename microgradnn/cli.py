@@ -378,10 +378,14 @@ def _run_train(args: argparse.Namespace) -> int:
             ) from None
         model.eval()
 
+        def scores(points: Any) -> Any:
+            """The model's class scores for each row of `points` (the boundary plot draws smooth lines from them)."""
+            with no_grad():
+                return model(Tensor(np.asarray(points, dtype=np.float32))).data
+
         def predict(points: Any) -> Any:
             """The class the model picks for each row of `points`."""
-            with no_grad():
-                return model(Tensor(np.asarray(points, dtype=np.float32))).data.argmax(axis=1)
+            return scores(points).argmax(axis=1)
 
         print(f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}")
         if history.interrupted:
@@ -397,11 +401,11 @@ def _run_train(args: argparse.Namespace) -> int:
                 f"after); --lr {lr:g} is probably too large, try --lr {lr / 10:g}",
                 file=sys.stderr,
             )
-        _write_training_pictures(args.out, history, predict, X, y)
+        _write_training_pictures(args.out, history, scores, X, y)
     return 0
 
 
-def _write_training_pictures(out: Path, history: Any, predict: Any, X: Any, y: Any) -> None:
+def _write_training_pictures(out: Path, history: Any, scores: Any, X: Any, y: Any) -> None:
     from microgradnn.viz import plots
 
     out.mkdir(parents=True, exist_ok=True)
@@ -409,7 +413,7 @@ def _write_training_pictures(out: Path, history: Any, predict: Any, X: Any, y: A
     figure.savefig(out / "loss.png", dpi=100, bbox_inches="tight")
     print(f"wrote {out / 'loss.png'}")
     if X.shape[1] == 2:
-        figure = plots.plot_decision_boundary(predict, X, y)
+        figure = plots.plot_decision_boundary(scores, X, y)
         figure.savefig(out / "boundary.png", dpi=100, bbox_inches="tight")
         print(f"wrote {out / 'boundary.png'}")
     else:

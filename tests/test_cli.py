@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import microgradnn
@@ -160,6 +161,25 @@ def test_train_xor_writes_pictures_and_learns(tmp_path: Path, capsys: pytest.Cap
     assert "accuracy: 100.0% on the training data" in printed
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "boundary.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_train_gives_the_boundary_plot_class_scores_not_the_argmax(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from microgradnn.viz import plots
+
+    seen = []
+    real = plots.plot_decision_boundary
+
+    def recording(model, X, y, **kwargs):
+        seen.append(np.asarray(model(np.asarray(X[:5]))))
+        return real(model, X, y, **kwargs)
+
+    monkeypatch.setattr(plots, "plot_decision_boundary", recording)
+    argv = ["train", "blobs", "--hidden", "8", "--epochs", "5", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    (first,) = seen
+    assert first.ndim == 2 and first.shape[1] == 3 and first.dtype.kind == "f"  # three classes' scores per point
 
 
 def test_train_digits_reports_held_out_accuracy_and_skips_the_boundary(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import microgradnn.tensor as tensor_package
 from microgradnn import Value, grad, gradgradcheck
 from microgradnn.scalar import functions as SF
 from microgradnn.scalar.value import ScalarFunction
@@ -461,6 +463,8 @@ NEW_OP_CASES = [
     unary("acosh", EL.acosh, "Acosh", 1.2, 3, _t("acosh")),
     unary("atanh", EL.atanh, "Atanh", -0.8, 0.8, _t("atanh")),
     unary("erf", EL.erf, "Erf", -2, 2, _t("erf")),
+    unary("log1p", EL.log1p, "Log1p", -0.7, 3, _t("log1p")),
+    unary("expm1", EL.expm1, "Expm1", -3, 3, _t("expm1")),
     unary("clone", lambda x: EL.clone(x) * x, "Clone", -2, 2, lambda x: x.clone() * x),
     Case("logaddexp", EL.logaddexp, pair(), ("LogAddExp",), _t("logaddexp")),
     Case(
@@ -665,18 +669,8 @@ NEW_OP_CASES = [
 ]
 TENSOR_CASES += NEW_OP_CASES
 
-# Modules whose TensorFunctions must each have a row (new op modules join as they land).
-TENSOR_MODULES = [
-    "microgradnn.tensor.primitives",
-    "microgradnn.tensor.fused",
-    "microgradnn.tensor.elementwise",
-    "microgradnn.tensor.activations",
-    "microgradnn.tensor.reductions",
-    "microgradnn.tensor.indexing",
-    "microgradnn.tensor.conv",
-    "microgradnn.tensor.pooling",
-    "microgradnn.tensor.einsum",
-]
+# Every module of microgradnn.tensor is searched for TensorFunctions: each must have a row (new modules too).
+TENSOR_MODULES = sorted(f"microgradnn.tensor.{m.name}" for m in pkgutil.iter_modules(tensor_package.__path__))
 
 
 def _ids(cases: Sequence[Case]) -> list[str]:
@@ -698,7 +692,12 @@ def _tensor_functions() -> set[str]:
     for module_name in TENSOR_MODULES:
         module = importlib.import_module(module_name)
         for name, obj in vars(module).items():
-            if inspect.isclass(obj) and issubclass(obj, TensorFunction) and obj.__module__ == module_name:
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, TensorFunction)
+                and obj is not TensorFunction
+                and obj.__module__ == module_name
+            ):
                 found.add(name)
     return found
 

@@ -122,7 +122,12 @@ def _pad_pairs(x: Tensor, padding: Any) -> tuple[tuple[int, int], ...]:
     if not isinstance(padding, Sequence) or isinstance(padding, str):
         raise TypeError(f"pad: padding must be a sequence of ints, got {type(padding).__name__} ({padding!r})")
     items = list(padding)
-    if items and all(isinstance(p, Sequence) and not isinstance(p, str) for p in items):  # NumPy: ((a, b), ...)
+    if (
+        items
+        and all(p is None or (isinstance(p, Sequence) and not isinstance(p, str)) for p in items)
+        and not all(p is None for p in items)
+    ):  # NumPy: ((a, b), ...); tinygrad writes None for an axis left alone
+        items = [(0, 0) if p is None else p for p in items]
         if len(items) != x.ndim or any(len(p) != 2 for p in items):
             raise ValueError(
                 f"pad: {padding!r} must give one (before, after) pair for each of the {x.ndim} axes of shape {x.shape}"
@@ -513,10 +518,21 @@ def _src_tensor(op: str, x: Tensor, idx: np.ndarray, src: Any, value: Any) -> Te
     return s
 
 
-def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
-    """torch.scatter: a copy of x with `out[index[i][j]][j] = src[i][j]` (dim=0); src may be a number (`value`)."""
+def scatter(
+    x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None
+) -> Tensor:
+    """torch.scatter: a copy of x with `out[index[i][j]][j] = src[i][j]` (dim=0); src may be a number (`value`).
+
+    reduce="add" or "multiply" (PyTorch's older spelling) combines instead, as scatter_reduce "sum" / "prod".
+    """
     if src is not None and not isinstance(src, (Tensor, np.ndarray, list)):
         src, value = None, src
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise ValueError(f"scatter: reduce must be 'add' or 'multiply' (or use scatter_reduce), got {reduce!r}")
+        if src is None:
+            src = np.full(_index_array("scatter", index).shape, value)
+        return scatter_reduce(x, dim, index, src, "sum" if reduce == "add" else "prod")
     _, idx, key = _along("scatter", x, dim, index)
     s = _src_tensor("scatter", x, idx, src, value)
     return Scatter.apply(x, s, key=key, src_key=_src_key(idx))

@@ -774,13 +774,13 @@ class Tensor(Node):
         """log(cumsum(exp(self))) along `dim`, computed stably."""
         return R.logcumsumexp(self, dim, axis=axis)
 
-    def cummax(self, dim: int) -> R.ValuesIndices:
+    def cummax(self, dim: int | None = None, *, axis: int | None = None) -> R.ValuesIndices:
         """(running maximum, its index) along `dim`; the gradient goes to the current maximum."""
-        return R.cummax(self, dim)
+        return R.cummax(self, dim if axis is None else axis)
 
-    def cummin(self, dim: int) -> R.ValuesIndices:
+    def cummin(self, dim: int | None = None, *, axis: int | None = None) -> R.ValuesIndices:
         """(running minimum, its index) along `dim`; the gradient goes to the current minimum."""
-        return R.cummin(self, dim)
+        return R.cummin(self, dim if axis is None else axis)
 
     def sort(
         self, dim: int = -1, descending: bool = False, stable: bool = False, *, axis: int | None = None
@@ -872,9 +872,9 @@ class Tensor(Node):
         """torch.gather: `out[i][j] = self[index[i][j]][j]` (dim=0); repeated picks add their gradients."""
         return I.gather(self, dim, index)
 
-    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
-        """torch.scatter: a copy with src (or value) written at index along dim."""
-        return I.scatter(self, dim, index, src, value=value)
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
+        """torch.scatter: a copy with src (or value) written at index along dim (reduce "add"/"multiply")."""
+        return I.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """torch.scatter_add: a copy with src added at index along dim (repeated indices add up)."""

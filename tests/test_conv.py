@@ -342,3 +342,30 @@ def test_unfold_and_fold_errors():
         fold(Tensor(np.zeros((1, 5, 9))), (4, 4), 2)
     with pytest.raises(ValueError, match=r"fold: input has 8 blocks .* gives 3 x 3 = 9"):
         fold(Tensor(np.zeros((1, 4, 8))), (4, 4), 2)
+
+
+def test_an_empty_batch_gives_an_empty_result_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    x, w = Tensor(np.zeros((0, 2, 5, 5)), requires_grad=True), Tensor(np.ones((4, 1, 3, 3)), requires_grad=True)
+    y = conv2d(x, w, padding=1, groups=2)
+    assert y.shape == tuple(
+        torch.nn.functional.conv2d(torch.zeros(0, 2, 5, 5), torch.ones(4, 1, 3, 3), None, 1, 1, 1, 2).shape
+    )
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 5) and not w.grad.any()
+    assert conv_transpose2d(Tensor(np.zeros((0, 3, 2, 2))), Tensor(np.zeros((3, 2, 2, 2)))).shape == (0, 2, 3, 3)
+    assert unfold(Tensor(np.zeros((0, 2, 4, 4))), 2).shape == (0, 8, 9)
+
+
+def test_empty_channels_and_kernels_are_refused_with_the_shapes():
+    with pytest.raises(ValueError, match=r"conv2d: empty input \(1, 0, 5, 5\) or kernel \(1, 0, 3, 3\)"):
+        conv2d(Tensor(np.zeros((1, 0, 5, 5))), Tensor(np.zeros((1, 0, 3, 3))))
+    with pytest.raises(ValueError, match=r"conv2d: empty input \(1, 1, 5, 5\) or kernel \(1, 1, 0, 3\)"):
+        conv2d(Tensor(np.zeros((1, 1, 5, 5))), Tensor(np.zeros((1, 1, 0, 3))))
+
+
+def test_a_cached_geometry_still_refuses_a_bool_for_an_int():
+    x, w = Tensor(np.zeros((1, 1, 5, 5))), Tensor(np.zeros((1, 1, 3, 3)))
+    conv2d(x, w, stride=1)  # cached for stride=1
+    with pytest.raises(TypeError, match=r"conv2d: stride must be an int or a tuple of 2 ints, got True"):
+        conv2d(x, w, stride=True)

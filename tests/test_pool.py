@@ -239,3 +239,20 @@ def test_errors_name_the_op_and_the_shapes():
         interpolate(x)
     with pytest.raises(ValueError, match=r"interpolate: input must have 4 axes \(N, C, H, W\), got shape \(1, 1, 4\)"):
         interpolate(Tensor(np.zeros((1, 1, 4))), 8, mode="bilinear")
+
+
+@pytest.mark.parametrize(
+    ("f", "shape"),
+    [
+        (lambda t: max_pool2d(t, 2), (0, 2, 2, 2)),
+        (lambda t: avg_pool2d(t, 3, 1, 1), (0, 2, 4, 4)),
+        (lambda t: adaptive_avg_pool2d(t, 3), (0, 2, 3, 3)),
+        (lambda t: interpolate(t, scale_factor=2, mode="bilinear"), (0, 2, 8, 8)),
+    ],
+)
+def test_an_empty_batch_gives_an_empty_result_and_gradient(f, shape):
+    x = Tensor(np.zeros((0, 2, 4, 4)), requires_grad=True)
+    y = f(x)
+    assert y.shape == shape
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 4, 4)

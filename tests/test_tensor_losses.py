@@ -15,7 +15,7 @@ from microgradnn.testing import strategies as mst
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-FAST = settings(deadline=None, max_examples=20)
+FAST = settings(deadline=None, max_examples=12)
 
 
 def leaf(a):

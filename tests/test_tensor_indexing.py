@@ -427,3 +427,35 @@ def test_tinygrad_and_older_pytorch_spellings():
         leaf(x).scatter(0, index, leaf(src), reduce="mean")
     values = leaf(x).cummax(axis=1).values
     np.testing.assert_array_equal(values.data, np.maximum.accumulate(x, axis=1))
+
+
+EMPTY = {
+    "pad": (lambda t: t.pad((1, 1)), lambda t: F.pad(t, (1, 1))),
+    "flip": (lambda t: t.flip(1), lambda t: t.flip(1)),
+    "roll": (lambda t: t.roll(1, 1), lambda t: t.roll(1, 1)),
+    "repeat": (lambda t: t.repeat(2, 3), lambda t: t.repeat(2, 3)),
+    "tril": (lambda t: t.tril(), lambda t: t.tril()),
+    "diagonal": (lambda t: t.diagonal(), lambda t: t.diagonal()),
+    "gather": (
+        lambda t: t.gather(1, np.zeros((2, 0), int)),
+        lambda t: t.gather(1, torch.zeros((2, 0), dtype=torch.long)),
+    ),
+    "split": (lambda t: t.split(1, 0)[0], lambda t: t.split(1, 0)[0]),
+    "chunk": (lambda t: t.chunk(2, 1)[0], lambda t: t.chunk(2, 1)[0]),
+    "masked_select": (
+        lambda t: t.masked_select(np.zeros((2, 0), bool)),
+        lambda t: t.masked_select(torch.zeros((2, 0), dtype=torch.bool)),
+    ),
+    "repeat_interleave": (lambda t: t.repeat_interleave(2, 1), lambda t: t.repeat_interleave(2, 1)),
+}
+
+
+@pytest.mark.parametrize("op", sorted(EMPTY))
+def test_empty_tensors_keep_torchs_shapes_and_backprop(op):
+    ours, theirs = EMPTY[op]
+    t = leaf(np.zeros((2, 0)))
+    out = ours(t)
+    assert out.shape == tuple(theirs(torch.zeros((2, 0), dtype=torch.float64)).shape)
+    np.testing.assert_array_equal(out.data, theirs(torch.zeros((2, 0), dtype=torch.float64)).numpy())
+    out.sum().backward()
+    assert t.grad.shape == (2, 0)

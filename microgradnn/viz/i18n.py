@@ -28,6 +28,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "player.zoom_out": "Zoom out",
         "player.graph": "Computation graph",
         "player.network": "Network",
+        # Korean particles change with how the word before them is read (로/으로, 를/을): the sentences below put
+        # no particle after a number or a name, so they read right whatever is filled in.
         "player.frame": "step {k} / {n}",
         "player.slider": "step",
         "player.help": "← → step · Space play / pause · Home End first / last · wheel or pinch zoom · drag to pan",
@@ -106,12 +108,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "player.caption": "이 단계의 계산",
         "cap.forward": "순전파 끝: {root} = {value}. 기울기는 아직 모두 모릅니다 ({unknown}).",
         "cap.start": (
-            "역전파는 {root}에서 {d} = {seed}로 시작하고, 각 노드를 그 노드를 쓰는 모든 노드 다음에 방문합니다."
+            "역전파는 {root}에서 시작합니다({d} = {seed}). 각 노드는 그 노드를 쓰는 모든 노드 다음에 방문합니다."
         ),
-        "cap.step": "{n}단계 중 {k}단계: {name} = {expr} 를 거꾸로 지나갑니다",
-        "cap.upstream": "위쪽 기울기 {d} = {value} (확정: {name}를 쓰는 모든 노드가 제 몫을 보냈습니다)",
+        "cap.step": "{n}단계 중 {k}단계: 거꾸로 지나가는 노드 {name} = {expr}",
+        "cap.upstream": "위쪽 기울기 {d} = {value} (확정: 이 노드를 쓰는 모든 노드가 제 몫을 보냈습니다)",
         "cap.done": "역전파 끝: 모든 기울기를 알았습니다.",
-        "cap.vjp": "{name}의 벡터-야코비안 곱",
+        "cap.vjp": "벡터-야코비안 곱: {name}",
         "cap.so_far": "지금까지",
         "edge.none": "기울기 필요 없음",
         "edge.local": "국소",

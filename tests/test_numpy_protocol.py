@@ -33,8 +33,16 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "clip": (lambda t: np.clip(t, -0.5, 0.5), lambda t: t.clip(-0.5, 0.5)),
     "add.reduce": (lambda t: np.add.reduce(t, axis=0), lambda t: t.sum(axis=0)),
     "expand_dims": (lambda t: np.expand_dims(t, 0), lambda t: t.unsqueeze(0)),
+    "cumsum": (lambda t: np.cumsum(t, axis=1), lambda t: t.cumsum(axis=1)),
+    "prod": (lambda t: np.prod(t, axis=0), lambda t: t.prod(axis=0)),
+    "std": (np.std, lambda t: t.std()),
+    "sort": (lambda t: np.sort(t, axis=-1), lambda t: t.sort(axis=-1).values),
+    "flip": (lambda t: np.flip(t, axis=0), lambda t: t.flip(0)),
+    "roll": (lambda t: np.roll(t, 1, axis=1), lambda t: t.roll(1, axis=1)),
+    "tril": (np.tril, lambda t: t.tril()),
+    "einsum": (lambda t: np.einsum("ij->j", t), lambda t: t.sum(axis=0)),
 }
-KINKED = {"abs", "max", "clip"}
+KINKED = {"abs", "max", "clip", "sort"}
 BINARY: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] = {
     "add": (np.add, lambda a, b: a + b),
     "multiply": (np.multiply, lambda a, b: a * b),

@@ -153,6 +153,25 @@ _FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.argmax: lambda a, axis=None, out=None, keepdims=False: a.argmax(axis=axis, keepdims=keepdims),
     np.argmin: lambda a, axis=None, out=None, keepdims=False: a.argmin(axis=axis, keepdims=keepdims),
     np.dot: lambda a, b, out=None: _as_pair(a, b, lambda x, y: x @ y),
+    np.cumsum: lambda a, axis=None, dtype=None, out=None: _no_out("cumsum", out) or a.cumsum(axis=axis),
+    np.cumprod: lambda a, axis=None, dtype=None, out=None: _no_out("cumprod", out) or a.cumprod(axis=axis),
+    np.prod: lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw: (
+        _no_out("prod", out) or a.prod(axis=axis, keepdims=keepdims)
+    ),
+    np.std: lambda a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw: (
+        _no_out("std", out) or a.std(axis=axis, keepdims=keepdims, ddof=ddof)
+    ),
+    np.any: lambda a, axis=None, out=None, keepdims=False, **kw: a.any(axis=axis, keepdims=keepdims),
+    np.all: lambda a, axis=None, out=None, keepdims=False, **kw: a.all(axis=axis, keepdims=keepdims),
+    np.sort: lambda a, axis=-1, **kw: a.sort(axis=axis).values,
+    np.argsort: lambda a, axis=-1, **kw: a.argsort(axis=axis),
+    np.flip: lambda m, axis=None: m.flip(axis=axis) if axis is not None else m.flip(*range(m.ndim)),
+    np.roll: lambda a, shift, axis=None: a.roll(shift, axis=axis),
+    np.tril: lambda m, k=0: m.tril(k),
+    np.triu: lambda m, k=0: m.triu(k),
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: a.diagonal(offset, axis1, axis2),
+    np.tile: lambda a, reps: a.tile(reps),
+    np.einsum: lambda subscripts, *operands, **kw: _einsum(subscripts, *operands),
     np.shape: lambda a: a.shape,
     np.ndim: lambda a: a.ndim,
     np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
@@ -162,6 +181,12 @@ _FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.allclose: lambda a, b, **kw: bool(np.allclose(_data(a), _data(b), **kw)),
     np.array_equal: lambda a, b, **kw: bool(np.array_equal(_data(a), _data(b), **kw)),
 }
+
+
+def _einsum(subscripts: str, *operands: Any) -> Tensor:
+    from microgradnn.tensor import einsum
+
+    return einsum(subscripts, *operands)
 
 
 def _data(x: Any) -> Any:

@@ -210,3 +210,11 @@ def test_the_graph_picture_shows_the_conv_node_with_its_kernel_and_the_shapes():
     source = viz.draw_graph(layer(Tensor(np.zeros((2, 1, 4, 4), np.float32))).sum()).source
     assert "conv2d 3x3 s1 p1 (1-&gt;4)" in source  # the whole name, escaped for the HTML label
     assert "(2, 1, 4, 4) float32" in source and "(2, 4, 4, 4) float32" in source and "(4, 1, 3, 3) float32" in source
+
+
+def test_the_functions_are_in_nn_functional_as_in_pytorch():
+    from microgradnn import tensor
+    from microgradnn.nn import functional as F
+
+    for name in ("conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate", "unfold", "fold"):
+        assert getattr(F, name) is getattr(tensor, name)

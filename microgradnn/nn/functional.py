@@ -24,16 +24,29 @@ from microgradnn.nn.losses import (
 )
 from microgradnn.scalar import Value
 
+# Convolution and pooling, as in torch.nn.functional (they live in microgradnn.tensor).
+from microgradnn.tensor.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+from microgradnn.tensor.pooling import adaptive_avg_pool2d, avg_pool2d, interpolate, max_pool2d
+
 __all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "cross_entropy",
     "dropout",
+    "fold",
     "hinge_loss",
+    "interpolate",
     "l1_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
     "relu",
@@ -41,6 +54,7 @@ __all__ = [
     "softmax",
     "step",
     "tanh",
+    "unfold",
 ]
 
 

@@ -37,7 +37,11 @@ def _figure(figure: Figure, texts: dict[str, str]) -> str:
             f'<figure><p class="note">{note}</p><p><a href="{src}">{src}</a></p>'
             f"<figcaption>{caption}</figcaption></figure>"
         )
-    return f'<figure><img src="{src}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+    # A wide graph shrinks to the page; the picture is also a link to itself at full size.
+    return (
+        f'<figure><a href="{src}" title="{src}"><img src="{src}" alt="{caption}"></a>'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
 
 
 def _paragraphs(text: str) -> list[str]:

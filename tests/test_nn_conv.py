@@ -218,3 +218,27 @@ def test_the_functions_are_in_nn_functional_as_in_pytorch():
 
     for name in ("conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate", "unfold", "fold"):
         assert getattr(F, name) is getattr(tensor, name)
+
+
+def test_batchnorm_running_statistics_are_saved_and_restored(tmp_path):
+    import microgradnn
+    from microgradnn import Tensor, nn
+
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), nn.BatchNorm1d(4))
+    for _ in range(3):
+        model(Tensor(rng.normal(size=(8, 3)).astype(np.float32)))
+    state = model.state_dict()
+    assert {"1.running_mean", "1.running_var", "1.num_batches_tracked"} <= set(state)
+    assert int(state["1.num_batches_tracked"]) == 3
+    microgradnn.save(state, tmp_path / "bn.npz")
+    fresh = nn.Sequential(nn.Linear(3, 4, seed=1), nn.BatchNorm1d(4))
+    fresh.load_state_dict(microgradnn.load(tmp_path / "bn.npz"))
+    np.testing.assert_array_equal(fresh[1].running_mean, model[1].running_mean)
+    np.testing.assert_array_equal(fresh[1].running_var, model[1].running_var)
+    assert fresh[1].num_batches_tracked == 3
+    x = Tensor(rng.normal(size=(5, 3)).astype(np.float32))
+    np.testing.assert_array_equal(fresh.eval()(x).data, model.eval()(x).data)  # eval uses the restored statistics
+    assert all(name != "running_mean" for name, _ in fresh.named_parameters())
+    with pytest.raises(ValueError, match=r"buffer '1.running_mean' must be numbers of shape \(4,\)"):
+        fresh.load_state_dict({**state, "1.running_mean": np.zeros(3)})

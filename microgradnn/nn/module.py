@@ -88,6 +88,7 @@ class Module:
         # Set through object.__setattr__: our own __setattr__ needs these to exist.
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", [])  # names of attributes that are state but not parameters
         object.__setattr__(self, "_path", "")
         object.__setattr__(self, "training", True)
 
@@ -121,6 +122,32 @@ class Module:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Keep `value` (an array or a number, e.g. BatchNorm's running mean) as state: saved in `state_dict`,
+        restored by `load_state_dict`, but not a parameter (no gradient, not seen by optimizers)."""
+        if (value is not None and not isinstance(value, (np.ndarray, int, float))) or isinstance(value, bool):
+            raise TypeError(
+                f"{type(self).__name__}.register_buffer({name!r}): a buffer is a numpy array or a number, "
+                f"got {type(value).__name__}"
+            )
+        _check_name(name, type(self).__name__, "a buffer")
+        if name not in self._buffers:
+            self._buffers.append(name)
+        object.__setattr__(self, name, value)
+
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, Any]]:
+        """(dotted name, value) for every buffer that holds a value."""
+        return [(name, value) for name, (_, _, value) in self._buffer_slots(prefix).items()]
+
+    def _buffer_slots(self, prefix: str = "") -> dict[str, tuple[Module, str, Any]]:
+        slots = {}
+        for module_name, module in self.named_modules(prefix):
+            for name in getattr(module, "_buffers", ()):
+                value = getattr(module, name, None)
+                if value is not None:
+                    slots[_join(module_name, name)] = (module, name, value)
+        return slots
 
     def register_parameter(self, name: str, param: Node) -> None:
         """Register `param` under `name` (same as ``setattr(self, name, param)``, checked)."""
@@ -227,8 +254,10 @@ class Module:
         return self.train(False)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter as a numpy array, by dotted name (a Value gives a 0-d float64 array)."""
-        return {name: np.array(p.data, dtype=_dtype_of(p), copy=True) for name, p in self.named_parameters()}
+        """A copy of every parameter (a Value gives a 0-d float64 array) and buffer as a numpy array, by dotted name."""
+        state = {name: np.array(p.data, dtype=_dtype_of(p), copy=True) for name, p in self.named_parameters()}
+        state.update((name, np.array(value, copy=True)) for name, value in self.named_buffers())
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values from `state_dict` into the parameters, in place.
@@ -243,8 +272,9 @@ class Module:
                 "pass model.state_dict() or microgradnn.load(path)"
             )
         own = dict(self.named_parameters())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        buffers = self._buffer_slots()
+        missing = [k for k in [*own, *buffers] if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own and k not in buffers]
         if strict and (missing or unexpected):
             raise KeyError(
                 f"load_state_dict({type(self).__name__}): keys do not match; missing: {missing or 'none'}, "
@@ -272,8 +302,24 @@ class Module:
                     "(p.data = np.array(p.data)) before loading"
                 )
             updates.append((key, p, array))
+        buffer_updates = []
+        for key, (module, name, value) in buffers.items():
+            if key not in state_dict:
+                continue
+            array = np.asarray(state_dict[key])
+            if array.shape != np.shape(value) or array.dtype.kind not in "fiub":
+                raise ValueError(
+                    f"load_state_dict: buffer {key!r} must be numbers of shape {np.shape(value)}, got "
+                    f"{array.dtype} of shape {array.shape}; build the model with the sizes it was saved with"
+                )
+            buffer_updates.append((module, name, value, array))
         # Only now, with every entry checked, write; if a write still fails, the ones done are undone.
         done: list[tuple[Node, Any]] = []
+        for module, name, value, array in buffer_updates:  # buffers first: plain copies that cannot fail half-way
+            if isinstance(value, np.ndarray):
+                value[...] = array
+            else:
+                object.__setattr__(module, name, type(value)(array))
         try:
             for _, p, array in updates:
                 old = p.data if isinstance(p, Value) else p.data.copy()

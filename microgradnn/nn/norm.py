@@ -68,10 +68,13 @@ class _BatchNorm(Module):
         dtype = _float_dtype(dtype, who)
         self.weight = Parameter(np.ones(num_features, dtype=dtype), label="weight") if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype=dtype), label="bias") if affine and bias else None
+        # Buffers: state that state_dict() saves and load_state_dict() restores, but no parameters.
+        self.running_mean: np.ndarray | None
+        self.running_var: np.ndarray | None
         if track_running_stats:
-            self.running_mean: np.ndarray | None = np.zeros(num_features, dtype=dtype)
-            self.running_var: np.ndarray | None = np.ones(num_features, dtype=dtype)
-            self.num_batches_tracked = 0
+            self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", 0)
         else:
             self.running_mean = self.running_var = None
 

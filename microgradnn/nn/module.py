@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from microgradnn.engine import GRAD_MODE, Node
+from microgradnn.modes import SWITCHES
 from microgradnn.scalar import Value
 from microgradnn.scopes import scope_of, set_scope
 
@@ -187,7 +188,7 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         out = self.forward(*args, **kwargs)
-        if self._path and GRAD_MODE.enabled:
+        if self._path and (not SWITCHES.active or GRAD_MODE.enabled):  # (the fast mode check of modes.py)
             _tag_new_nodes(out, args, self._path)
         return out
 
@@ -380,7 +381,7 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     """
     stack = []
     for o in out if isinstance(out, (list, tuple)) else (out,):
-        if isinstance(o, Node) and scope_of(o) is None and o.parents:
+        if isinstance(o, Node) and o._parents and scope_of(o) is None:
             stack.append(o)
     if not stack:  # the common case for containers: an inner module already tagged the output
         return
@@ -395,9 +396,9 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
         if id(node) in stop:  # a module may hand back its input unchanged
             continue
         set_scope(node, scope)
-        for parent in node.parents:
+        for parent in node._parents:
             # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
-            if scope_of(parent) is None and parent.parents:
+            if parent._parents and scope_of(parent) is None:
                 stack.append(parent)
 
 

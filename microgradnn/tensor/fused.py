@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from microgradnn.engine import Context
-from microgradnn.tensor.primitives import stable_max
+from microgradnn.tensor.primitives import row_max, stable_max
 from microgradnn.tensor.tensor import Tensor, TensorFunction
 
 __all__ = ["CrossEntropy", "Linear", "cross_entropy_logits", "linear"]
@@ -51,7 +51,7 @@ class Linear(TensorFunction):
         gw = grad.T @ x if needs[1] else None
         if len(needs) == 2:
             return gx, gw
-        return gx, gw, grad.sum(axis=0) if needs[2] else None
+        return gx, gw, np.add.reduce(grad, axis=0) if needs[2] else None
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -67,12 +67,11 @@ class CrossEntropy(TensorFunction):
     @staticmethod
     def forward(ctx: Context, logits: np.ndarray, *, targets: np.ndarray, reduction: str) -> np.ndarray:
         rows = np.arange(len(targets))
-        shifted = logits - stable_max(logits, (1,))  # the row's max cancels, and keeps exp() finite
+        # The row's max cancels, and keeps exp() finite; a row with an inf gives nan, as PyTorch's cross_entropy.
+        shifted = logits - row_max(logits, (1,))
         log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
         picked = log_probs[rows, targets]  # log p(target) per row; the loss is its negative
-        onehot = np.zeros_like(logits)
-        onehot[rows, targets] = 1.0
-        ctx.onehot = onehot
+        ctx.log_probs, ctx.rows, ctx.targets = log_probs, rows, targets
         ctx.scale = 1.0 / len(targets) if reduction == "mean" else 1.0
         ctx.save_for_backward(logits)
         if reduction == "none":
@@ -83,12 +82,21 @@ class CrossEntropy(TensorFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (logits,) = ctx.saved_values
-        m = stable_max(logits.data if isinstance(logits, Tensor) else logits, (1,))  # a constant shift
+        upstream = (grad * ctx.scale).reshape((-1, 1))  # one number per row for reduction="none", else one for all
+        if isinstance(logits, np.ndarray):
+            # First order: softmax - onehot from the forward's log-probabilities, in place in a fresh array (the
+            # same formula as below, a third fewer array passes on the MLP benchmark step).
+            g = np.exp(ctx.log_probs)
+            g[ctx.rows, ctx.targets] -= 1.0
+            g *= upstream
+            return (g,)
+        m = stable_max(logits.data, (1,))  # a constant shift
         e = np.exp(logits - m)
-        softmax = e / e.sum(axis=1, keepdims=True)
-        return ((softmax - ctx.onehot) * (grad * ctx.scale).reshape((-1, 1)),)
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[ctx.rows, ctx.targets] = 1.0
+        return ((e / np.add.reduce(e, axis=1, keepdims=True) - onehot) * upstream,)
 
 
 def cross_entropy_logits(logits: Tensor, targets: np.ndarray, reduction: str) -> Tensor:
     """The fused cross-entropy node (targets and reduction are the caller's to check: nn.functional does)."""
-    return CrossEntropy.apply(logits, targets=np.array(targets, dtype=np.int64), reduction=reduction)
+    return CrossEntropy.apply(logits, targets=np.asarray(targets, dtype=np.intp), reduction=reduction)

@@ -355,13 +355,15 @@ class Relu(TensorFunction):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        off = x <= 0
-        ctx.mask = ~off  # a constant of the op: relu'' = 0
-        return np.where(off, 0, x).astype(x.dtype, copy=False)
+        out = np.maximum(x, 0)  # NaN stays NaN
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
-        return (grad * ctx.mask,)
+        (out,) = ctx.saved_values
+        # out <= 0 exactly where x <= 0, and never for a NaN: the mask is a constant of the op (relu'' = 0).
+        return (grad * ~(_data(out) <= 0),)
 
 
 class LeakyRelu(TensorFunction):
@@ -614,7 +616,7 @@ def row_max(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
 def stable_max(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
     """`row_max`, with 0 where the max is not finite: logsumexp then keeps the honest answer (inf or -inf)."""
     m = row_max(x, axes)
-    if not np.isfinite(m).all():
+    if not np.isfinite(np.add.reduce(m, axis=None)):  # one pass: a sum is finite only if every term is
         # A slice of all -inf (or inf) would turn x - m into nan; shifting by 0 there keeps the honest answer.
         m = np.where(np.isfinite(m), m, 0)
     return m

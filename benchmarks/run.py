@@ -71,7 +71,7 @@ def scalar_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
         lines.append(f"| bytes per node (micrograd) | {theirs:.0f} B |")
         targets.append(Target("micrograd bytes per node / microgradnn's", theirs / ours, 2, True))
 
-    candidates = {"microgradnn": wl.microgradnn_demo_step()}
+    candidates = {"microgradnn": wl.microgradnn_demo_step(), "plain floats": wl.plain_float_demo_step()}
     if wl.has("micrograd"):
         candidates["micrograd"] = wl.micrograd_demo_step()
     repeats, rounds = (1, 1) if quick else (3, 3)
@@ -81,6 +81,8 @@ def scalar_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
         on, off = with_gc[name] * 1e3, without_gc[name] * 1e3
         lines.append(f"| moons demo step, {name} | {on:.1f} ms (gc on), {off:.1f} ms (gc off) |")
     plot["demo"] = {"gc on": with_gc, "gc off": without_gc}
+    floor = with_gc["plain floats"]
+    targets.append(Target("moons demo step / plain-float floor, gc on", with_gc["microgradnn"] / floor, 6, False))
     if "micrograd" in candidates:
         targets.append(
             Target("micrograd step / microgradnn step, gc on", with_gc["micrograd"] / with_gc["microgradnn"], 10, True)
@@ -96,9 +98,9 @@ def scalar_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot
 
 
 def tensor_benchmarks(quick: bool, lines: list[str], targets: list[Target], plot: dict) -> None:
-    configs = [([64, 32, 10], 32, 2.0), ([784, 512, 256, 10], 256, 1.15)]
+    configs = [([64, 32, 10], 32, 1.5), ([784, 512, 256, 10], 256, 1.05)]
     if quick:
-        configs = [([64, 32, 10], 32, 2.0)]
+        configs = [([64, 32, 10], 32, 1.5)]
     for sizes, batch, limit in configs:
         name = "-".join(map(str, sizes)) + f" batch {batch}"
         candidates = {"microgradnn": wl.tensor_mlp_step(sizes, batch), "numpy": wl.numpy_mlp_step(sizes, batch)}

@@ -430,13 +430,15 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
     # The engine adds whatever comes back, so a NaN is caught here, at its source.
     if SWITCHES.active and ANOMALY.enabled:
         check_backward(node, contributions)
+    # The engine alone accumulates: a parent used twice gets both contributions.
     for parent, contribution in zip(parents, contributions):
         if contribution is None:
             continue
-        # The engine alone accumulates: a parent used twice gets both contributions.
         old = parent.grad
-        if old is None or (create_graph and type(old) is float and old == 0.0):
-            parent.grad = contribution  # (a gradient graph starts at the contribution, not at a node for 0 + it)
+        if old is None:
+            parent.grad = contribution
+        elif create_graph and type(old) is float and old == 0.0:
+            parent.grad = contribution  # a gradient graph starts at the contribution, not at a node for 0 + it
         else:
             parent.grad = old + contribution
     return contributions

@@ -461,6 +461,8 @@ class Dot(ScalarFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         saved = ctx.saved_values
         n = len(saved) // 2
-        xs, ys = saved[:n], saved[n : 2 * n]
-        bias = (grad,) if len(saved) % 2 else ()
-        return (*[grad * y for y in ys], *[grad * x for x in xs], *bias)
+        # d/dx_i = y_i and d/dy_i = x_i: the inputs' other halves, in input order (then the bias's 1).
+        partners = saved[n : 2 * n] + saved[:n]
+        if len(saved) % 2:
+            return (*[grad * v for v in partners], grad)
+        return tuple([grad * v for v in partners])

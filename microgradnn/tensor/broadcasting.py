@@ -97,8 +97,7 @@ def shape_arg(op: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
         shape = tuple(shape[0])
     elif len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         raise TypeError(
-            f"{op}: a shape is ints or a tuple of ints, got {type(shape[0]).__name__} ({shape[0]!r}); "
-            "e.g. (2, 3)"
+            f"{op}: a shape is ints or a tuple of ints, got {type(shape[0]).__name__} ({shape[0]!r}); e.g. (2, 3)"
         )
     out = []
     for n in shape:

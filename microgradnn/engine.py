@@ -133,23 +133,9 @@ class enable_grad(_GradModeSwitch):
     enabled = True
 
 
-class set_grad_enabled:
+def set_grad_enabled(mode: bool) -> _GradModeSwitch:
     """``with set_grad_enabled(flag):`` records the graph or not, as `flag` says (PyTorch's spelling)."""
-
-    __slots__ = ("enabled", "previous")
-
-    def __init__(self, mode: bool) -> None:
-        self.enabled = bool(mode)
-        self.previous = True
-
-    def __enter__(self) -> None:
-        entered()
-        self.previous = GRAD_MODE.enabled
-        GRAD_MODE.enabled = self.enabled
-
-    def __exit__(self, *exc_info: object) -> None:
-        GRAD_MODE.enabled = self.previous
-        left()
+    return enable_grad() if mode else no_grad()
 
 
 # ------------------------------------------------------------ Function protocol

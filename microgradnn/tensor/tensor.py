@@ -1113,17 +1113,11 @@ class Tensor(Node):
     def __rxor__(self, other: Operand) -> Tensor:
         return E.bitwise_xor(other, self)
 
-    def bitwise_not(self) -> Tensor:
-        return E.bitwise_not(self)
-
-    def bitwise_and(self, other: Operand) -> Tensor:
-        return E.bitwise_and(self, other)
-
-    def bitwise_or(self, other: Operand) -> Tensor:
-        return E.bitwise_or(self, other)
-
-    def bitwise_xor(self, other: Operand) -> Tensor:
-        return E.bitwise_xor(self, other)
+    # PyTorch's names of the operators ~ & | ^.
+    bitwise_not = __invert__
+    bitwise_and = __and__
+    bitwise_or = __or__
+    bitwise_xor = __xor__
 
     def logical_not(self) -> Tensor:
         return E.logical_not(self)

@@ -317,8 +317,9 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
 
 
 def _state(module: torch.nn.Module) -> dict[str, np.ndarray]:
-    """The module's own parameters as numpy arrays, by name."""
-    return {name: p.detach().cpu().numpy() for name, p in module.named_parameters(recurse=False)}
+    """The module's own parameters and buffers (BatchNorm's running statistics) as numpy arrays, by name."""
+    tensors = [*module.named_parameters(recurse=False), *module.named_buffers(recurse=False)]
+    return {name: t.detach().cpu().numpy() for name, t in tensors if t is not None}
 
 
 def _conv_from_torch(module: torch.nn.Module) -> nn.Module:
@@ -350,11 +351,7 @@ def _batchnorm_from_torch(module: torch.nn.Module) -> nn.Module:
         module.num_features, eps=module.eps, momentum=module.momentum, affine=module.affine,
         track_running_stats=module.track_running_stats, dtype=None if some is None else _numpy_dtype(some.dtype),
     )  # fmt: skip
-    ours.load_state_dict(_state(module))
-    if module.running_mean is not None and ours.running_mean is not None:
-        ours.running_mean[...] = module.running_mean.detach().cpu().numpy()
-        ours.running_var[...] = module.running_var.detach().cpu().numpy()
-        ours.num_batches_tracked = int(module.num_batches_tracked)
+    ours.load_state_dict(_state(module))  # the running statistics are buffers on both sides
     return ours
 
 

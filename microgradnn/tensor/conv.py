@@ -470,6 +470,21 @@ def _conv_geometry(
     return Geometry(kernel, stride2, pad, dilation2, groups, c, o, in_size, out_size, n)  # type: ignore[arg-type]
 
 
+def _checked_operands(
+    op: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None, weight_layout: str
+) -> tuple[Tensor, bool]:
+    """Check a convolution's operand shapes and dtypes; the input with a batch axis, and whether it had none."""
+    letters = "(N, C, L)" if n == 1 else "(N, C, H, W)"
+    _check_tensor(op, "input", input, (n + 1, n + 2), f"{letters} or without the batch axis")
+    kernel_axes = "k)" if n == 1 else "kh, kw)"
+    _check_tensor(op, "weight", weight, (n + 2,), weight_layout + kernel_axes)
+    if bias is not None:
+        _check_tensor(op, "bias", bias, (1,), "(out_channels,)")
+    _check_dtypes(op, {"input": input, "weight": weight, "bias": bias})
+    unbatched = input.ndim == n + 1
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
 def _conv_nd(
     op: str,
     n: int,
@@ -481,15 +496,7 @@ def _conv_nd(
     dilation: Size,
     groups: int,
 ) -> Tensor:
-    letters = "(N, C, L)" if n == 1 else "(N, C, H, W)"
-    _check_tensor(op, "input", input, (n + 1, n + 2), f"{letters} or without the batch axis")
-    kernel_axes = "k)" if n == 1 else "kh, kw)"
-    _check_tensor(op, "weight", weight, (n + 2,), "(out_channels, in_channels/groups, " + kernel_axes)
-    if bias is not None:
-        _check_tensor(op, "bias", bias, (1,), "(out_channels,)")
-    _check_dtypes(op, {"input": input, "weight": weight, "bias": bias})
-    unbatched = input.ndim == n + 1
-    x = input.unsqueeze(0) if unbatched else input
+    x, unbatched = _checked_operands(op, n, input, weight, bias, "(out_channels, in_channels/groups, ")
     args = (op, n, input.shape, x.shape, weight.shape, None if bias is None else bias.shape)
     geom = _cached(_conv_geometry, *args, _hashable(stride), _hashable(padding), _hashable(dilation), groups)
     out = Conv2d.apply(x, weight, geom=geom) if bias is None else Conv2d.apply(x, weight, bias, geom=geom)
@@ -538,17 +545,9 @@ def _conv_transpose_nd(
     groups: int,
     dilation: Size,
 ) -> Tensor:
-    letters = "(N, C, L)" if n == 1 else "(N, C, H, W)"
-    _check_tensor(op, "input", input, (n + 1, n + 2), f"{letters} or without the batch axis")
-    kernel_axes = "k)" if n == 1 else "kh, kw)"
-    _check_tensor(op, "weight", weight, (n + 2,), "(in_channels, out_channels/groups, " + kernel_axes)
-    if bias is not None:
-        _check_tensor(op, "bias", bias, (1,), "(out_channels,)")
-    _check_dtypes(op, {"input": input, "weight": weight, "bias": bias})
+    x, unbatched = _checked_operands(op, n, input, weight, bias, "(in_channels, out_channels/groups, ")
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of ints (no 'same'/'valid'), got {padding!r}")
-    unbatched = input.ndim == n + 1
-    x = input.unsqueeze(0) if unbatched else input
     groups = _groups_arg(op, groups)
     stride_t = _pair(op, "stride", stride, n, 1)
     dilation_t = _pair(op, "dilation", dilation, n, 1)

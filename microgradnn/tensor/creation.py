@@ -181,10 +181,7 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples in [0, 1); reproducible with `seed` or a numpy `generator`."""
-    d = _float("rand", dtype)
-    _float_only("rand", d)
-    data = _rng(seed, generator).random(_size("rand", shape)).astype(d)
-    return Tensor(data, requires_grad=requires_grad, copy=False)
+    return _samples("rand", "random", shape, seed, generator, dtype, requires_grad)
 
 
 def randn(
@@ -195,9 +192,22 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples; reproducible with `seed` or a numpy `generator`."""
-    d = _float("randn", dtype)
-    _float_only("randn", d)
-    data = _rng(seed, generator).standard_normal(_size("randn", shape)).astype(d)
+    return _samples("randn", "standard_normal", shape, seed, generator, dtype, requires_grad)
+
+
+def _samples(
+    op: str,
+    draw: str,
+    shape: tuple[Any, ...],
+    seed: int | None,
+    generator: np.random.Generator | None,
+    dtype: Any,
+    requires_grad: bool,
+) -> Tensor:
+    """`shape` samples from the generator's method `draw`, in a float dtype."""
+    d = _float(op, dtype)
+    _float_only(op, d)
+    data = getattr(_rng(seed, generator), draw)(_size(op, shape)).astype(d)
     return Tensor(data, requires_grad=requires_grad, copy=False)
 
 

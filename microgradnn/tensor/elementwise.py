@@ -113,7 +113,8 @@ def as_float(x: Tensor) -> Tensor:
 def on_arrays_or_tensors(x: Any, array_fn: Callable[[Any], Any], tensor_fn: Callable[[Tensor], Tensor]) -> Any:
     """array_fn(x) in a first-order pass (x an array); tensor_fn(x), a graph op, under create_graph (x a Tensor).
 
-    Backward formulas call this for the functions NumPy's protocol does not route to an op (cos, erf, ...).
+    Backward formulas call this for the functions NumPy's protocol does not route to an op (erf, sigmoid, ...);
+    np.cos(x) and the other mapped ufuncs work on both already (tensor/numpy_protocol.py).
     """
     return tensor_fn(x) if isinstance(x, Tensor) else array_fn(x)
 
@@ -157,7 +158,7 @@ class Sin(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (x,) = ctx.saved_values
         with np.errstate(invalid="ignore"):
-            return (grad * on_arrays_or_tensors(x, np.cos, Cos.apply),)
+            return (grad * np.cos(x),)
 
 
 class Cos(TensorFunction):
@@ -175,7 +176,7 @@ class Cos(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (x,) = ctx.saved_values
         with np.errstate(invalid="ignore"):
-            return (-grad * on_arrays_or_tensors(x, np.sin, Sin.apply),)
+            return (-grad * np.sin(x),)
 
 
 class Tan(TensorFunction):
@@ -266,7 +267,7 @@ class Sinh(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (x,) = ctx.saved_values
         with np.errstate(over="ignore", invalid="ignore"):
-            return (grad * on_arrays_or_tensors(x, np.cosh, Cosh.apply),)
+            return (grad * np.cosh(x),)
 
 
 class Cosh(TensorFunction):
@@ -284,7 +285,7 @@ class Cosh(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (x,) = ctx.saved_values
         with np.errstate(over="ignore", invalid="ignore"):
-            return (grad * on_arrays_or_tensors(x, np.sinh, Sinh.apply),)
+            return (grad * np.sinh(x),)
 
 
 class Asinh(TensorFunction):

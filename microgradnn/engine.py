@@ -442,8 +442,6 @@ def _graph_context(node: Node) -> Context:
     saved = []
     for value in ctx.saved_values:
         identical = [i for i, source in enumerate(sources) if source.data is value]
-        if not identical and _is_zero_d_output(value, node):
-            identical = [len(sources) - 1]
         if not identical:
             raise RuntimeError(
                 f"{node._fn.__name__}: create_graph needs every saved value to be an input or the output of the "
@@ -453,15 +451,6 @@ def _graph_context(node: Node) -> Context:
         used[match] = True
         saved.append(sources[match])
     return ctx._with_saved(tuple(saved))
-
-
-def _is_zero_d_output(value: Any, node: Node) -> bool:
-    """NumPy hands back a scalar, not an array, from 0-d arithmetic (np.exp(x) of a 0-d x): the node's data is
-    that scalar wrapped, so a saved NumPy scalar equal to a 0-d output is the output."""
-    data = node.data
-    if type(value).__module__ != "numpy" or getattr(data, "shape", None) != () or getattr(value, "shape", None) != ():
-        return False
-    return bool(data == value) or bool(data != data and value != value)  # equal, or both NaN
 
 
 def _backprop(roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool) -> Iterator[Step]:

@@ -205,3 +205,20 @@ def test_a_gradient_graph_starts_at_the_first_contribution():
     assert x.grad.data == 6.0
     # d(x*x)/dx = g*x + g*x: one addition of the two contributions, no extra node for 0 + the first one.
     assert x.grad.op == "+" and [p.op for p in x.grad.parents] == ["*", "*"]
+
+
+def test_second_derivatives_of_0d_tensors():
+    # NumPy returns scalars from 0-d arithmetic; the saved output must still be the node's own array.
+    x = Tensor(np.array(0.3), requires_grad=True)
+    y = (x.exp() * x).tanh() / x.sqrt()
+    y.backward(create_graph=True)
+    g = x.grad
+    x.grad = None
+    g.backward()
+
+    def first(v: float) -> float:
+        u = np.exp(v) * v
+        return ((1 - np.tanh(u) ** 2) * (np.exp(v) * (1 + v))) / np.sqrt(v) - 0.5 * np.tanh(u) * v**-1.5
+
+    h = 1e-6
+    assert abs(float(x.grad) - (first(0.3 + h) - first(0.3 - h)) / (2 * h)) < 1e-5

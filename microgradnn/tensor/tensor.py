@@ -70,6 +70,12 @@ class TensorFunction(Function):
             needs = tuple([t.requires_grad for t in inputs])
             ctx.needs_input_grad = needs
             out = cls.forward(ctx, *[t.data for t in inputs], **constants)
+        if out.__class__ is not np.ndarray:
+            # NumPy hands back a scalar from 0-d arithmetic: the node holds it as a 0-d array, and a saved output
+            # must be that very array (create_graph maps saved values to nodes by identity).
+            scalar, out = out, np.asarray(out)
+            if any(v is scalar for v in ctx.saved_values):
+                ctx.saved_values = tuple(out if v is scalar else v for v in ctx.saved_values)
         if True in needs and (not SWITCHES.active or GRAD_MODE.enabled):  # (the fast mode check of modes.py)
             node = new_tensor(out, inputs, cls, ctx)
             ctx.versions = tuple([t._version for t in inputs])

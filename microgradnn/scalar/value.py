@@ -16,29 +16,12 @@ from microgradnn.anomaly import check_forward
 from microgradnn.engine import Context, Function, Node, chain_rule_step
 from microgradnn.modes import ANOMALY, GRAD_MODE, SWITCHES
 
-__all__ = ["ScalarFunction", "Value", "new_value"]
+__all__ = ["ScalarFunction", "Value"]
 
 Number = int | float
 Operand = Union["Value", int, float]
 
 _new = object.__new__
-
-
-def new_value(data: float, parents: tuple[Value, ...], fn: type[Function], ctx: Context) -> Value:
-    """An op's result (internal): recorded with its parents, or a plain leaf when `parents` is empty (no_grad)."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if parents:
-        out._parents = parents
-        out._fn = fn
-        out._ctx = ctx
-    else:
-        out._parents = ()
-        out._fn = None
-        out._ctx = None
-    return out
 
 
 class ScalarFunction(Function):

@@ -96,6 +96,7 @@ def test_an_array_on_the_left_still_builds_the_graph() -> None:
         (lambda t: np.spacing(t), "np.spacing"),
         (lambda t: np.fft.fft(t), "np.fft"),
         (lambda t: np.cumsum(t, out=np.zeros(2)), "np.cumsum"),
+        (lambda t: np.argmax(t, out=np.zeros((), dtype=np.intp)), "np.argmax"),
         (lambda t: np.exp(t, out=np.zeros(2)), "np.exp"),
     ],
 )

@@ -16,18 +16,12 @@ from typing import Any
 import numpy as np
 
 from microgradnn.tensor import composed as C
-from microgradnn.tensor.tensor import Tensor, leaf
+from microgradnn.tensor.tensor import Tensor, leaf, operand
 
 __all__ = ["array_function", "array_ufunc"]
 
 
-def _t(x: Any) -> Any:
-    return x
-
-
 def _as_tensor(x: Any, like: Tensor) -> Tensor:
-    from microgradnn.tensor.tensor import operand
-
     return operand(x, like, "numpy")
 
 
@@ -99,47 +93,19 @@ def array_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> An
     )
 
 
-def _sum(a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
-    _no_out("sum", out)
+def _sum(a: Tensor, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Tensor:
     result = a.sum(axis=axis, keepdims=keepdims)
     return result if dtype is None else result.astype(dtype)
 
 
-def _mean(a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
-    _no_out("mean", out)
-    return a.mean(axis=axis, keepdims=keepdims)
-
-
-def _max(a: Tensor, axis: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
-    _no_out("max", out)
-    return a.max(axis=axis, keepdims=keepdims)
-
-
-def _min(a: Tensor, axis: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
-    _no_out("min", out)
-    return a.min(axis=axis, keepdims=keepdims)
-
-
-def _var(
-    a: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0, keepdims: bool = False
-) -> Tensor:
-    _no_out("var", out)
-    return a.var(axis=axis, keepdims=keepdims, ddof=ddof)
-
-
-def _no_out(name: str, out: Any) -> None:
-    if out is not None:
-        raise TypeError(f"np.{name}(..., out=...) on a Tensor: an output array would bypass the graph")
-
-
 _FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: _sum,
-    np.mean: _mean,
-    np.max: _max,
-    np.amax: _max,
-    np.min: _min,
-    np.amin: _min,
-    np.var: _var,
+    np.mean: lambda a, axis=None, dtype=None, keepdims=False: a.mean(axis=axis, keepdims=keepdims),
+    np.max: lambda a, axis=None, keepdims=False: a.max(axis=axis, keepdims=keepdims),
+    np.amax: lambda a, axis=None, keepdims=False: a.max(axis=axis, keepdims=keepdims),
+    np.min: lambda a, axis=None, keepdims=False: a.min(axis=axis, keepdims=keepdims),
+    np.amin: lambda a, axis=None, keepdims=False: a.min(axis=axis, keepdims=keepdims),
+    np.var: lambda a, axis=None, dtype=None, ddof=0, keepdims=False: a.var(axis=axis, keepdims=keepdims, ddof=ddof),
     np.reshape: lambda a, shape, **kw: a.reshape(shape),
     np.transpose: lambda a, axes=None: a.transpose() if axes is None else a.permute(*axes),
     np.swapaxes: lambda a, axis1, axis2: a.transpose(axis1, axis2),
@@ -150,19 +116,17 @@ _FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.concatenate: lambda arrays, axis=0, **kw: C.concatenate(list(arrays), axis=axis),
     np.stack: lambda arrays, axis=0, **kw: C.stack(list(arrays), axis=axis),
     np.where: lambda condition, x, y: C.where(condition, x, y),
-    np.argmax: lambda a, axis=None, out=None, keepdims=False: a.argmax(axis=axis, keepdims=keepdims),
-    np.argmin: lambda a, axis=None, out=None, keepdims=False: a.argmin(axis=axis, keepdims=keepdims),
-    np.dot: lambda a, b, out=None: _as_pair(a, b, lambda x, y: x @ y),
-    np.cumsum: lambda a, axis=None, dtype=None, out=None: _no_out("cumsum", out) or a.cumsum(axis=axis),
-    np.cumprod: lambda a, axis=None, dtype=None, out=None: _no_out("cumprod", out) or a.cumprod(axis=axis),
-    np.prod: lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw: (
-        _no_out("prod", out) or a.prod(axis=axis, keepdims=keepdims)
+    np.argmax: lambda a, axis=None, keepdims=False: a.argmax(axis=axis, keepdims=keepdims),
+    np.argmin: lambda a, axis=None, keepdims=False: a.argmin(axis=axis, keepdims=keepdims),
+    np.dot: lambda a, b: _as_pair(a, b, lambda x, y: x @ y),
+    np.cumsum: lambda a, axis=None, dtype=None: a.cumsum(axis=axis),
+    np.cumprod: lambda a, axis=None, dtype=None: a.cumprod(axis=axis),
+    np.prod: lambda a, axis=None, dtype=None, keepdims=False, **kw: a.prod(axis=axis, keepdims=keepdims),
+    np.std: lambda a, axis=None, dtype=None, ddof=0, keepdims=False, **kw: a.std(
+        axis=axis, keepdims=keepdims, ddof=ddof
     ),
-    np.std: lambda a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw: (
-        _no_out("std", out) or a.std(axis=axis, keepdims=keepdims, ddof=ddof)
-    ),
-    np.any: lambda a, axis=None, out=None, keepdims=False, **kw: a.any(axis=axis, keepdims=keepdims),
-    np.all: lambda a, axis=None, out=None, keepdims=False, **kw: a.all(axis=axis, keepdims=keepdims),
+    np.any: lambda a, axis=None, keepdims=False, **kw: a.any(axis=axis, keepdims=keepdims),
+    np.all: lambda a, axis=None, keepdims=False, **kw: a.all(axis=axis, keepdims=keepdims),
     np.sort: lambda a, axis=-1, **kw: a.sort(axis=axis).values,
     np.argsort: lambda a, axis=-1, **kw: a.argsort(axis=axis),
     np.flip: lambda m, axis=None: m.flip(axis=axis) if axis is not None else m.flip(*range(m.ndim)),
@@ -201,6 +165,9 @@ def _as_pair(a: Any, b: Any, fn: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
 def array_function(func: Callable[..., Any], types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """`Tensor.__array_function__`: the NumPy function as our op, or a TypeError naming it."""
     impl = _FUNCTIONS.get(func)
+    if kwargs.get("out") is not None:  # for every function at once: an output array would bypass the graph
+        raise TypeError(f"np.{func.__name__}(..., out=...) on a Tensor: an output array would bypass the graph")
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     if impl is None:
         raise TypeError(
             f"np.{func.__name__} is not supported on a Tensor (it would drop the gradient); use the Tensor's own "

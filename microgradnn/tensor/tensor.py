@@ -362,16 +362,16 @@ class Tensor(Node):
         for parent, g in zip(node._parents, grads):
             if g is not None:
                 target = parent.data
-                graph = isinstance(g, Tensor)  # a create_graph pass: the same fitting, as graph ops
-                # One test for the common case (an array of the parent's shape and dtype).
+                # One test for the common case (an array of the parent's shape and dtype). A Tensor (in a
+                # create_graph pass) gets the same fitting, as graph ops.
                 if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
-                    if not graph:
+                    if not isinstance(g, Tensor):
                         g = np.asarray(g)  # numpy hands back scalars from 0-d arithmetic
                     if g.shape != target.shape:
                         g = sum_to(g, target.shape)
                     if g.dtype != target.dtype:
                         g = g.astype(target.dtype)
-                if not graph:
+                if g.__class__ is np.ndarray:
                     for other in out:
                         if g is other:
                             # a + b hands the same array to both parents: the first takes it, the others get copies,

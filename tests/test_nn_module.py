@@ -282,12 +282,15 @@ def test_load_state_dict_counts_as_an_in_place_write():
         out.backward()
 
 
-def test_the_scope_table_forgets_nodes_that_are_gone():
+def test_the_scope_table_forgets_nodes_that_are_gone(monkeypatch):
     import gc
 
     from microgradnn import scopes
     from microgradnn.nn import MLP
 
+    # A table of its own: what other tests left alive decides when the shared one sweeps.
+    monkeypatch.setattr(scopes, "_SCOPES", {})
+    monkeypatch.setattr(scopes, "_SWEEP_AT", [1024])
     model = MLP(2, [3, 1], seed=0)
     for _ in range(400):  # each call tags fresh nodes; the old ones die with their graph
         model([0.5, -0.5])

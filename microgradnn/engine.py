@@ -399,12 +399,12 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
     ``node.grad`` (d root / d node) must be complete. Returns the contributions,
     one per parent (None where a parent needs none).
     """
-    fn, ctx, parents = node._fn, node._ctx, node._parents
+    fn, parents = node._fn, node._parents
     if node._check_saved is not None:  # tensors: was a saved input changed in place since the forward pass?
         node._check_saved(node)
-    upstream = node.grad
-    if create_graph:  # the saved values become the graph nodes they came from, so the formula builds a graph
-        ctx = _graph_context(node)
+    # With create_graph the saved values become the graph nodes they came from, so the formula builds a graph.
+    ctx = _graph_context(node) if create_graph else node._ctx
+    upstream = node.grad  # d root / d node, complete: every consumer of the node went first
     contributions = fn.backward(ctx, upstream)  # the op's own derivative: step in here to see it
     if len(contributions) != len(parents):
         raise RuntimeError(
@@ -416,18 +416,27 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
     # The engine adds whatever comes back, so a NaN is caught here, at its source.
     if SWITCHES.active and ANOMALY.enabled:
         check_backward(node, contributions)
+    if create_graph:
+        _accumulate_graph(parents, contributions)
+        return contributions
     # The engine alone accumulates: a parent used twice gets both contributions.
+    for parent, contribution in zip(parents, contributions):
+        if contribution is not None:
+            old = parent.grad
+            parent.grad = contribution if old is None else old + contribution
+    return contributions
+
+
+def _accumulate_graph(parents: Sequence[Node], contributions: Sequence[Any]) -> None:
+    """The accumulation of a create_graph pass: the same sums, each recorded as a graph node."""
     for parent, contribution in zip(parents, contributions):
         if contribution is None:
             continue
         old = parent.grad
-        if old is None:
-            parent.grad = contribution
-        elif create_graph and type(old) is float and old == 0.0:
+        if old is None or (type(old) is float and old == 0.0):
             parent.grad = contribution  # a gradient graph starts at the contribution, not at a node for 0 + it
         else:
             parent.grad = old + contribution
-    return contributions
 
 
 def _graph_context(node: Node) -> Context:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from microgradnn import Tensor, Value
+from microgradnn.engine import topological_order
 from microgradnn.nn import MLP, Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential
 from microgradnn.scopes import scope_of
 
@@ -295,5 +296,18 @@ def test_the_scope_table_forgets_nodes_that_are_gone(monkeypatch):
     for _ in range(400):  # each call tags fresh nodes; the old ones die with their graph
         model([0.5, -0.5])
     gc.collect()
-    alive = sum(1 for ref, _ in scopes._SCOPES.values() if ref() is not None)
+    alive = sum(1 for anchor, _ in scopes._SCOPES.values() if anchor() is not None)
     assert len(scopes._SCOPES) < 2 * max(alive, 1024)  # swept: the table does not grow with every call
+
+
+def test_a_node_that_takes_a_dead_nodes_id_has_no_scope():
+    from microgradnn.nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    out = model([0.5, -0.5])
+    tagged = {id(n) for n in topological_order(out) if scope_of(n) and n._parents}
+    del out  # the graph goes, and with it every node the call tagged
+    fresh = [Value(1.0) * 2.0 for _ in range(2000)]  # made outside any module; CPython reuses the freed ids
+    reused = [v for v in fresh if id(v) in tagged]
+    assert reused, "no id was reused, so this test checks nothing"
+    assert all(scope_of(v) is None for v in reused)

@@ -296,7 +296,9 @@ def test_projected_mode_on_a_large_layer(seed):
     x, w, b = rng.standard_normal((64, 30)), rng.standard_normal((30, 20)) * 0.3, rng.standard_normal(20)
     result = gradcheck(
         # tanh, not relu: 1,280 pre-activations would put one within a finite difference of relu's kink
-        lambda x, w, b: (x @ w + b).tanh().log_softmax(axis=1), [leaf(x), leaf(w), leaf(b)], mode="projected"
+        lambda x, w, b: (x @ w + b).tanh().log_softmax(axis=1),
+        [leaf(x), leaf(w), leaf(b)],
+        mode="projected",
     )
     assert len(result.rows) == 3 * 3  # three projections, one row per input
 

@@ -22,7 +22,7 @@ import numpy as np
 from microgradnn.engine import GRAD_MODE, Node
 from microgradnn.modes import SWITCHES
 from microgradnn.scalar import Value
-from microgradnn.scopes import scope_of, set_scope
+from microgradnn.scopes import scope_of, set_scope, set_scopes
 
 __all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "is_parameter"]
 
@@ -379,27 +379,33 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     Innermost modules tag first, so a container (Sequential) finds its
     children's nodes already scoped and leaves them alone.
     """
-    stack = []
-    for o in out if isinstance(out, (list, tuple)) else (out,):
-        if isinstance(o, Node) and o._parents and scope_of(o) is None:
-            stack.append(o)
-    if not stack:  # the common case for containers: an inner module already tagged the output
+    outs = [
+        o
+        for o in (out if isinstance(out, (list, tuple)) else (out,))
+        if isinstance(o, Node) and o._parents and scope_of(o) is None
+    ]
+    if not outs:  # the common case for containers: an inner module already tagged the output
         return
-    stop: set[int] = set()
+    claimed: set[int] = set()  # the inputs (a module may hand one back unchanged), then every node tagged here
     for a in inputs:
         if isinstance(a, Node):
-            stop.add(id(a))
+            claimed.add(id(a))
         elif isinstance(a, (list, tuple)):
-            stop.update(id(v) for v in a if isinstance(v, Node))
-    while stack:
-        node = stack.pop()
-        if id(node) in stop:  # a module may hand back its input unchanged
+            claimed.update(id(v) for v in a if isinstance(v, Node))
+    for o in outs:
+        if id(o) in claimed:
             continue
-        set_scope(node, scope)
-        for parent in node._parents:
-            # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
-            if parent._parents and scope_of(parent) is None:
-                stack.append(parent)
+        claimed.add(id(o))
+        made, stack = [], [o]
+        while stack:
+            node = stack.pop()
+            made.append(node)
+            for parent in node._parents:
+                # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
+                if parent._parents and id(parent) not in claimed and scope_of(parent) is None:
+                    claimed.add(id(parent))
+                    stack.append(parent)
+        set_scopes(made, scope, o)  # o depends on every node of its walk, so it keeps them alive
 
 
 class ModuleList(Module):

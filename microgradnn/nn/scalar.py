@@ -22,7 +22,8 @@ import numpy as np
 from microgradnn.nn.init import Seed, get_rng
 from microgradnn.nn.module import Module
 from microgradnn.scalar import Value
-from microgradnn.scopes import set_scope
+from microgradnn.scalar.functions import Dot
+from microgradnn.scopes import set_scopes
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
@@ -104,13 +105,21 @@ class _ScalarModule(Module):
             raise ValueError(
                 f"{self._signature()}: expected {self.nin} inputs, got {len(x)}; pass {self.nin} numbers per sample"
             )
-        return self._forward(x)
+        # Each input becomes one leaf Value, shared by every neuron that reads it (as in a picture of the network).
+        return self._forward([v if type(v) is Value else _input_value(v, i, self) for i, v in enumerate(x)])
 
     def _signature(self) -> str:
         raise NotImplementedError
 
-    def _forward(self, x: Sequence[Any]) -> Any:
+    def _forward(self, x: list[Value]) -> Any:
+        """The output for one sample whose `nin` inputs are Values already."""
         raise NotImplementedError
+
+
+def _input_value(v: Any, i: int, module: _ScalarModule) -> Value:
+    if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return Value(float(v))
+    raise TypeError(f"{module._signature()}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r})")
 
 
 class Neuron(_ScalarModule):
@@ -159,15 +168,12 @@ class Neuron(_ScalarModule):
     def _signature(self) -> str:
         return f"Neuron(nin={self.nin})"
 
-    def _forward(self, x: Sequence[Any]) -> Value:
+    def _forward(self, x: list[Value]) -> Value:
         """f(w . x + b) for one sample."""
-        scope = self._path or None
-        z = Value.dot(self.w, x, bias=self.b)  # the weighted sum w . x + b as one node
-        set_scope(z, scope)
-        if self._act is None:
-            return z
-        a = self._act(z)
-        set_scope(a, scope)
+        z = Dot.apply(*self._w, *x, self.b)  # the weighted sum w . x + b as one node (Value.dot without its checks)
+        a = z if self._act is None else self._act(z)
+        if self._path:
+            set_scopes((z, a), self._path, a)  # a depends on z: while a lives, so does z
         return a
 
     def extra_repr(self) -> str:
@@ -208,10 +214,14 @@ class Layer(_ScalarModule):
     def _signature(self) -> str:
         return f"Layer(nin={self.nin}, nout={self.nout})"
 
-    def _forward(self, x: Sequence[Any]) -> Any:
+    def _forward(self, x: list[Value]) -> Any:
         """Every neuron's output for one sample (a Value if nout == 1)."""
-        out = [n._forward(x) for n in self.neurons]
+        out = self._outputs(x)
         return out[0] if len(out) == 1 else out
+
+    def _outputs(self, x: list[Value]) -> list[Value]:
+        """Every neuron's output for one sample, as a list."""
+        return [n._forward(x) for n in self.neurons]
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
@@ -289,11 +299,11 @@ class MLP(_ScalarModule):
     def _signature(self) -> str:
         return f"MLP(nin={self.nin})"
 
-    def _forward(self, x: Sequence[Any]) -> Any:
+    def _forward(self, x: list[Value]) -> Any:
         """The last layer's output for one sample (a Value for one output)."""
         for layer in self.layers:
-            x = layer(x)
-        return x
+            x = layer._outputs(x)
+        return x[0] if len(x) == 1 else x
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nouts={self.nouts}"

@@ -46,17 +46,22 @@ class ScalarFunction(Function):
         node.data = out
         node.grad = 0.0
         node.label = ""
-        if not SWITCHES.active or GRAD_MODE.enabled:  # (modes.py: no mode block open anywhere means recording)
-            node._parents = inputs
-            node._fn = cls
-            node._ctx = ctx
-        else:  # under no_grad(): a plain leaf
-            node._parents = ()
-            node._fn = None
-            node._ctx = None
-        if SWITCHES.active and ANOMALY.enabled:
-            check_forward(node, cls, inputs)
+        node._parents = inputs
+        node._fn = cls
+        node._ctx = ctx
+        if SWITCHES.active:  # a mode block is open in some thread (modes.py): look at this thread's modes
+            _apply_modes(node, cls, inputs)
         return node
+
+
+def _apply_modes(node: Value, fn: type[Function], inputs: tuple[Value, ...]) -> None:
+    """Under no_grad() the new node becomes a plain leaf; under detect_anomaly() its value is checked."""
+    if not GRAD_MODE.enabled:
+        node._parents = ()
+        node._fn = None
+        node._ctx = None
+    if ANOMALY.enabled:
+        check_forward(node, fn, inputs)
 
 
 def _as_value(x: object, op: str) -> Value:

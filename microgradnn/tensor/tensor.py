@@ -385,7 +385,7 @@ class Tensor(Node):
     def _check_saved(self: Tensor) -> None:  # type: ignore[override]
         """Raise if a tensor this node's backward reads was written in place after the forward pass."""
         ctx = self._ctx
-        if list(map(_version_of, self._parents)) == list(ctx.versions):  # the common case, in one comparison
+        if tuple(map(_version_of, self._parents)) == ctx.versions:  # the common case, in one comparison
             return
         for index, (parent, version) in enumerate(zip(self._parents, ctx.versions)):
             if parent._version != version and any(s is parent.data for s in ctx.saved_values):

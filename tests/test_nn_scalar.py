@@ -181,3 +181,21 @@ def test_assigning_new_weights_to_a_neuron_registers_them_in_order():
     assert n([1.0, 1.0]).data == 14.0
     with pytest.raises(ValueError, match="w must be a list of 2 Values"):
         n.w = [Value(1.0)]
+
+
+def test_a_layer_wraps_each_input_once_and_its_gradient_sums_every_neuron():
+    from microgradnn.engine import topological_order
+
+    net = MLP(2, [3, 1], seed=0)
+    out = net([1.0, -2.0])
+    inputs = [n for n in topological_order(out) if n.label in ("x0", "x1")]
+    # One leaf per input, shared by the three neurons (not one copy per neuron), named as the chapter names it.
+    assert sorted(n.label for n in inputs) == ["x0", "x1"]
+    out.backward()
+    x0 = next(n for n in inputs if n.label == "x0")
+    # d out / d x0 = sum over hidden neurons j of  v_j * relu'(z_j) * w_j0
+    expected = sum(
+        net.layers[1].neurons[0].w[j].data * (h.data > 0) * neuron.w[0].data
+        for j, (neuron, h) in enumerate(zip(net.layers[0].neurons, out.parents[3:6]))
+    )
+    assert x0.grad == pytest.approx(expected)

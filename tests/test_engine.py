@@ -22,6 +22,37 @@ def test_topological_order_puts_parents_first():
     assert len(order) == 4  # each node once, even though `a` is used twice
 
 
+def _depth_first_order(roots):
+    """The textbook recursive depth-first search (parents last-first), the reference for the iterative one."""
+    order, seen = [], set()
+
+    def visit(node):
+        if node in seen:
+            return
+        seen.add(node)
+        for parent in reversed(node.parents):
+            visit(parent)
+        order.append(node)
+
+    for root in roots:
+        visit(root)
+    return order
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_topological_order_is_the_depth_first_order_of_the_textbook(data):
+    leaves = [Value(1.0) for _ in range(data.draw(st.integers(1, 4)))]
+    nodes = list(leaves)
+    for _ in range(data.draw(st.integers(0, 25))):  # each new node reads 1-5 earlier ones, repeats allowed
+        picks = data.draw(st.lists(st.integers(0, len(nodes) - 1), min_size=1, max_size=5))
+        nodes.append(Value.sum([nodes[i] for i in picks]))
+    roots = [nodes[i] for i in data.draw(st.lists(st.integers(0, len(nodes) - 1), min_size=1, max_size=3))]
+    order = topological_order(roots)
+    assert order == _depth_first_order(roots)
+    assert len({id(n) for n in order}) == len(order)
+
+
 def test_gradients_accumulate_across_backward_calls_until_zero_grad():
     x = Value(3.0)
     y = x * x

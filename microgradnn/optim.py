@@ -188,10 +188,12 @@ class Optimizer:
         # Every check first: an error (a gradient of the wrong shape, a read-only array) comes before any weight
         # or buffer changes, and past the checks no update can fail.
         for i, p in enumerate(self.params):
-            if p.grad is not None and not isinstance(p, Value):
-                _check_writable(p, p.grad, i, who)
-            elif isinstance(p, Value) and (isinstance(p.grad, bool) or not isinstance(p.grad, numbers.Real)):
-                raise TypeError(f"{who}.step: parameter {i} is a Value but its grad is {p.grad!r}; it must be a float")
+            g = p.grad
+            if isinstance(p, Value):
+                if type(g) is not float and (isinstance(g, bool) or not isinstance(g, numbers.Real)):
+                    raise TypeError(f"{who}.step: parameter {i} is a Value but its grad is {g!r}; it must be a float")
+            elif g is not None:
+                _check_writable(p, g, i, who)
         # The update reads p.data and p.grad, plain floats and arrays, so it records no graph (no no_grad() needed).
         for p, state in zip(self.params, self.state):
             g = p.grad
@@ -199,7 +201,8 @@ class Optimizer:
                 continue
             # One parameter at a time, each move freed before the next is made: no second copy of the model.
             delta, new_state = self._update(p.data, g, state)
-            state.update(new_state)
+            if new_state:
+                state.update(new_state)
             if isinstance(p, Value):
                 p.data = float(p.data - delta)
             else:

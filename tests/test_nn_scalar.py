@@ -188,14 +188,14 @@ def test_a_layer_wraps_each_input_once_and_its_gradient_sums_every_neuron():
 
     net = MLP(2, [3, 1], seed=0)
     out = net([1.0, -2.0])
-    inputs = [n for n in topological_order(out) if n.label in ("x0", "x1")]
+    inputs = [n for n in topological_order(out) if n.label in ("x1", "x2")]
     # One leaf per input, shared by the three neurons (not one copy per neuron), named as the chapter names it.
-    assert sorted(n.label for n in inputs) == ["x0", "x1"]
+    assert sorted(n.label for n in inputs) == ["x1", "x2"]
     out.backward()
-    x0 = next(n for n in inputs if n.label == "x0")
-    # d out / d x0 = sum over hidden neurons j of  v_j * relu'(z_j) * w_j0
+    x1 = next(n for n in inputs if n.label == "x1")
+    # d out / d x1 = sum over hidden neurons j of  v_j * relu'(z_j) * w_j0 (x1 is input 0)
     expected = sum(
         net.layers[1].neurons[0].w[j].data * (h.data > 0) * neuron.w[0].data
         for j, (neuron, h) in enumerate(zip(net.layers[0].neurons, out.parents[3:6]))
     )
-    assert x0.grad == pytest.approx(expected)
+    assert x1.grad == pytest.approx(expected)

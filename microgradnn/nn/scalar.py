@@ -5,9 +5,9 @@ A neuron computes a = f(w . x + b). The weighted sum is one n-ary node
 activation", and backward visits one node per neuron instead of 2n.
 
 Numbers given as a sample's inputs become one leaf Value each, labelled
-``x0``, ``x1``, ..., shared by every neuron that reads them (the picture of a
-network: each input feeds every neuron), so ``x0.grad`` after backward sums
-what every neuron sends back to it.
+``x1``, ``x2``, ... as in the chapter, shared by every neuron that reads them
+(the picture of a network: each input feeds every neuron), so ``x1.grad``
+after backward sums what every neuron sends back to it.
 
 Defaults follow micrograd: weights drawn from U(-1, 1), biases 0, hidden
 layers ReLU, the last layer linear. Weights can also be set by hand, which is
@@ -123,7 +123,7 @@ class _ScalarModule(Module):
 
 def _input_value(v: Any, i: int, module: _ScalarModule) -> Value:
     if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_)):
-        return Value(float(v), label=f"x{i}")  # the i-th input, as the chapter names it
+        return Value(float(v), label=f"x{i + 1}")  # x1, x2, ... as the chapter (and the network picture) name them
     raise TypeError(f"{module._signature()}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r})")
 
 

@@ -370,7 +370,7 @@ def topological_order(root: Node | Iterable[Node]) -> list[Node]:
     visited: set[Node] = set()
     # A node whose parents are all visited is complete at once (they are in the order: a parent still on the stack
     # would make a cycle). One C-level test for all of them instead of a Python loop over each: a neuron of a
-    # second layer has 33 parents and all are visited but its first: -29% for the order of micrograd's demo graph.
+    # second layer has 33 parents, all visited but for its first: -29% for the order, 6-8% off micrograd's demo step.
     complete = visited.issuperset
     for start in roots:
         if start in visited:

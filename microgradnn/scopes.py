@@ -18,7 +18,8 @@ __all__ = ["scope_of", "set_scope", "set_scopes"]
 # themselves. An id names the node only while the node lives, so each entry also holds a weak reference to an
 # *anchor*: the node itself, or a node of the same module call that keeps it alive (its output, whose parents
 # reach back to every node the call made). While the anchor lives the id is the node's; once it is gone the entry
-# is stale, and it is swept whenever the table has doubled since the last sweep.
+# is stale, and it is swept whenever the table has doubled since the last sweep. (A node kept on its own after its
+# anchor is gone, such as a neuron's dot without its activation, loses its scope: pictures draw it outside its box.)
 #
 # The speed trick: one (anchor, path) entry per module call, shared by every node the call made, instead of a
 # weak reference and an entry tuple per node: fewer objects for the garbage collector to track, and about 5% off

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from torch_reference import against_torch, leaf
 
 from microgradnn import Tensor, gradcheck
 from microgradnn.gradcheck import gradgradcheck
@@ -21,32 +22,6 @@ F = torch.nn.functional
 
 FAST = settings(deadline=None, max_examples=25)
 SHAPES = mst.shapes(min_dims=1, max_dims=3, max_side=4)
-
-
-def leaf(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
-
-
-def against_torch(ours, theirs, arrays, seed=0):
-    """Forward values equal, and the gradients for one random upstream gradient equal, ours vs PyTorch.
-
-    Subnormal numbers are flushed to 0 first: PyTorch's CPU kernels may treat them as zeros or divide by them,
-    and finite differences (gradcheck, on the unflushed input) are the judge there.
-    """
-    arrays = [np.where(np.abs(a) < np.finfo(np.float64).tiny, 0.0, np.asarray(a, dtype=np.float64)) for a in arrays]
-    mine = [leaf(a) for a in arrays]
-    refs = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays]
-    out, ref = ours(*mine), theirs(*refs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-7, atol=1e-10)
-    if out.size == 0:
-        return
-    u = np.random.default_rng(seed).standard_normal(out.shape)
-    out.backward(u)
-    ref.backward(torch.tensor(u))
-    for m, r in zip(mine, refs):
-        expected = np.zeros(m.shape) if r.grad is None else r.grad.numpy()
-        got = np.zeros(m.shape) if m.grad is None else m.grad
-        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
 
 
 # ------------------------------------------------------------ NumPy indexing

@@ -148,8 +148,7 @@ def rand_like(
 ) -> Tensor:
     """Uniform samples in [0, 1) in t's shape (and float dtype; the default float for an int tensor)."""
     like = _like("rand_like", t)
-    d = dtype_arg("rand_like", dtype) or (like.dtype if like.dtype.kind == "f" else get_default_dtype())
-    _float_only("rand_like", d)
+    d = _sample_dtype("rand_like", like, dtype)
     return rand(like.shape, seed=seed, generator=generator, dtype=d, requires_grad=requires_grad)
 
 
@@ -163,14 +162,20 @@ def randn_like(
 ) -> Tensor:
     """Standard normal samples in t's shape (and float dtype; the default float for an int tensor)."""
     like = _like("randn_like", t)
-    d = dtype_arg("randn_like", dtype) or (like.dtype if like.dtype.kind == "f" else get_default_dtype())
-    _float_only("randn_like", d)
+    d = _sample_dtype("randn_like", like, dtype)
     return randn(like.shape, seed=seed, generator=generator, dtype=d, requires_grad=requires_grad)
 
 
 def _float_only(op: str, d: np.dtype) -> None:
     if d.kind != "f":
         raise TypeError(f"{op}: samples from a continuous distribution need a float dtype, got {d}; use randint")
+
+
+def _sample_dtype(op: str, like: np.ndarray, dtype: Any) -> np.dtype:
+    """The float dtype of `rand_like`/`randn_like`: `dtype`, else like's own float dtype, else the default float."""
+    d = dtype_arg(op, dtype) or (like.dtype if like.dtype.kind == "f" else get_default_dtype())
+    _float_only(op, d)
+    return d
 
 
 def rand(

@@ -199,3 +199,16 @@ def test_a_layer_wraps_each_input_once_and_its_gradient_sums_every_neuron():
         for j, (neuron, h) in enumerate(zip(net.layers[0].neurons, out.parents[3:6]))
     )
     assert x1.grad == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        ("a", TypeError, r"MLP\(nin=2\) input x2: data must be an int or a float, got str"),
+        (True, TypeError, r"MLP\(nin=2\) input x2: data must be an int or a float, got bool"),
+        (10**400, OverflowError, r"MLP\(nin=2\) input x2: .* is too large for a float"),
+    ],
+)
+def test_an_input_that_is_not_a_real_number_is_refused_naming_the_model_and_the_input(bad, error, message):
+    with pytest.raises(error, match=message):
+        MLP(2, [3, 1], seed=0)([0.5, bad])

@@ -28,6 +28,7 @@ from microgradnn.nn.init import Seed, get_rng
 from microgradnn.nn.module import Module
 from microgradnn.scalar import Value
 from microgradnn.scalar.functions import Dot
+from microgradnn.scalar.value import _checked_float
 from microgradnn.scopes import set_scopes
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
@@ -122,9 +123,8 @@ class _ScalarModule(Module):
 
 
 def _input_value(v: Any, i: int, module: _ScalarModule) -> Value:
-    if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_)):
-        return Value(float(v), label=f"x{i + 1}")  # x1, x2, ... as the chapter (and the network picture) name them
-    raise TypeError(f"{module._signature()}: input {i} must be a number or a Value, got {type(v).__name__} ({v!r})")
+    data = _checked_float(v, f"{module._signature()} input x{i + 1}")  # Value()'s own check: a real number, not a bool
+    return Value(data, label=f"x{i + 1}")  # x1, x2, ... as the chapter (and the network picture) name them
 
 
 class Neuron(_ScalarModule):

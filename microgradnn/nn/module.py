@@ -379,16 +379,6 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     Innermost modules tag first, so a container (Sequential) finds its
     children's nodes already scoped and leaves them alone.
     """
-    if isinstance(out, Node):  # one output made from inputs and leaves (a layer): tag it alone, without a walk
-        if not out._parents or scope_of(out) is not None:
-            return
-        for parent in out._parents:
-            if parent._parents and scope_of(parent) is None and not _is_one_of(parent, inputs):
-                break  # the call made more than one node: walk them below
-        else:
-            if not _is_one_of(out, inputs):
-                set_scopes((out,), scope, out)
-            return
     outs = [
         o
         for o in (out if isinstance(out, (list, tuple)) else (out,))
@@ -416,11 +406,6 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
                     claimed.add(id(parent))
                     stack.append(parent)
         set_scopes(made, scope, o)  # o depends on every node of its walk, so it keeps them alive
-
-
-def _is_one_of(node: Node, inputs: tuple[Any, ...]) -> bool:
-    """True when `node` is one of the call's inputs (by identity: a Tensor's == is elementwise)."""
-    return any(a is node for a in inputs)
 
 
 class ModuleList(Module):

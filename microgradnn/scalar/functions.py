@@ -90,6 +90,7 @@ class Add(ScalarFunction):
     """f(a, b) = a + b;  df/da = 1,  df/db = 1."""
 
     name = "+"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
@@ -104,6 +105,7 @@ class Sub(ScalarFunction):
     """f(a, b) = a - b;  df/da = 1,  df/db = -1."""
 
     name = "-"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
@@ -118,6 +120,7 @@ class Mul(ScalarFunction):
     """f(a, b) = a * b;  df/da = b,  df/db = a."""
 
     name = "*"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
@@ -159,6 +162,7 @@ class Neg(ScalarFunction):
     """f(a) = -a;  f'(a) = -1."""
 
     name = "neg"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, a: float) -> float:
@@ -250,6 +254,7 @@ class Exp(ScalarFunction):
     """f(x) = e^x;  f'(x) = e^x."""
 
     name = "exp"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, x: float) -> float:
@@ -303,6 +308,7 @@ class Tanh(ScalarFunction):
     """f(x) = tanh(x);  f'(x) = 1 - tanh(x)^2."""
 
     name = "tanh"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, x: float) -> float:
@@ -320,6 +326,7 @@ class Sigmoid(ScalarFunction):
     """f(x) = 1 / (1 + e^-x);  f'(x) = f(x) (1 - f(x))."""
 
     name = "sigmoid"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, x: float) -> float:
@@ -348,6 +355,7 @@ class Relu(ScalarFunction):
     """
 
     name = "relu"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, x: float) -> float:
@@ -364,6 +372,7 @@ class LeakyRelu(ScalarFunction):
     """f(x) = x for x > 0, else slope * x;  f'(x) = 1 or slope (slope at 0, the left side, as for relu)."""
 
     name = "leaky_relu"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, x: float, *, negative_slope: float) -> float:
@@ -384,6 +393,7 @@ class Abs(ScalarFunction):
     """
 
     name = "abs"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, x: float) -> float:
@@ -405,6 +415,7 @@ class Step(ScalarFunction):
     """
 
     name = "step"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, z: float) -> float:
@@ -425,6 +436,7 @@ class Sum(ScalarFunction):
     """
 
     name = "sum"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, *xs: float) -> float:
@@ -449,6 +461,7 @@ class Dot(ScalarFunction):
     """
 
     name = "dot"
+    finite_derivatives = True
 
     @staticmethod
     def forward(ctx: Context, *inputs: float) -> float:

@@ -112,6 +112,7 @@ class Value(Node):
     __slots__ = ()
 
     _zero_grad = 0.0
+    _skips_zero_gradients = True  # floats: a gradient of exactly 0 is cheap to spot (engine.py's zero shortcut)
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)

@@ -1,5 +1,7 @@
 """Module: registration by attribute, dotted names, paths and scopes, state_dict, train/eval, repr."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -86,6 +88,15 @@ def test_scalar_mlp_nodes_carry_their_neuron_path():
     hidden = [p for p in dot.parents if p.op == "relu"]  # the first layer's outputs
     assert [scope_of(h) for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1"]
     assert scope_of(net.layers[0].neurons[1].b) == "layers.0.neurons.1"
+
+
+def test_a_scalar_mlp_with_several_outputs_scopes_every_neuron():
+    net = MLP(2, [2, 2], seed=0)
+    outs = net([Value(1.0), Value(2.0)])
+    assert [scope_of(o) for o in outs] == ["layers.1.neurons.0", "layers.1.neurons.1"]
+    hidden = [p for p in outs[0].parents if p.op == "relu"]
+    assert [scope_of(h) for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1"]
+    assert [scope_of(h.parents[0]) for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1"]  # their dots
 
 
 def test_tensor_nodes_are_scoped_by_the_innermost_module():
@@ -283,21 +294,51 @@ def test_load_state_dict_counts_as_an_in_place_write():
         out.backward()
 
 
-def test_the_scope_table_forgets_nodes_that_are_gone(monkeypatch):
-    import gc
-
+def test_the_scope_table_forgets_a_calls_nodes_when_its_graph_goes():
     from microgradnn import scopes
     from microgradnn.nn import MLP
 
-    # A table of its own: what other tests left alive decides when the shared one sweeps.
-    monkeypatch.setattr(scopes, "_SCOPES", {})
-    monkeypatch.setattr(scopes, "_SWEEP_AT", [1024])
     model = MLP(2, [3, 1], seed=0)
-    for _ in range(400):  # each call tags fresh nodes; the old ones die with their graph
+    scope_of(model.layers[0].neurons[0].b)  # tags what earlier calls left to tag later
+    before = len(scopes._SCOPES), len(scopes._OWNER), len(scopes._CALLS)
+    out = model([0.5, -0.5])
+    hidden = [p for p in out.parents if p.op == "relu"]
+    assert [scope_of(h) for h in hidden] == ["layers.0.neurons.0", "layers.0.neurons.1", "layers.0.neurons.2"]
+    assert len(scopes._SCOPES) == before[0] + 3 * 2 + 1  # a dot and a relu per hidden neuron; the output: a dot
+    del out, hidden  # no garbage collection needed: the graph goes by reference counting, its entries with it
+    assert (len(scopes._SCOPES), len(scopes._OWNER), len(scopes._CALLS)) == before
+    for _ in range(400):  # nothing piles up, call after call, whether or not a picture asks
         model([0.5, -0.5])
-    gc.collect()
-    alive = sum(1 for anchor, _ in scopes._SCOPES.values() if anchor() is not None)
-    assert len(scopes._SCOPES) < 2 * max(alive, 1024)  # swept: the table does not grow with every call
+        scope_of(model([0.5, -0.5]))
+    assert (len(scopes._SCOPES), len(scopes._OWNER), len(scopes._CALLS), len(scopes._LATER)) == (*before, 0)
+
+
+def test_a_models_output_is_freed_when_dropped_even_if_no_picture_asked_for_scopes():
+    import gc
+
+    from microgradnn.nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    gc.disable()
+    try:
+        out = model([0.5, -0.5])
+        probe, first_dot = weakref.ref(out), weakref.ref(out.parents[3].parents[0])
+        del out  # the scope table holds the call's nodes until then, and the output itself only weakly
+        assert probe() is None and first_dot() is None
+    finally:
+        gc.enable()
+
+
+def test_a_node_tagged_again_keeps_its_newer_scope_when_the_first_anchor_goes():
+    from microgradnn.scopes import set_scopes
+
+    node, first, second = Value(1.0), Value(2.0), Value(3.0)
+    set_scopes((node,), "first", first)
+    set_scopes((node,), "second", second)
+    del first
+    assert scope_of(node) == "second"
+    del second
+    assert scope_of(node) is None
 
 
 def test_a_node_that_takes_a_dead_nodes_id_has_no_scope():

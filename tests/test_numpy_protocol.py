@@ -56,7 +56,7 @@ BINARY: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] =
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 @SETTINGS
-@given(a=arrays(shape=(2, 3), op="any"))
+@given(a=arrays(shape=(2, 3), op="any", min_gap=1e-2))  # distinct entries: std has a kink where all are equal
 def test_numpy_unary_spellings_match_ours_and_keep_the_graph(name: str, a: np.ndarray) -> None:
     numpy_fn, ours = UNARY[name]
     x = Tensor(a, requires_grad=True)

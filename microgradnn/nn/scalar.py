@@ -29,7 +29,7 @@ from microgradnn.nn.module import Module
 from microgradnn.scalar import Value
 from microgradnn.scalar.functions import Dot
 from microgradnn.scalar.value import _checked_float
-from microgradnn.scopes import set_scopes
+from microgradnn.scopes import set_scopes, set_scopes_later
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
@@ -112,14 +112,34 @@ class _ScalarModule(Module):
                 f"{self._signature()}: expected {self.nin} inputs, got {len(x)}; pass {self.nin} numbers per sample"
             )
         # Each input becomes one leaf Value, shared by every neuron that reads it (as in a picture of the network).
-        return self._forward([v if type(v) is Value else _input_value(v, i, self) for i, v in enumerate(x)])
+        x = [v if type(v) is Value else _input_value(v, i, self) for i, v in enumerate(x)]
+        made: list[Any] = []  # [path, node, path, node, ...]: each neuron's dot and activation, for the pictures
+        out = self._forward(x, made)
+        if made:
+            _tag_scopes(made, out)
+        return out
 
     def _signature(self) -> str:
         raise NotImplementedError
 
-    def _forward(self, x: list[Value]) -> Any:
-        """The output for one sample whose `nin` inputs are Values already."""
+    def _forward(self, x: list[Value], made: list[Any]) -> Any:
+        """The output for one sample whose `nin` inputs are Values already. A neuron inside a model (one with a
+        path) adds its path and nodes to `made`."""
         raise NotImplementedError
+
+
+def _tag_scopes(made: list[Any], out: Any) -> None:
+    """Record which neuron made each node of one call (scopes.py)."""
+    if type(out) is not Value:  # several outputs: each neuron's activation keeps its dot alive
+        it = iter(made)
+        for path, z, _, a in zip(it, it, it, it):
+            set_scopes((z, a), path, a)
+        return
+    anchor_path = None
+    while made and made[-1] is out:  # the output anchors the call: tagged now, and held only by a weak reference
+        anchor_path = made[-2]
+        del made[-2:]
+    set_scopes_later(made, out, anchor_path)  # the output depends on every other node of the call
 
 
 def _input_value(v: Any, i: int, module: _ScalarModule) -> Value:
@@ -173,12 +193,13 @@ class Neuron(_ScalarModule):
     def _signature(self) -> str:
         return f"Neuron(nin={self.nin})"
 
-    def _forward(self, x: list[Value]) -> Value:
+    def _forward(self, x: list[Value], made: list[Any]) -> Value:
         """f(w . x + b) for one sample."""
         z = Dot.apply(*self._w, *x, self.b)  # the weighted sum w . x + b as one node (Value.dot without its checks)
         a = z if self._act is None else self._act(z)
         if self._path:
-            set_scopes((z, a), self._path, a)  # a depends on z: while a lives, so does z
+            path = self._path
+            made += path, z, path, a
         return a
 
     def extra_repr(self) -> str:
@@ -219,14 +240,14 @@ class Layer(_ScalarModule):
     def _signature(self) -> str:
         return f"Layer(nin={self.nin}, nout={self.nout})"
 
-    def _forward(self, x: list[Value]) -> Any:
+    def _forward(self, x: list[Value], made: list[Any]) -> Any:
         """Every neuron's output for one sample (a Value if nout == 1)."""
-        out = self._outputs(x)
+        out = self._outputs(x, made)
         return out[0] if len(out) == 1 else out
 
-    def _outputs(self, x: list[Value]) -> list[Value]:
+    def _outputs(self, x: list[Value], made: list[Any]) -> list[Value]:
         """Every neuron's output for one sample, as a list."""
-        return [n._forward(x) for n in self.neurons]
+        return [n._forward(x, made) for n in self.neurons]
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
@@ -304,10 +325,10 @@ class MLP(_ScalarModule):
     def _signature(self) -> str:
         return f"MLP(nin={self.nin})"
 
-    def _forward(self, x: list[Value]) -> Any:
+    def _forward(self, x: list[Value], made: list[Any]) -> Any:
         """The last layer's output for one sample (a Value for one output)."""
         for layer in self.layers:
-            x = layer._outputs(x)
+            x = layer._outputs(x, made)
         return x[0] if len(x) == 1 else x
 
     def extra_repr(self) -> str:

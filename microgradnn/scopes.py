@@ -26,7 +26,7 @@ _OWNER: dict[int, int] = {}  # id(node) -> the call that tagged it last (the key
 _CALLS: dict[int, list[Any]] = {}  # id of the anchor's weak reference -> [that reference, ids tagged, pairs to tag]
 # The speed trick: a scalar MLP tags a sample's nodes only when a picture first asks (`set_scopes_later`). The call
 # keeps a flat list [path, node, path, node, ...] and nothing per node: 8% off micrograd's demo step (callgrind,
-# 251 M -> 231 M instructions; fewer objects for the garbage collector, no dictionary writes).
+# 239 M -> 221 M instructions over 8 steps; fewer objects for the garbage collector, no dictionary writes).
 _LATER: dict[int, None] = {}  # the calls whose pairs are not in the table yet, in call order
 
 

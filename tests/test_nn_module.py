@@ -329,6 +329,47 @@ def test_a_models_output_is_freed_when_dropped_even_if_no_picture_asked_for_scop
         gc.enable()
 
 
+def test_a_tensor_models_graph_is_freed_with_no_picture_and_its_notes_go_with_it():
+    import gc
+
+    from microgradnn import scopes
+
+    model = Sequential(Linear(3, 4, seed=0), ReLU(), Linear(4, 2, seed=1))
+    scope_of(model[0].weight)  # carries out what earlier tests left
+    gc.disable()
+    try:
+        out = model(Tensor(np.ones((5, 3))))
+        assert len(scopes._LATER) == 3  # one note per layer; Sequential's output already has one
+        probe = weakref.ref(out.parents[0])
+        del out
+        assert probe() is None and len(scopes._LATER) == 0
+    finally:
+        gc.enable()
+
+
+def test_an_earlier_calls_note_is_carried_out_before_a_later_call_tags_at_once():
+    class Pair(Module):  # two outputs: this call tags at once, after the inner Linear's note
+        def __init__(self):
+            super().__init__()
+            self.lin = Linear(3, 4, seed=0)
+
+        def forward(self, x):
+            h = self.lin(x)
+            return h.relu(), h.exp()
+
+    class Model(Module):
+        def __init__(self):
+            super().__init__()
+            self.pair = Pair()
+
+        def forward(self, x):
+            return self.pair(x)
+
+    a, b = Model()(Tensor(np.ones((2, 3))))
+    h = a.parents[0]
+    assert (scope_of(a), scope_of(b), scope_of(h)) == ("pair", "pair", "pair.lin")
+
+
 def test_a_node_tagged_again_keeps_its_newer_scope_when_the_first_anchor_goes():
     from microgradnn.scopes import set_scopes
 

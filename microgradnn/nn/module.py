@@ -22,7 +22,7 @@ import numpy as np
 from microgradnn.engine import GRAD_MODE, Node
 from microgradnn.modes import SWITCHES
 from microgradnn.scalar import Value
-from microgradnn.scopes import scope_of, set_scope, set_scopes
+from microgradnn.scopes import has_note, scope_of, set_scope, set_scopes, tag_later
 
 __all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "is_parameter"]
 
@@ -376,15 +376,11 @@ def _indent(text: str) -> str:
 def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     """Give `scope` to the nodes this call created: those between `out` and the inputs not yet scoped.
 
-    Innermost modules tag first, so a container (Sequential) finds its
-    children's nodes already scoped and leaves them alone.
+    For one output node the walk waits until a picture first asks for a scope (`scopes.tag_later`); innermost
+    modules leave their notes first, so a container (Sequential) finds its children's nodes already scoped and
+    leaves them alone.
     """
-    outs = [
-        o
-        for o in (out if isinstance(out, (list, tuple)) else (out,))
-        if isinstance(o, Node) and o._parents and scope_of(o) is None
-    ]
-    if not outs:  # the common case for containers: an inner module already tagged the output
+    if isinstance(out, Node) and (not out._parents or has_note(out)):  # a leaf, or an inner module's output
         return
     claimed: set[int] = set()  # the inputs (a module may hand one back unchanged), then every node tagged here
     for a in inputs:
@@ -392,20 +388,30 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
             claimed.add(id(a))
         elif isinstance(a, (list, tuple)):
             claimed.update(id(v) for v in a if isinstance(v, Node))
-    for o in outs:
-        if id(o) in claimed:
-            continue
-        claimed.add(id(o))
-        made, stack = [], [o]
-        while stack:
-            node = stack.pop()
-            made.append(node)
-            for parent in node._parents:
-                # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
-                if parent._parents and id(parent) not in claimed and scope_of(parent) is None:
-                    claimed.add(id(parent))
-                    stack.append(parent)
-        set_scopes(made, scope, o)  # o depends on every node of its walk, so it keeps them alive
+    if isinstance(out, Node):
+        if id(out) not in claimed:  # (an input handed back: nothing new)
+            tag_later(out, _tag_walk, claimed, scope)
+        return
+    for o in out if isinstance(out, (list, tuple)) else ():
+        if isinstance(o, Node) and o._parents and scope_of(o) is None:
+            _tag_walk(o, claimed, scope)
+
+
+def _tag_walk(o: Node, claimed: set[int], scope: str) -> None:
+    """Tag `o` and the nodes behind it down to the claimed and the already scoped ones."""
+    if id(o) in claimed or scope_of(o) is not None:
+        return
+    claimed.add(id(o))
+    made, stack = [], [o]
+    while stack:
+        node = stack.pop()
+        made.append(node)
+        for parent in node._parents:
+            # Parameters and earlier modules' nodes are scoped, and leaves have no parents: the walk ends there.
+            if parent._parents and id(parent) not in claimed and scope_of(parent) is None:
+                claimed.add(id(parent))
+                stack.append(parent)
+    set_scopes(made, scope, o)  # o depends on every node of its walk, so it keeps them alive
 
 
 class ModuleList(Module):

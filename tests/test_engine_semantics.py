@@ -161,6 +161,9 @@ def test_tensor_pow_at_zero_follows_pytorch():
     assert base.grad[0] == 0.0  # 0 ** 0: d/dbase = 0
     assert np.isinf(exponent.grad[1])  # 0 ** -1: d/dexponent = inf * log(0) -> -inf
     assert exponent.grad[0] == 0.0
+    tiny = Tensor([5e-324, 2.2e-313], dtype="float64", requires_grad=True)  # 1/tiny overflows: 0 * inf
+    (tiny ** Tensor([0.0, 0.0], dtype="float64")).sum().backward()
+    assert tiny.grad.tolist() == [0.0, 0.0]  # x ** 0 is constant, as PyTorch (hypothesis found 2.2e-313)
 
 
 def test_a_graph_is_freed_by_reference_counting_alone():

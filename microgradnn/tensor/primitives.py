@@ -193,11 +193,13 @@ class Pow(TensorFunction):
         need_a, need_p = ctx.needs_input_grad
         a_data, p_data = _data(a), _data(p)
         da = dp = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need_a:
-                # Masked only at 0 ** 0 and nan ** 0 (0 * inf and 0 * nan there; PyTorch gives 0): elsewhere p = 0
-                # gives 0 anyway, and the mask would cut the mixed second derivative d2/(da dp) = 1/a at p = 0.
-                da = np.where((p_data == 0) & ((a_data == 0) | np.isnan(a_data)), 0, grad * p * a ** (p - 1))
+                # At p = 0 PyTorch gives 0. Masked only where a^(p-1) is inf or nan there (0 ** 0, nan ** 0, a
+                # subnormal a whose 1/a overflows: 0 * inf): elsewhere p = 0 gives 0 anyway, and the mask would cut
+                # the mixed second derivative d2/(da dp) = 1/a at p = 0.
+                slope = a ** (p - 1)
+                da = np.where((p_data == 0) & ~np.isfinite(_data(slope)), 0, grad * p * slope)
             if need_p:
                 # log(1) stands in for log(0) where the limit is taken (a = 0, p >= 0); p < 0 keeps log(0) = -inf.
                 at_zero = (a_data == 0) & (p_data >= 0)

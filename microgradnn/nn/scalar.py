@@ -136,7 +136,7 @@ def _tag_scopes(made: list[Any], out: Any) -> None:
             set_scopes((z, a), path, a)
         return
     anchor_path = None
-    while made and made[-1] is out:  # the output anchors the call: tagged now, and held only by a weak reference
+    while made and made[-1] is out:  # the output anchors the note, which must hold it only by a weak reference
         anchor_path = made[-2]
         del made[-2:]
     set_scopes_later(made, out, anchor_path)  # the output depends on every other node of the call

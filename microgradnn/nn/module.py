@@ -380,7 +380,10 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
     modules leave their notes first, so a container (Sequential) finds its children's nodes already scoped and
     leaves them alone.
     """
-    if isinstance(out, Node) and (not out._parents or has_note(out)):  # a leaf, or an inner module's output
+    if isinstance(out, Node):
+        if not out._parents or has_note(out):  # a leaf, or an inner module's output
+            return
+    elif not isinstance(out, (list, tuple)):  # no node to tag (a number, a dict, None)
         return
     claimed: set[int] = set()  # the inputs (a module may hand one back unchanged), then every node tagged here
     for a in inputs:
@@ -392,9 +395,9 @@ def _tag_new_nodes(out: Any, inputs: tuple[Any, ...], scope: str) -> None:
         if id(out) not in claimed:  # (an input handed back: nothing new)
             tag_later(out, _tag_walk, claimed, scope)
         return
-    for o in out if isinstance(out, (list, tuple)) else ():
-        if isinstance(o, Node) and o._parents and scope_of(o) is None:
-            _tag_walk(o, claimed, scope)
+    for o in out:
+        if isinstance(o, Node) and o._parents:
+            _tag_walk(o, claimed, scope)  # (it skips an output already scoped)
 
 
 def _tag_walk(o: Node, claimed: set[int], scope: str) -> None:

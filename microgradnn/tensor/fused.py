@@ -83,14 +83,15 @@ class CrossEntropy(TensorFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (logits,) = ctx.saved_values
-        upstream = (grad * ctx.scale).reshape((-1, 1))  # one number per row for reduction="none", else one for all
         if isinstance(logits, np.ndarray):
             # First order: softmax - onehot from the forward's log-probabilities, in place in a fresh array (the
             # same formula as below, a third fewer array passes on the MLP benchmark step).
             g = np.exp(ctx.log_probs)
             g[ctx.rows, ctx.targets] -= 1.0
-            g *= upstream
+            # A mean or a sum has one upstream number for all rows: a plain float, no 0-d array arithmetic.
+            g *= float(grad) * ctx.scale if grad.ndim == 0 else (grad * ctx.scale).reshape((-1, 1))
             return (g,)
+        upstream = (grad * ctx.scale).reshape((-1, 1))  # one number per row for reduction="none", else one for all
         m = stable_max(logits.data, (1,))  # a constant shift
         e = np.exp(logits - m)
         onehot = np.zeros(logits.shape, dtype=logits.dtype)

@@ -364,8 +364,8 @@ class Relu(TensorFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (out,) = ctx.saved_values
-        # out <= 0 exactly where x <= 0, and never for a NaN: the mask is a constant of the op (relu'' = 0).
-        return (grad * ~(_data(out) <= 0),)
+        # out is 0 exactly where x <= 0, and NaN where x is NaN (NaN != 0): the mask is a constant (relu'' = 0).
+        return (grad * (_data(out) != 0),)
 
 
 class LeakyRelu(TensorFunction):

@@ -54,21 +54,21 @@ class TensorFunction(Function):
         if n == 1:
             a = inputs[0]
             needs = (a.requires_grad,)
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad, ctx.versions = needs, (a._version,)
             out = cls.forward(ctx, a.data, **constants) if constants else cls.forward(ctx, a.data)
         elif n == 2:
             a, b = inputs
             needs = (a.requires_grad, b.requires_grad)
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad, ctx.versions = needs, (a._version, b._version)
             out = cls.forward(ctx, a.data, b.data, **constants) if constants else cls.forward(ctx, a.data, b.data)
         elif n == 3 and not constants:  # x W^T + b in every Linear layer
             a, b, c = inputs
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad, ctx.versions = needs, (a._version, b._version, c._version)
             out = cls.forward(ctx, a.data, b.data, c.data)
         else:
             needs = tuple([t.requires_grad for t in inputs])
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad, ctx.versions = needs, tuple([t._version for t in inputs])
             out = cls.forward(ctx, *[t.data for t in inputs], **constants)
         if out.__class__ is not np.ndarray:
             # NumPy hands back a scalar from 0-d arithmetic: the node holds it as a 0-d array, and a saved output
@@ -77,8 +77,7 @@ class TensorFunction(Function):
             if any(v is scalar for v in ctx.saved_values):
                 ctx.saved_values = tuple(out if v is scalar else v for v in ctx.saved_values)
         if True in needs and (not SWITCHES.active or GRAD_MODE.enabled):  # (the fast mode check of modes.py)
-            node = new_tensor(out, inputs, cls, ctx)
-            ctx.versions = tuple([t._version for t in inputs])
+            node = new_tensor(out, inputs, cls, ctx)  # (ctx.versions: the inputs' versions as forward read them)
         else:
             node = leaf(out)
         if SWITCHES.active and ANOMALY.enabled:

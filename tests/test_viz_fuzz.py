@@ -58,7 +58,7 @@ def test_the_player_page_holds_any_label(a, b):
     data = embedded_data(page)
     ET.fromstring(data["views"][0]["svg"])  # well-formed XML: the browser's SVG parser accepts it
     assert page.count("</script>") == 2
-    assert len(data["captions"]) == 3
+    assert len(data["views"][0]["captions"]) == 3
 
 
 @needs_dot

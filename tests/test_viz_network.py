@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -15,7 +16,7 @@ from microgradnn.nn import MLP, Linear, ReLU, Sequential, Sigmoid
 from microgradnn.viz import draw_network
 from microgradnn.viz.frames import record_pass
 from microgradnn.viz.layout import layout
-from microgradnn.viz.network import network_scene
+from microgradnn.viz.network import network_captions, network_scene
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -196,3 +197,65 @@ def test_models_it_cannot_draw_are_named():
         draw_network(MLP(100, [2]))
     with pytest.raises(ValueError, match=r"lang='jp'"):
         draw_network(MLP(2, [1]), lang="jp")
+
+
+def own_mlp():
+    """A learner's own MLP, nothing labelled: the graph calls its nodes n3, w0, b, ...; the picture x1, a1, w1."""
+    model = MLP(2, [3, 1], seed=0)
+    loss = (model([Value(1.0), Value(-2.0)]) - 1.0) ** 2
+    return model, loss
+
+
+def test_network_captions_use_the_names_the_picture_shows():
+    model, loss = own_mlp()
+    record = record_pass(loss)
+    scene, states = network_scene(model, record)
+    captions = network_captions(model, record)
+    assert len(captions) == len(record.captions) == len(states)
+    titles = {box.id: box.rows[0].text for box in scene.boxes}
+    units = 0
+    for k, step in enumerate(record.steps, start=1):
+        first = captions[k].splitlines()[0]
+        for unit in (f for f in states[k]["focus"] if f.startswith("u") and states[k]["cls"][f] == "current"):
+            name = titles[unit]
+            if step.node.op == "relu" or name == "y'":  # the neuron's output is the node of this step
+                assert f"through {name} = " in first, (k, first)
+                units += 1
+            else:  # its weighted sum, named after the neuron
+                assert f"through z{name[1:]} = dot(" in first, (k, first)
+    assert units == 4  # a1, a2, a3 and y'
+    text = "\n".join(captions)
+    weights = [e.label[0].text.split(" = ")[0] for e in scene.edges if e.label]
+    assert sorted(weights) == sorted([f"w{i}" for i in range(1, 10)] + [f"b{i}" for i in range(1, 5)])
+    for name in [*weights, "x1", "x2", "a1", "z3", "y'"]:
+        assert f"dL/d{name} " in text, name
+    # Only nodes the picture does not show keep the graph's names: the constant 1.0 and the difference.
+    left = [record.order[int(i)] for i in sorted(set(re.findall(r"\bn(\d+)\b", text)))]
+    assert [(node.op, node.data) for node in left] == [("", 1.0), ("-", loss.parents[0].data)]
+    # The graph view keeps the graph's names.
+    assert "through n18 = relu(n17)" in "\n".join(record.captions) and "n17" not in text
+
+
+def test_network_captions_of_a_tensor_model_name_each_layer():
+    model = Sequential(Linear(2, 3, seed=0), ReLU(), Linear(3, 2, seed=1))
+    x = Tensor(np.array([[1.0, -2.0], [0.5, 0.5]], dtype=np.float32))
+    from microgradnn.nn import functional as F
+
+    loss = F.cross_entropy(model(x), np.array([0, 1]))
+    record = record_pass(loss)
+    captions = network_captions(model, record)
+    firsts = [c.splitlines()[0] for c in captions[1:]]
+    assert firsts == [
+        "Step 1 of 4: backward through L = cross_entropy(y')",
+        "Step 2 of 4: backward through y' = linear(a[1], W[2], b[2])",
+        "Step 3 of 4: backward through a[1] = relu(z[1])",
+        "Step 4 of 4: backward through z[1] = linear(x, W[1], b[1])",
+    ]
+    assert "dL/dW[1] = " in captions[4] and "dL/db[2] = " in captions[2]
+
+
+def test_the_chapter_network_reads_the_same_in_both_views():
+    net, loss = chapter()  # every node carries the chapter's name (z3 for the output's sum), so nothing is renamed
+    record = record_pass(loss)
+    assert network_captions(net, record) == record.captions
+    assert "through y' = sigmoid(z3)" in "\n".join(record.captions)

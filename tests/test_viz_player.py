@@ -113,8 +113,8 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     assert "default-src 'none'" in page  # and the browser is told to refuse it anyway
     data = embedded_data(page)
     frames = backward_frames(expression()["L"])
-    assert data["captions"] == [f.caption for f in frames]
     graph = data["views"][0]
+    assert graph["captions"] == [f.caption for f in frames] and data["frames"] == len(frames)
     assert graph["key"] == "graph" and graph["svg"].startswith("<svg")
     assert len(graph["deltas"]) == len(frames) - 1 and len(graph["focus"]) == len(frames)
     assert "<title>L = (a*b + c) * f</title>" in page
@@ -157,7 +157,7 @@ def test_labels_cannot_break_out_of_the_page():
     assert page.count("</script>") == 2  # only the page's own two scripts end
     assert "<b>title</b>" not in page and "&lt;b&gt;title&lt;/b&gt;" in page
     data = embedded_data(page)
-    assert "</script><script>alert(1)</script>" in data["captions"][1]  # still readable as text
+    assert "</script><script>alert(1)</script>" in data["views"][0]["captions"][1]  # still readable as text
     svg = data["views"][0]["svg"]
     assert "<script" not in svg and "&lt;/script&gt;&lt;script&gt;" in svg
 
@@ -166,7 +166,7 @@ def test_labels_cannot_break_out_of_the_page():
 def test_a_title_holding_the_placeholders_stays_a_title():
     page = page_html(record_pass(reused()["y"]), title="__MG_DATA__ __MG_TITLE__ __MICROGRADNN_DATA__")
     data = embedded_data(page)  # the data is still there, once
-    assert len(data["captions"]) == 3
+    assert len(data["views"][0]["captions"]) == data["frames"] == 3
     assert "<title>__MG_DATA__ __MG_TITLE__ __MICROGRADNN_DATA__</title>" in page
 
 
@@ -318,6 +318,37 @@ def test_player_follows_every_step_of_the_chapter_on_both_views(tmp_path):
             assert w1.text_content() != "grad ?"
             page.click("#view-graph")
             assert frame_shown(page) == len(graph["focus"]) - 1
+            watch.check()
+        finally:
+            browser.close()
+
+
+@needs_dot
+@needs_browser
+def test_the_caption_names_nodes_as_the_view_on_screen_does(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    net = MLP(2, [3, 1], seed=0)  # a learner's own model: the graph calls its nodes n17, w0, ...; the picture a1, w1
+    loss = (net([Value(1.0), Value(-2.0)]) - 1.0) ** 2
+    path = save_html(loss, tmp_path / "own.html", network=net, view="network")
+    graph, network = embedded_data(path.read_text(encoding="utf-8"))["views"]
+    k = next(k for k, c in enumerate(network["captions"]) if "through a1 = relu(z1)" in c)
+    assert "through a1" not in graph["captions"][k]
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page, watch = open_player(browser, path)
+            caption = page.locator("#caption")
+            assert page.get_attribute("body", "data-view") == "network"
+            for _ in range(k):
+                page.keyboard.press("ArrowRight")
+            assert caption.text_content() == network["captions"][k]
+            page.click("#view-graph")  # the same step, in the graph's names
+            assert frame_shown(page) == k and caption.text_content() == graph["captions"][k]
+            page.keyboard.press("ArrowRight")
+            assert caption.text_content() == graph["captions"][k + 1]
+            page.click("#view-network")
+            assert caption.text_content() == network["captions"][k + 1]
             watch.check()
         finally:
             browser.close()
@@ -604,9 +635,9 @@ def test_frames_keep_their_language_unless_told_otherwise(tmp_path):
     _, loss = chapter()
     frames = backward_frames(loss, lang="ko")
     page = save_html(frames, tmp_path / "ko.html").read_text(encoding="utf-8")
-    assert '<html lang="ko">' in page and embedded_data(page)["captions"][1].startswith("8단계 중 1단계")
+    assert '<html lang="ko">' in page and embedded_data(page)["views"][0]["captions"][1].startswith("8단계 중 1단계")
     page = save_html(frames, tmp_path / "en.html", lang="en").read_text(encoding="utf-8")
-    assert '<html lang="en">' in page and embedded_data(page)["captions"][1].startswith("Step 1 of 8")
+    assert '<html lang="en">' in page and embedded_data(page)["views"][0]["captions"][1].startswith("Step 1 of 8")
     assert '<html lang="ko">' in player(frames).page
 
 
@@ -632,6 +663,6 @@ def test_without_graphviz_the_network_view_still_plays(tmp_path, monkeypatch):
     net, loss = chapter()
     page = save_html(loss, tmp_path / "n.html", network=net).read_text(encoding="utf-8")
     data = embedded_data(page)
-    assert [v["key"] for v in data["views"]] == ["network"] and len(data["captions"]) == 9
+    assert [v["key"] for v in data["views"]] == ["network"] and len(data["views"][0]["captions"]) == data["frames"] == 9
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         save_html(loss, tmp_path / "g.html")  # the graph view alone needs Graphviz, and says how to get it

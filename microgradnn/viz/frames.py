@@ -159,13 +159,16 @@ def _text(x: Any) -> str:
 class _Builder:
     """Turns the recorded steps into one `_Snapshot` per frame and the frames' captions."""
 
-    def __init__(self, root: Node, order: list[Node], steps: list[Step], lang: str = "en") -> None:
+    def __init__(
+        self, root: Node, order: list[Node], steps: list[Step], lang: str = "en", names: Sequence[str] | None = None
+    ) -> None:
         self.lang = lang
         self.root = root
         self.order = order
         self.steps = steps
         self.index = {id(n): i for i, n in enumerate(order)}
-        self.names = [node_name(n, i) for i, n in enumerate(order)]
+        # What the captions call each node: the graph's names, unless a view names them its own way.
+        self.names = list(names) if names is not None else [node_name(n, i) for i, n in enumerate(order)]
         self.scalar = not is_tensor(root)
 
     def d(self, i: int) -> str:
@@ -354,6 +357,13 @@ def record_pass(
         for snap in snapshots:
             snap.grads[i] = snap.grads[i].rjust(width)
     return Record(root, order, steps, snapshots, captions, lang)
+
+
+def captions_with_names(record: Record, names: Sequence[str]) -> list[str]:
+    """The record's captions, calling node i `names[i]` (for a view that names the nodes its own way)."""
+    if len(names) != len(record.order):
+        raise ValueError(f"captions_with_names: {len(names)} names for {len(record.order)} nodes")
+    return _Builder(record.root, record.order, record.steps, record.lang, names).run()[1]
 
 
 def backward_frames(

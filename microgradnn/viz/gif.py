@@ -70,15 +70,17 @@ def gif_frames(
         root, "save_gif", lang, gradient=options.get("gradient"), max_steps=options.get("max_steps", DEFAULT_MAX_STEPS)
     )
     if view == "network":
-        from microgradnn.viz.network import network_scene
+        from microgradnn.viz.network import network_captions, network_scene
 
         scene, states = network_scene(network, record, lang, who="save_gif")
+        captions = network_captions(network, record, who="save_gif")  # in the names the picture shows
     else:
         scene, states = graph_scene(record, lang)
+        captions = record.captions
     lay = layout(scene)
     Image, ImageDraw = _pillow()
     pictures = [draw(scene, lay, state, window=_window(lay, state["focus"], width, height)) for state in states]
-    captions = [clean(c) for c in record.captions]
+    captions = [clean(c) for c in captions]
     if not caption:
         return pictures, captions
     text_w = PANEL_WIDTH - 28

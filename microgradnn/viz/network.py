@@ -26,10 +26,11 @@ import numpy as np
 
 from microgradnn.engine import Node
 from microgradnn.viz.dot import format_number
+from microgradnn.viz.graph import node_name
 from microgradnn.viz.i18n import check_lang, text
 from microgradnn.viz.scene import Box, Edge, Scene, Text, localize
 
-__all__ = ["Net", "draw_network", "network_scene", "read_model"]
+__all__ = ["Net", "draw_network", "network_captions", "network_scene", "read_model"]
 
 MAX_COLUMN = 64  # neurons in one column; wider layers are for draw_graph's collapsed view
 ACTIVATION_MODULES = {
@@ -131,9 +132,10 @@ def _checked(net: Net, who: str) -> Net:
 
 
 # ------------------------------------------------------------------ names
-def _names(net: Net) -> dict[str, list[Any]]:
+def _names(net: Net, wiring: _Wiring | None = None) -> dict[str, list[Any]]:
     """Names for inputs, neurons, weights and biases: the model's own labels when they name every
-    parameter uniquely (the chapter's w1..w6, b1..b3), else w1, w2, ... counted neuron by neuron."""
+    parameter uniquely (the chapter's w1..w6, b1..b3), else w1, w2, ... counted neuron by neuron.
+    Given the `wiring` of a scalar model's graph, a labelled input or neuron keeps its label."""
     n_layers = len(net.sizes) - 1
     inputs = [f"x{i + 1}" for i in range(net.sizes[0])]
     units = []
@@ -164,7 +166,77 @@ def _names(net: Net) -> dict[str, list[Any]]:
             bl.append((b[0].label if use_own else f"b{b_count}") if b is not None else None)
         weights.append(wl)
         biases.append(bl)
+    if wiring is not None and net.kind == "scalar":
+        for i, node in enumerate(wiring.inputs):
+            if node is not None and node.label:
+                inputs[i] = node.label
+        for li, row in enumerate(wiring.units):
+            for j, (node, _) in enumerate(row):
+                if node is not None and node.label and not _DEFAULT_PARAM.match(node.label):
+                    units[li][j] = node.label
     return {"inputs": inputs, "units": units, "weights": weights, "biases": biases}
+
+
+def _loss_name(root: Node) -> str:
+    return root.label or "L"
+
+
+def _sum_name(unit: str) -> str:
+    """The weighted sum before a neuron's activation: z1 for a1, z1.4 for a1.4, z' for y'."""
+    return "z" + unit[1:] if re.fullmatch(r"[ay]\d*(\.\d+)?'?", unit) else f"z({unit})"
+
+
+def _caption_names(
+    net: Net, names: dict[str, list[Any]], wiring: _Wiring, order: Sequence[Node], root: Node
+) -> list[str]:
+    """What the network view's captions call each node of the graph: the picture's own names (x1, a1, w3, b2,
+    y', L) where the picture shows the node, z1 for a neuron's weighted sum (or its own label), the graph's names
+    elsewhere. A
+    tensor layer is one node for all its neurons: x, z[1], a[1], y', and W[1], b[1] for its weights and biases."""
+    result = [node_name(node, i) for i, node in enumerate(order)]
+    at = {id(node): i for i, node in enumerate(order)}
+
+    def put(node: Node | None, name: str) -> None:
+        if node is not None and id(node) in at:
+            result[at[id(node)]] = name
+
+    n_layers = len(net.sizes) - 1
+    for i, node in enumerate(wiring.inputs):
+        put(node, names["inputs"][i] if net.kind == "scalar" else "x")
+    for li in range(n_layers):
+        last = li == n_layers - 1
+        for j in range(net.sizes[li + 1]):
+            node, _ = wiring.units[li][j]
+            if node is None:
+                continue
+            unit = names["units"][li][j] if net.kind == "scalar" else ("y'" if last else f"a[{li + 1}]")
+            weighted = next((order[at[k]] for k in wiring.members[li][j] if k != id(node) and k in at), None)
+            if net.kind == "tensor":
+                put(weighted, "z'" if last else f"z[{li + 1}]")
+            elif weighted is not None:
+                put(weighted, weighted.label or _sum_name(unit))  # the chapter labels its sums z1, z2, z3
+            put(node, unit)
+            if net.kind == "scalar":
+                for i in range(net.sizes[li]):
+                    put(net.weight(li, j, i)[0], names["weights"][li][j][i])
+                bias = net.bias(li, j)
+                if bias is not None:
+                    put(bias[0], names["biases"][li][j])
+        if net.kind == "tensor":
+            put(net.weights[li], f"W[{li + 1}]")
+            put(net.biases[li], f"b[{li + 1}]")
+    put(root, _loss_name(root))
+    return result
+
+
+def network_captions(model: Any, record: Any, who: str = "save_html") -> list[str]:
+    """The recorded pass's captions in the network view's words, so they name what the picture shows."""
+    from microgradnn.viz.frames import captions_with_names
+
+    net = read_model(model, who)
+    wiring = _wire(net, record.order, who)
+    names = _names(net, wiring)
+    return captions_with_names(record, _caption_names(net, names, wiring, record.order, record.root))
 
 
 # ------------------------------------------------------------------ scene
@@ -254,9 +326,9 @@ def network_scene(
     """The network view of `model`: its scene and, given a recorded backward pass, one state per frame."""
     check_lang(lang, who)
     net = read_model(model, who)
-    names = _names(net)
-    n_layers = len(net.sizes) - 1
     wiring = _wire(net, record.order, who) if record is not None else None
+    names = _names(net, wiring)
+    n_layers = len(net.sizes) - 1
     scene = Scene("network")
     any_grad = record is not None or any(_has_grad(p) for p in net.parameters())
     scene.column_titles = [text(lang, "net.inputs")]
@@ -268,8 +340,6 @@ def network_scene(
     col = []
     for i, name in enumerate(names["inputs"]):
         node = wiring.inputs[i] if wiring else None
-        if node is not None and node.label and net.kind == "scalar":
-            name = node.label
         value = data_of(node, i if net.kind == "tensor" else None) if node is not None else None
         rows = [Text(name, "title")] + ([Text(_text_of(value))] if value is not None else [])
         if record is not None:
@@ -286,8 +356,6 @@ def network_scene(
         for j in range(net.sizes[li + 1]):
             node, index = wiring.units[li][j] if wiring else (None, None)
             name = names["units"][li][j]
-            if node is not None and node.label and net.kind == "scalar" and not _DEFAULT_PARAM.match(node.label):
-                name = node.label
             value = data_of(node, index)
             rows = [Text(name, "title"), Text(net.activations[li], "muted")]
             rows += [Text(_text_of(value))] if value is not None else []
@@ -312,7 +380,7 @@ def network_scene(
     if record is not None:
         root = record.root
         rows = [
-            Text(root.label or "L", "title"),
+            Text(_loss_name(root), "title"),
             Text(_text_of(_pick(root, {id(root): root.data}, None) if np.ndim(root.data) == 0 else None)),
             Text("grad ?", id="loss.g", widest="grad ?"),
         ]

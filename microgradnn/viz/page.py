@@ -65,13 +65,14 @@ def _deltas(states: list[dict[str, Any]]) -> list[dict[str, dict[str, str]]]:
     return out
 
 
-def _view(key: str, name: str, scene: Any, states: list[dict[str, Any]]) -> dict[str, Any]:
+def _view(key: str, name: str, scene: Any, states: list[dict[str, Any]], captions: list[str]) -> dict[str, Any]:
     lay = layout(scene)
     prefix = f"{key[0]}-"
     return {
         "key": key,
         "name": name,
         "prefix": prefix,
+        "captions": [clean(c) for c in captions],  # each view names the nodes as its picture does
         "svg": svg(scene, lay, states[0], prefix=prefix),
         "width": lay.width,
         "height": lay.height,
@@ -101,22 +102,23 @@ def page_html(
     views = []
     try:
         scene, states = graph_scene(record, lang)
-        views.append(_view("graph", text(lang, "player.graph"), scene, states))
+        views.append(_view("graph", text(lang, "player.graph"), scene, states, record.captions))
     except GraphvizNotFoundError:
         if network is None:
             raise
         # Without Graphviz the computation graph cannot be laid out; the network view needs no Graphviz.
     if network is not None:
-        from microgradnn.viz.network import network_scene
+        from microgradnn.viz.network import network_captions, network_scene
 
         net_scene, net_states = network_scene(network, record, lang, who="save_html")
-        views.append(_view("network", text(lang, "player.network"), net_scene, net_states))
+        net_captions = network_captions(network, record, who="save_html")
+        views.append(_view("network", text(lang, "player.network"), net_scene, net_states, net_captions))
     keys = ("first", "prev", "play", "pause", "next", "fit", "follow", "zoom_in", "zoom_out", "frame", "slider")
     data = {
         "lang": lang,
         "interval": int(interval_ms),
         "readable": READABLE_ZOOM,
-        "captions": [clean(c) for c in record.captions],
+        "frames": len(record.captions),
         "views": views,
         "start_view": 1 if view == "network" and len(views) == 2 else 0,
         "texts": {k: text(lang, f"player.{k}") for k in (*keys, "help", "caption")},

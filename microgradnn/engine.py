@@ -152,11 +152,10 @@ class Context:
     i needs a gradient at all (so it can skip the work).
     """
 
-    __slots__ = ("__dict__", "needs_input_grad", "saved_values", "versions")
+    __slots__ = ("__dict__", "clock", "needs_input_grad", "versions")
+    # needs_input_grad, versions and clock are set by TensorFunction.apply (scalar ops need none of them).
 
-    def __init__(self) -> None:
-        self.saved_values: tuple[Any, ...] = ()
-        # needs_input_grad and versions are set by TensorFunction.apply (scalar ops need neither).
+    saved_values: tuple[Any, ...] = ()  # until save_for_backward (no __init__: a Context is made for every op)
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep inputs or the output for backward. Only those: anything else must be a constant of the op."""
@@ -277,10 +276,9 @@ class Node:
     # Scalar kinds: backward() skips a node whose gradient is exactly 0 when its op has `finite_derivatives`.
     _skips_zero_gradients: ClassVar[bool] = False
 
-    # Per-kind steps of chain_rule_step, None where a kind needs none (scalars): fit each gradient to its parent
-    # (Tensor undoes broadcasting there); raise if a value the backward reads was changed in place.
+    # The per-kind step of chain_rule_step, None where a kind needs none (scalars): fit each gradient to its parent
+    # (Tensor undoes broadcasting there), and first raise if a value the backward read was changed in place.
     _conform: ClassVar[Callable[[Node, Sequence[Any]], Sequence[Any]] | None] = None
-    _check_saved: ClassVar[Callable[[Node], None] | None] = None
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient of this node."""
@@ -425,8 +423,6 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
     one per parent (None where a parent needs none).
     """
     fn, parents = node._fn, node._parents
-    if node._check_saved is not None:  # tensors: was a saved input changed in place since the forward pass?
-        node._check_saved(node)
     # With create_graph the saved values become the graph nodes they came from, so the formula builds a graph.
     ctx = _graph_context(node) if create_graph else node._ctx
     upstream = node.grad  # d root / d node, complete: every consumer of the node went first
@@ -436,7 +432,7 @@ def chain_rule_step(node: Node, create_graph: bool = False) -> Sequence[Any]:
             f"{fn.__name__}.backward returned {len(contributions)} gradient(s) for {len(parents)} input(s); "
             "a backward must return exactly one gradient per input of forward (None where none is needed)"
         )
-    if node._conform is not None:  # tensors: undo broadcasting, match dtypes
+    if node._conform is not None:  # tensors: was a saved input changed in place? undo broadcasting, match dtypes
         contributions = node._conform(node, contributions)
     # The engine adds whatever comes back, so a NaN is caught here, at its source.
     if SWITCHES.active and ANOMALY.enabled:

@@ -96,6 +96,20 @@ def test_a_saved_tensor_changed_in_place_makes_backward_raise():
     assert w.grad is None  # nothing half-updated
 
 
+def test_a_write_between_two_ops_is_caught_at_the_older_one_only():
+    x = Tensor([1.0, 2.0], requires_grad=True, label="x")
+    y = x * x  # saves x, then x changes
+    with no_grad():
+        x.add_(1.0)
+    z = (y * x).sum()  # made after the write: it reads the new x, as its backward will
+    with pytest.raises(RuntimeError, match=r"'x'.*of \* was modified in place"):
+        z.backward()
+    assert x.grad is None
+    fresh = (x * x).sum()  # a graph made after the last write has nothing to check, and nothing is wrong
+    fresh.backward()
+    np.testing.assert_array_equal(x.grad, 2 * x.data)
+
+
 def test_an_in_place_change_of_an_unsaved_input_is_fine():
     a = Tensor([1.0, 2.0], requires_grad=True)
     y = (a + 1.0).sum()  # + saves nothing

@@ -9,7 +9,7 @@ import pytest
 from microgradnn import Tensor, Value, detect_anomaly, get_default_dtype, no_grad, set_default_dtype
 from microgradnn import tensor as tensor_module
 from microgradnn.scopes import scope_of
-from microgradnn.tensor import concatenate, maximum, stack, where
+from microgradnn.tensor import TensorFunction, concatenate, maximum, stack, where
 
 
 def test_issue_example():
@@ -245,6 +245,23 @@ def test_leaf_gradients_own_their_memory():
     (v.reshape(6) + w.T.reshape(6)).sum().backward()  # views of one upstream array, reshaped back
     assert not np.shares_memory(v.grad, w.grad)
     assert v.grad.flags.writeable and w.grad.flags.writeable
+
+
+def test_no_two_parents_share_a_gradient_array_whatever_the_arity():
+    class Hand(TensorFunction):  # hands the upstream array itself to several inputs, not only to neighbours
+        @staticmethod
+        def forward(ctx, *xs):
+            return xs[0] + 0.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return tuple(grad if i != 1 else grad * 2 for i in range(len(ctx.needs_input_grad)))
+
+    for arity in (3, 4):
+        xs = [Tensor([1.0, 2.0], requires_grad=True) for _ in range(arity)]
+        Hand.apply(*xs).sum().backward()
+        grads = [x.grad for x in xs]
+        assert not any(np.shares_memory(a, b) for i, a in enumerate(grads) for b in grads[i + 1 :]), arity
 
 
 def test_float32_stays_float32():

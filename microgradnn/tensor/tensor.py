@@ -15,8 +15,8 @@ change the numbers a later backward reads, without an error.
 
 from __future__ import annotations
 
+import itertools
 import numbers
-import operator
 from collections.abc import Iterator, Sequence
 from typing import Any, Union
 
@@ -33,7 +33,12 @@ __all__ = ["Tensor", "TensorFunction", "leaf", "new_tensor"]
 Operand = Union["Tensor", float, int, np.ndarray]
 
 _new = object.__new__
-_version_of = operator.attrgetter("_version")
+# Every write through the library takes the next tick of this clock (next() of a count is one step under the GIL, so
+# no two writes share a tick), and an op notes the latest tick when it runs: a node made after the latest write was
+# written into since by nobody, and backward skips the check of its inputs' versions. The clock only says when to
+# look; the versions say what changed.
+_WRITE_TICKS = itertools.count(1)
+_LATEST_WRITE = [0]
 
 
 class TensorFunction(Function):
@@ -48,6 +53,7 @@ class TensorFunction(Function):
     def apply(cls, *inputs: Tensor, **constants: Any) -> Tensor:
         """Run forward on the inputs' arrays (constants such as an axis go by keyword) and record the node."""
         ctx = Context()
+        ctx.clock = _LATEST_WRITE[0]  # (before forward reads anything)
         # The same call for any arity; one and two inputs spelled out, as mapping over a tuple costs more than a
         # small op itself (-30% per op on the 64-32-10 MLP step, benchmarks/run.py).
         n = len(inputs)
@@ -145,6 +151,45 @@ def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     if ka == "f":
         return a, leaf(b.data.astype(a.data.dtype))
     return leaf(a.data.astype(b.data.dtype)), b
+
+
+def _fit(node: Node, grads: Sequence[Any]) -> list[Any]:
+    """`Tensor._conform`'s general case: broadcasting undone, dtypes matched, no two gradients sharing memory."""
+    out: list[Any] = []
+    for parent, g in zip(node._parents, grads):
+        if g is not None:
+            target = parent.data
+            # A Tensor (in a create_graph pass) gets the same fitting, as graph ops.
+            if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
+                if not isinstance(g, Tensor):
+                    g = np.asarray(g)  # numpy hands back scalars from 0-d arithmetic
+                if g.shape != target.shape:
+                    g = sum_to(g, target.shape)
+                if g.dtype != target.dtype:
+                    g = g.astype(target.dtype)
+            if g.__class__ is np.ndarray:
+                for other in out:
+                    if g is other:
+                        # a + b hands the same array to both parents: the first takes it, the others get copies,
+                        # so no two gradients ever share memory (an optimizer may update one in place).
+                        g = g.copy()
+                        break
+        out.append(g)
+    return out
+
+
+def _check_saved(node: Tensor) -> None:
+    """Raise if a tensor this node's backward reads was written in place after the forward pass."""
+    ctx = node._ctx
+    for index, (parent, version) in enumerate(zip(node._parents, ctx.versions)):
+        if parent._version != version and any(s is parent.data for s in ctx.saved_values):
+            name = f" {parent.label!r}" if parent.label else ""
+            raise RuntimeError(
+                f"backward: input {index}{name} (shape {parent.shape}) of {node.op} was modified in place "
+                f"after it was used (version {version} then, {parent._version} now); its backward would read "
+                "the new numbers. Recompute the forward pass after changing it (or change it under no_grad() "
+                "before building the graph)"
+            )
 
 
 class Tensor(Node):
@@ -355,46 +400,33 @@ class Tensor(Node):
         return leaf(seed) if create_graph else seed
 
     @staticmethod
-    def _conform(node: Node, grads: Sequence[Any]) -> list[Any]:
-        """Each gradient as its parent's shape (broadcasting undone, here alone) and dtype, owning its memory."""
-        out: list[Any] = []
+    def _conform(node: Node, grads: Sequence[Any]) -> Sequence[Any]:
+        """Each gradient as its parent's shape (broadcasting undone, here alone) and dtype, owning its memory; first,
+        an error if a tensor the backward read was written in place since the forward pass."""
+        # The speed trick of a tensor backward, per node: the version check only after some write (the clock), and
+        # the common case in one pass (arrays of their parents' shapes and dtypes, no two the same array) with no new
+        # list. Measured with the in-place check's call folded in here: 673 k -> 645 k instructions per 64-32-10
+        # step, and 2.03x -> 1.88x the numpy step in time, side by side.
+        if node._ctx.clock != _LATEST_WRITE[0]:  # something was written since the node was made: one of its inputs?
+            _check_saved(node)
+        first = previous = None
         for parent, g in zip(node._parents, grads):
             if g is not None:
                 target = parent.data
-                # One test for the common case (an array of the parent's shape and dtype). A Tensor (in a
-                # create_graph pass) gets the same fitting, as graph ops.
-                if g.__class__ is not np.ndarray or g.shape != target.shape or g.dtype is not target.dtype:
-                    if not isinstance(g, Tensor):
-                        g = np.asarray(g)  # numpy hands back scalars from 0-d arithmetic
-                    if g.shape != target.shape:
-                        g = sum_to(g, target.shape)
-                    if g.dtype != target.dtype:
-                        g = g.astype(target.dtype)
-                if g.__class__ is np.ndarray:
-                    for other in out:
-                        if g is other:
-                            # a + b hands the same array to both parents: the first takes it, the others get copies,
-                            # so no two gradients ever share memory (an optimizer may update one in place).
-                            g = g.copy()
-                            break
-            out.append(g)
-        return out
-
-    @staticmethod
-    def _check_saved(self: Tensor) -> None:  # type: ignore[override]
-        """Raise if a tensor this node's backward reads was written in place after the forward pass."""
-        ctx = self._ctx
-        if tuple(map(_version_of, self._parents)) == ctx.versions:  # the common case, in one comparison
-            return
-        for index, (parent, version) in enumerate(zip(self._parents, ctx.versions)):
-            if parent._version != version and any(s is parent.data for s in ctx.saved_values):
-                name = f" {parent.label!r}" if parent.label else ""
-                raise RuntimeError(
-                    f"backward: input {index}{name} (shape {parent.shape}) of {self.op} was modified in place "
-                    f"after it was used (version {version} then, {parent._version} now); its backward would read "
-                    "the new numbers. Recompute the forward pass after changing it (or change it under no_grad() "
-                    "before building the graph)"
-                )
+                if (
+                    g.__class__ is not np.ndarray
+                    or g.shape != target.shape
+                    or g.dtype is not target.dtype
+                    or g is previous
+                    or g is first
+                ):
+                    break
+                first = first if first is not None else g
+                previous = g
+        else:
+            if len(grads) <= 3:  # (three gradients have three pairs: first-second, second-third, first-third)
+                return grads
+        return _fit(node, grads)
 
     # -------------------------------------------------------- arithmetic
     def __add__(self, other: Operand) -> Tensor:
@@ -667,6 +699,7 @@ class Tensor(Node):
     def _bump(self) -> None:
         """Record a write into this tensor's data (the version counter that backward checks)."""
         self._version += 1
+        _LATEST_WRITE[0] = next(_WRITE_TICKS)
 
     def _check_writable(self, op: str) -> None:
         if GRAD_MODE.enabled and (self.requires_grad or self._parents):

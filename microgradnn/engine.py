@@ -152,8 +152,9 @@ class Context:
     i needs a gradient at all (so it can skip the work).
     """
 
-    __slots__ = ("__dict__", "clock", "needs_input_grad", "versions")
-    # needs_input_grad, versions and clock are set by TensorFunction.apply (scalar ops need none of them).
+    # needs_input_grad and versions (and the write clock's tick, in __dict__: no slot on every scalar node's
+    # Context) are set by TensorFunction.apply; scalar ops need none of them.
+    __slots__ = ("__dict__", "needs_input_grad", "versions")
 
     saved_values: tuple[Any, ...] = ()  # until save_for_backward (no __init__: a Context is made for every op)
 

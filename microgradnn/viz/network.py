@@ -26,6 +26,7 @@ import numpy as np
 
 from microgradnn.engine import Node
 from microgradnn.viz.dot import format_number
+from microgradnn.viz.frames import captions_with_names
 from microgradnn.viz.graph import node_name
 from microgradnn.viz.i18n import check_lang, text
 from microgradnn.viz.scene import Box, Edge, Scene, Text, localize
@@ -189,10 +190,12 @@ def _sum_name(unit: str) -> str:
 def _caption_names(
     net: Net, names: dict[str, list[Any]], wiring: _Wiring, order: Sequence[Node], root: Node
 ) -> list[str]:
-    """What the network view's captions call each node of the graph: the picture's own names (x1, a1, w3, b2,
-    y', L) where the picture shows the node, z1 for a neuron's weighted sum (or its own label), the graph's names
-    elsewhere. A
-    tensor layer is one node for all its neurons: x, z[1], a[1], y', and W[1], b[1] for its weights and biases."""
+    """What the network view's captions call each node of the graph.
+
+    The picture's own names (x1, a1, w3, b2, y', L) where the picture shows the node, z1 for a neuron's weighted
+    sum (or its own label), the graph's names elsewhere. A tensor layer is one node for all its neurons: x, z[1],
+    a[1], y', and W[1], b[1] for its weights and biases.
+    """
     result = [node_name(node, i) for i, node in enumerate(order)]
     at = {id(node): i for i, node in enumerate(order)}
 
@@ -231,8 +234,6 @@ def _caption_names(
 
 def network_captions(model: Any, record: Any, who: str = "save_html") -> list[str]:
     """The recorded pass's captions in the network view's words, so they name what the picture shows."""
-    from microgradnn.viz.frames import captions_with_names
-
     net = read_model(model, who)
     wiring = _wire(net, record.order, who)
     names = _names(net, wiring)

@@ -152,11 +152,12 @@ class Context:
     i needs a gradient at all (so it can skip the work).
     """
 
-    # needs_input_grad and versions (and the write clock's tick, in __dict__: no slot on every scalar node's
-    # Context) are set by TensorFunction.apply; scalar ops need none of them.
-    __slots__ = ("__dict__", "needs_input_grad", "versions")
+    __slots__ = ("__dict__", "needs_input_grad", "saved_values", "versions")
 
-    saved_values: tuple[Any, ...] = ()  # until save_for_backward (no __init__: a Context is made for every op)
+    def __init__(self) -> None:
+        self.saved_values: tuple[Any, ...] = ()
+        # needs_input_grad and versions are set by TensorFunction.apply, and the write clock's tick, in __dict__
+        # rather than a slot every scalar node's Context would carry (scalar ops need none of them).
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep inputs or the output for backward. Only those: anything else must be a constant of the op."""

@@ -192,10 +192,8 @@ class Optimizer:
             if isinstance(p, Value):
                 if type(g) is not float and (isinstance(g, bool) or not isinstance(g, numbers.Real)):
                     raise TypeError(f"{who}.step: parameter {i} is a Value but its grad is {g!r}; it must be a float")
-            elif g is not None and (
-                g.__class__ is not np.ndarray or g.shape != p.data.shape or not p.data.flags.writeable
-            ):
-                _check_writable(p, g, i, who)  # (it names what is wrong)
+            elif g is not None:
+                _check_writable(p, g, i, who)
         # The update reads p.data and p.grad, plain floats and arrays, so it records no graph (no no_grad() needed).
         for p, state in zip(self.params, self.state):
             g = p.grad
@@ -332,12 +330,12 @@ class SGD(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * w
         if not self.momentum:
-            return self._lr * g, {}
+            return self.lr * g, {}
         buf = state.get("momentum_buffer")
         # The first step starts the buffer at g itself (no dampening), as PyTorch does.
         buf = _copy(g) if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
         g = g + self.momentum * buf if self.nesterov else buf
-        return self._lr * g, {"momentum_buffer": buf}
+        return self.lr * g, {"momentum_buffer": buf}
 
 
 class Adam(Optimizer):

@@ -16,7 +16,7 @@ from microgradnn.nn import MLP, Linear, ReLU, Sequential, Sigmoid
 from microgradnn.viz import draw_network
 from microgradnn.viz.frames import record_pass
 from microgradnn.viz.layout import layout
-from microgradnn.viz.network import network_captions, network_scene
+from microgradnn.viz.network import network_scene, network_view
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -206,11 +206,11 @@ def own_mlp():
     return model, loss
 
 
-def test_network_captions_use_the_names_the_picture_shows():
+def test_network_view_captions_use_the_names_the_picture_shows():
     model, loss = own_mlp()
     record = record_pass(loss)
-    scene, states = network_scene(model, record)
-    captions = network_captions(model, record)
+    scene, states, captions = network_view(model, record)
+    assert (scene.columns, states) == (network_scene(model, record)[0].columns, network_scene(model, record)[1])
     assert len(captions) == len(record.captions) == len(states)
     titles = {box.id: box.rows[0].text for box in scene.boxes}
     units = 0
@@ -236,14 +236,14 @@ def test_network_captions_use_the_names_the_picture_shows():
     assert "through n18 = relu(n17)" in "\n".join(record.captions) and "n17" not in text
 
 
-def test_network_captions_of_a_tensor_model_name_each_layer():
+def test_network_view_captions_of_a_tensor_model_name_each_layer():
     model = Sequential(Linear(2, 3, seed=0), ReLU(), Linear(3, 2, seed=1))
     x = Tensor(np.array([[1.0, -2.0], [0.5, 0.5]], dtype=np.float32))
     from microgradnn.nn import functional as F
 
     loss = F.cross_entropy(model(x), np.array([0, 1]))
     record = record_pass(loss)
-    captions = network_captions(model, record)
+    _, _, captions = network_view(model, record)
     firsts = [c.splitlines()[0] for c in captions[1:]]
     assert firsts == [
         "Step 1 of 4: backward through L = cross_entropy(y')",
@@ -257,5 +257,5 @@ def test_network_captions_of_a_tensor_model_name_each_layer():
 def test_the_chapter_network_reads_the_same_in_both_views():
     net, loss = chapter()  # every node carries the chapter's name (z3 for the output's sum), so nothing is renamed
     record = record_pass(loss)
-    assert network_captions(net, record) == record.captions
+    assert network_view(net, record)[2] == record.captions
     assert "through y' = sigmoid(z3)" in "\n".join(record.captions)

@@ -70,10 +70,9 @@ def gif_frames(
         root, "save_gif", lang, gradient=options.get("gradient"), max_steps=options.get("max_steps", DEFAULT_MAX_STEPS)
     )
     if view == "network":
-        from microgradnn.viz.network import network_captions, network_scene
+        from microgradnn.viz.network import network_view
 
-        scene, states = network_scene(network, record, lang, who="save_gif")
-        captions = network_captions(network, record, who="save_gif")  # in the names the picture shows
+        scene, states, captions = network_view(network, record, lang, who="save_gif")  # captions in its names
     else:
         scene, states = graph_scene(record, lang)
         captions = record.captions

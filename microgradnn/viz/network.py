@@ -31,7 +31,7 @@ from microgradnn.viz.graph import node_name
 from microgradnn.viz.i18n import check_lang, text
 from microgradnn.viz.scene import Box, Edge, Scene, Text, localize
 
-__all__ = ["Net", "draw_network", "network_captions", "network_scene", "read_model"]
+__all__ = ["Net", "draw_network", "network_scene", "network_view", "read_model"]
 
 MAX_COLUMN = 64  # neurons in one column; wider layers are for draw_graph's collapsed view
 ACTIVATION_MODULES = {
@@ -232,14 +232,6 @@ def _caption_names(
     return result
 
 
-def network_captions(model: Any, record: Any, who: str = "save_html") -> list[str]:
-    """The recorded pass's captions in the network view's words, so they name what the picture shows."""
-    net = read_model(model, who)
-    wiring = _wire(net, record.order, who)
-    names = _names(net, wiring)
-    return captions_with_names(record, _caption_names(net, names, wiring, record.order, record.root))
-
-
 # ------------------------------------------------------------------ scene
 def _num(x: Any) -> str:
     return format_number(float(x), 0).strip()
@@ -328,7 +320,26 @@ def network_scene(
     check_lang(lang, who)
     net = read_model(model, who)
     wiring = _wire(net, record.order, who) if record is not None else None
+    return _scene(net, wiring, _names(net, wiring), record, lang)
+
+
+def network_view(
+    model: Any, record: Any, lang: str = "en", who: str = "save_html"
+) -> tuple[Scene, list[dict[str, Any]], list[str]]:
+    """`network_scene` of a recorded pass, and its captions in the names the picture shows (x1, a1, w3, L)."""
+    check_lang(lang, who)
+    net = read_model(model, who)
+    wiring = _wire(net, record.order, who)
     names = _names(net, wiring)
+    scene, states = _scene(net, wiring, names, record, lang)
+    captions = captions_with_names(record, _caption_names(net, names, wiring, record.order, record.root))
+    return scene, states, captions
+
+
+def _scene(
+    net: Net, wiring: _Wiring | None, names: dict[str, list[Any]], record: Any, lang: str
+) -> tuple[Scene, list[dict[str, Any]]]:
+    """The scene and its states, from a model already read and wired into the recorded graph (if any)."""
     n_layers = len(net.sizes) - 1
     scene = Scene("network")
     any_grad = record is not None or any(_has_grad(p) for p in net.parameters())

@@ -108,10 +108,9 @@ def page_html(
             raise
         # Without Graphviz the computation graph cannot be laid out; the network view needs no Graphviz.
     if network is not None:
-        from microgradnn.viz.network import network_captions, network_scene
+        from microgradnn.viz.network import network_view
 
-        net_scene, net_states = network_scene(network, record, lang, who="save_html")
-        net_captions = network_captions(network, record, who="save_html")
+        net_scene, net_states, net_captions = network_view(network, record, lang, who="save_html")
         views.append(_view("network", text(lang, "player.network"), net_scene, net_states, net_captions))
     keys = ("first", "prev", "play", "pause", "next", "fit", "follow", "zoom_in", "zoom_out", "frame", "slider")
     data = {

@@ -147,6 +147,35 @@ def test_unsupported_modules_are_named_in_the_error():
         from_torch(torch.nn.Softmax())
 
 
+def test_the_errors_list_every_module_that_converts():
+    from microgradnn.interop.torch import _FROM_TORCH, _TO_TORCH
+
+    ours = [
+        nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 3, seed=0), nn.Neuron(2, seed=0), nn.Linear(2, 3),
+        nn.Sequential(nn.Linear(2, 3)), nn.LeNet(), nn.Conv1d(1, 2, 3), nn.Conv2d(1, 2, 3),
+        nn.ConvTranspose2d(1, 2, 3), nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.BatchNorm1d(2),
+        nn.BatchNorm2d(2), nn.LayerNorm(2), nn.Embedding(4, 2), nn.Flatten(), nn.Dropout(0.5), nn.ReLU(),
+        nn.LeakyReLU(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(), nn.Step(),
+    ]  # fmt: skip
+    assert sorted(type(m).__name__ for m in ours) == sorted(_TO_TORCH.split(", "))
+    theirs = [to_torch(m) for m in ours[3:] if not isinstance(m, nn.LeNet)]  # (LeNet comes back as a Sequential)
+    assert sorted({type(m).__name__ for m in theirs}) == sorted(_FROM_TORCH.split(", "))
+    for module in theirs:
+        from_torch(module)
+
+
+def test_every_converted_module_keeps_its_own_train_or_eval_mode():
+    evaluating = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Dropout(0.5)).eval()
+    assert [m.training for m in from_torch(evaluating).modules()] == [False, False, False]
+    mixed = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5))
+    mixed[1].eval()  # only the dropout evaluates
+    there = to_torch(mixed)
+    assert [m.training for m in there.modules()] == [True, True, False]
+    assert [m.training for m in from_torch(there).modules()] == [True, True, False]
+    assert not any(m.training for m in to_torch(nn.MLP(2, [3, 1], seed=0).eval()).modules())
+    assert not to_torch(nn.Linear(2, 2).eval()).training
+
+
 def _fd_grads(fn, *arrays):
     """Finite-difference gradients of fn's scalar output, through our own numeric_grad."""
     tensors = [Tensor(a, requires_grad=True) for a in arrays]
@@ -170,6 +199,14 @@ def test_a_function_agrees_and_its_gradients_match_finite_differences():
     text = str(c)
     assert re.search(r"^gradient\s+d/dw\s+\(3, 2\)", text, re.M)
     assert "microgradnn and PyTorch agree" in text and "DIFFERS" not in text
+
+
+def test_integer_inputs_are_named_in_a_note_since_they_get_no_gradient():
+    c = compare_with_torch(lambda x: (x * x).sum(), [1, 2, 3])
+    assert [r.kind for r in c.rows] == ["forward"]  # nothing to differentiate: ints go in as they are
+    assert "No gradient for x" in str(c) and "1.0 rather than 1" in c._repr_html_()
+    floats = compare_with_torch(lambda x: (x * x).sum(), [1.0, 2.0, 3.0])
+    assert [r.kind for r in floats.rows] == ["forward", "gradient"] and "No gradient" not in str(floats)
 
 
 def test_a_non_scalar_output_is_differentiated_through_its_sum():

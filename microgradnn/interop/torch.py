@@ -59,7 +59,16 @@ _SCALAR_ACTIVATIONS: dict[str, Callable[[], torch.nn.Module] | None] = {
     "linear": None,
 }
 
-_SUPPORTED = "MLP, Layer, Neuron, Linear, Sequential, Flatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Step"
+# What each direction converts, for the errors (and the docstrings) to list.
+_TO_TORCH = (
+    "MLP, Layer, Neuron, Linear, Sequential, LeNet, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, "
+    "AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Flatten, Dropout, ReLU, LeakyReLU, Tanh, "
+    "Sigmoid, Softmax, Step"
+)
+_FROM_TORCH = (
+    "Linear, Sequential, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, "
+    "BatchNorm2d, LayerNorm, Embedding, Flatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
+)
 
 
 def _torch_dtype(dtype: Any) -> torch.dtype:
@@ -158,8 +167,18 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
     A scalar `MLP` (or `Layer`, `Neuron`) becomes ``Sequential(Linear, activation, Linear, ...)`` in
     float64, the dtype of a Value; the torch model takes a tensor of shape (batch, nin) where ours
     takes rows of numbers. The tensor modules map one to one and keep their child names, so
-    ``to_torch(model).state_dict()`` has the keys of ``model.state_dict()``.
+    ``to_torch(model).state_dict()`` has the keys of ``model.state_dict()``. Every module keeps its own
+    train/eval mode. Supported: MLP, Layer, Neuron, Linear, Sequential, LeNet, the convolutions, pooling
+    and normalization layers, Embedding, Flatten, Dropout and the activations.
     """
+    converted = _to_torch(module)
+    if isinstance(module, (nn.Neuron, nn.Layer, nn.MLP)):
+        return converted.train(module.training)  # its parts are new: they all take the model's mode
+    converted.training = module.training  # (not .train(): children converted on their own keep their own mode)
+    return converted
+
+
+def _to_torch(module: nn.Module) -> torch.nn.Module:
     if isinstance(module, nn.Neuron):
         weight = np.array([[w.data for w in module.w]], dtype=np.float64)
         bias = np.array([module.b.data], dtype=np.float64)
@@ -180,16 +199,16 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
         converted = torch.nn.Sequential()
         for name, child in module.named_children():
             converted.add_module(name, to_torch(child))
-        return converted.train(module.training)
+        return converted
     if isinstance(module, nn.LeNet):  # forward is classifier(features(x)): a Sequential of the two, same names
         converted = torch.nn.Sequential()
         for name, child in module.named_children():
             converted.add_module(name, to_torch(child))
-        return converted.train(module.training)
+        return converted
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d)):
-        return _conv_to_torch(module).train(module.training)
+        return _conv_to_torch(module)
     if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)):
-        return _norm_to_torch(module).train(module.training)
+        return _norm_to_torch(module)
     if isinstance(module, nn.Embedding):
         theirs = torch.nn.Embedding(
             module.num_embeddings, module.embedding_dim, padding_idx=module.padding_idx,
@@ -223,9 +242,9 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
     if isinstance(module, nn.Flatten):
         return torch.nn.Flatten(module.start_dim, module.end_dim)
     if isinstance(module, nn.Dropout):
-        return torch.nn.Dropout(module.p).train(module.training)
+        return torch.nn.Dropout(module.p)
     raise TypeError(
-        f"to_torch: no PyTorch equivalent for {type(module).__name__}; supported: {_SUPPORTED}. "
+        f"to_torch: no PyTorch equivalent for {type(module).__name__}; supported: {_TO_TORCH}. "
         "For a module of your own, convert its children and copy the weights with load_state_dict"
     )
 
@@ -241,9 +260,16 @@ def _numpy_dtype(dtype: torch.dtype) -> Any:
 def from_torch(module: torch.nn.Module) -> nn.Module:
     """Our tensor module equivalent to a ``torch.nn`` one, holding copies of its weights (same dtype).
 
-    Supported: ``Linear``, ``Sequential``, ``Flatten``, ``Dropout``, ``ReLU``, ``LeakyReLU``,
-    ``Tanh``, ``Sigmoid``, ``Softmax`` and `TorchStep`. A ``Sequential`` keeps its child names.
+    Supported: ``Linear``, ``Sequential``, the convolutions, pooling and normalization layers,
+    ``Embedding``, ``Flatten``, ``Dropout``, ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Softmax``
+    and `TorchStep`. A ``Sequential`` keeps its child names; every module keeps its own train/eval mode.
     """
+    ours = _from_torch(module)
+    ours.training = module.training  # (not .train(): children converted on their own keep their own mode)
+    return ours
+
+
+def _from_torch(module: torch.nn.Module) -> nn.Module:
     if isinstance(module, torch.nn.Linear):
         weight = module.weight.detach().cpu().numpy()
         dtype = _numpy_dtype(module.weight.dtype)
@@ -254,9 +280,9 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
         ours.load_state_dict(state)
         return ours
     if isinstance(module, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
-        return _conv_from_torch(module).train(module.training)
+        return _conv_from_torch(module)
     if isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
-        return _batchnorm_from_torch(module).train(module.training)
+        return _batchnorm_from_torch(module)
     if isinstance(module, torch.nn.LayerNorm):
         dtype = _numpy_dtype(module.weight.dtype) if module.weight is not None else None
         ours = nn.LayerNorm(
@@ -308,11 +334,9 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
     if isinstance(module, torch.nn.Flatten):
         return nn.Flatten(module.start_dim, module.end_dim)
     if isinstance(module, torch.nn.Dropout):
-        return nn.Dropout(module.p).train(module.training)
+        return nn.Dropout(module.p)
     raise TypeError(
-        f"from_torch: no microgradnn equivalent for torch.nn.{type(module).__name__}; supported: Linear, Sequential, "
-        "Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, "
-        "LayerNorm, Embedding, Flatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
+        f"from_torch: no microgradnn equivalent for torch.nn.{type(module).__name__}; supported: {_FROM_TORCH}"
     )
 
 
@@ -638,7 +662,13 @@ def compare_with_torch(
             rows.append(Row(f"d/d{name}", "gradient", ours_grad, _grad(t)))
     if is_model:
         rows += _model_rows(fn, their_fn)
-    note = ""
+    notes = []
     if any(np.ndim(r.ours) > 0 for r in rows if r.kind == "forward"):
-        note = "Gradients are those of the sum of the output's elements."
-    return Comparison(tuple(rows), atol=atol, rtol=rtol, note=note)
+        notes.append("Gradients are those of the sum of the output's elements.")
+    integers = [name for name, a in zip(names, arrays) if not _is_float(a) and not scalar_model]
+    if integers and not is_model:  # (a model's integer inputs are ids, as for an Embedding)
+        notes.append(
+            f"No gradient for {', '.join(integers)}: integer inputs (class targets, indices) go in as they are; "
+            "write 1.0 rather than 1 to compare a gradient."
+        )
+    return Comparison(tuple(rows), atol=atol, rtol=rtol, note=" ".join(notes))

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -652,6 +653,18 @@ def test_every_word_on_the_korean_pictures_is_korean():
         english = {w for w in words if re.search(r"\b(grad|data|local|inputs|hidden|output|layer|neuron)\b", w)}
         assert english == set(), (view["key"], english)
     assert "기울기 ?" in data["views"][1]["svg"] and "은닉층 1" in data["views"][1]["svg"]
+
+
+def test_without_the_graphviz_package_the_network_view_still_plays(tmp_path, monkeypatch):
+    from microgradnn.viz import GraphvizPackageNotFoundError
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # a plain `pip install microgradnn`, without the viz extra
+    net, loss = chapter()
+    data = embedded_data(save_html(loss, tmp_path / "n.html", network=net).read_text(encoding="utf-8"))
+    assert [v["key"] for v in data["views"]] == ["network"] and len(data["views"][0]["captions"]) == data["frames"] == 9
+    with pytest.raises(GraphvizPackageNotFoundError, match=r"microgradnn\[viz\]"):
+        save_html(loss, tmp_path / "g.html")  # the graph view alone needs the package, and says how to get it
+    assert issubclass(GraphvizPackageNotFoundError, ImportError)
 
 
 def test_without_graphviz_the_network_view_still_plays(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ program); plots need matplotlib (`pip install "microgradnn[plot]"`). Both are
 imported only when a picture is drawn, so `import microgradnn.viz` is cheap.
 """
 
-from microgradnn.viz.dot import Graph, GraphvizError, GraphvizNotFoundError
+from microgradnn.viz.dot import Graph, GraphvizError, GraphvizNotFoundError, GraphvizPackageNotFoundError
 from microgradnn.viz.fonts import MissingFontWarning
 from microgradnn.viz.framefiles import save_frames
 from microgradnn.viz.frames import Frame, Frames, backward_frames
@@ -33,6 +33,7 @@ __all__ = [
     "Graph",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "GraphvizPackageNotFoundError",
     "LargeGraphWarning",
     "MissingFontWarning",
     "NetworkPicture",

@@ -25,6 +25,7 @@ __all__ = [
     "Graph",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "GraphvizPackageNotFoundError",
     "Scene",
     "escape",
     "format_number",
@@ -52,6 +53,10 @@ class GraphvizNotFoundError(RuntimeError):
 
 class GraphvizError(RuntimeError):
     """Graphviz ran but could not draw the picture; the message carries what it said."""
+
+
+class GraphvizPackageNotFoundError(ImportError):
+    """The `graphviz` Python package (the viz extra) is not installed: graph pictures cannot be drawn."""
 
 
 # ----------------------------------------------------------------- escaping
@@ -213,7 +218,7 @@ def _graphviz_module() -> Any:
     try:
         import graphviz
     except ImportError:
-        raise ImportError(
+        raise GraphvizPackageNotFoundError(
             f"microgradnn.viz needs the 'graphviz' Python package to render pictures: {VIZ_EXTRA} "
             "(the DOT text is still available as .source)"
         ) from None

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.dot import GraphvizNotFoundError
+from microgradnn.viz.dot import GraphvizNotFoundError, GraphvizPackageNotFoundError
 from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, Record, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
 from microgradnn.viz.i18n import text
@@ -103,10 +103,11 @@ def page_html(
     try:
         scene, states = graph_scene(record, lang)
         views.append(_view("graph", text(lang, "player.graph"), scene, states, record.captions))
-    except GraphvizNotFoundError:
+    except (GraphvizNotFoundError, GraphvizPackageNotFoundError):
         if network is None:
             raise
-        # Without Graphviz the computation graph cannot be laid out; the network view needs no Graphviz.
+        # Without Graphviz (the program or the Python package) the computation graph cannot be laid out; the
+        # network view needs neither.
     if network is not None:
         from microgradnn.viz.network import network_view
 

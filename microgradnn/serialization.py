@@ -344,7 +344,10 @@ def _open_archive(path: str, limits: dict[str, int]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        raise not_ours from None
+        raise LoadError(  # it starts as a zip archive does, but its end is missing or broken
+            f"load: {path!r} is a damaged or truncated archive (a copy or download that did not finish?) and "
+            "cannot be read; save it again. microgradnn never unpickles files"
+        ) from None
 
 
 def _check_directory_size(path: str, size: int, limits: dict[str, int]) -> None:
@@ -388,7 +391,8 @@ def load(path: PathLike, **limits: int) -> dict[str, Any]:
     Every member is checked against them before any array is allocated.
     Raises `LoadError` (a ValueError) naming the file and the member for a file
     that is not a microgradnn save, is damaged, holds object arrays or is past
-    a limit; FileNotFoundError when there is no file. Nothing is ever unpickled.
+    a limit; FileNotFoundError when there is no file, IsADirectoryError for a folder (and the system's
+    PermissionError for a file it may not read). Nothing is ever unpickled.
     """
     path = _path(path, "load")
     checked = _check_limits(limits)

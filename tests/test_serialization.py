@@ -75,6 +75,15 @@ def test_files_that_are_not_saved_states_are_refused(tmp_path):
         microgradnn.load(tmp_path / "missing.npz")
 
 
+def test_a_truncated_save_is_called_damaged_not_foreign(tmp_path):
+    microgradnn.save({"w": np.arange(100.0)}, tmp_path / "full.npz")
+    whole = (tmp_path / "full.npz").read_bytes()
+    for size in (len(whole) // 2, len(whole) - 5):
+        (tmp_path / "cut.npz").write_bytes(whole[:size])
+        with pytest.raises(ValueError, match=r"'.*cut\.npz' is a damaged or truncated archive.*save it again"):
+            microgradnn.load(tmp_path / "cut.npz")
+
+
 def test_a_newer_format_version_is_refused(tmp_path):
     np.savez(tmp_path / "future.npz", **{FORMAT_KEY: np.array(99), "w": np.ones(1)})
     with pytest.raises(ValueError, match=r"format version.*upgrade microgradnn"):

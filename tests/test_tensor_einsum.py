@@ -143,6 +143,23 @@ def test_attention_matches_finite_differences_and_torch(case):
     )
 
 
+@pytest.mark.parametrize("kind", ["bool", "float"])
+def test_a_fully_masked_row_attends_to_nothing_as_in_torch(kind):
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    keep = np.ones((3, 5), bool)
+    keep[1] = False  # the second query may look at no key
+    mask = keep if kind == "bool" else np.where(keep, 0.0, -np.inf)
+    out = scaled_dot_product_attention(leaf(q), leaf(k), leaf(v), attn_mask=mask)
+    assert np.all(out.data[1] == 0) and np.all(np.isfinite(out.data))
+    against_torch(
+        lambda a, b, c: a.scaled_dot_product_attention(b, c, attn_mask=mask),
+        lambda a, b, c: torch.nn.functional.scaled_dot_product_attention(a, b, c, attn_mask=torch.tensor(mask)),
+        [q, k, v],
+    )
+    gradcheck(lambda a, b, c: scaled_dot_product_attention(a, b, c, attn_mask=mask), [leaf(q), leaf(k), leaf(v)])
+
+
 def test_attention_dropout_and_errors():
     q = leaf(np.ones((2, 3, 4)))
     out = scaled_dot_product_attention(q, q, leaf(np.ones((2, 3, 5))), dropout_p=0.5)

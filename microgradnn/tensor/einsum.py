@@ -199,7 +199,8 @@ def scaled_dot_product_attention(
 
     scale defaults to 1/sqrt(E) (E = query.shape[-1]). A boolean attn_mask keeps the positions where it is True
     (the others get -inf); a float mask is added to the scores; is_causal keeps the lower triangle. A row with
-    every position masked is NaN, as in PyTorch.
+    every position masked attends to nothing: its output is 0 and it sends no gradient, as in PyTorch (where a
+    plain softmax of it would be NaN).
     """
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2:
@@ -232,7 +233,13 @@ def scaled_dot_product_attention(
                 f"shape {scores.shape} (..., L, S)"
             ) from None
         scores = C.where(m.data, scores, -np.inf) if m.dtype == bool else scores + m
-    weights = scores.softmax(axis=-1)
+    masked = np.all(scores.data == -np.inf, axis=-1, keepdims=True)  # every position of the row masked
+    if masked.any():
+        # PyTorch's rule: such a row's weights are 0, not softmax's NaN. Its scores become 0 before the softmax
+        # too, so its backward multiplies by finite weights and sends 0 instead of NaN to the query and keys.
+        weights = C.where(masked, 0.0, C.where(masked, 0.0, scores).softmax(axis=-1))
+    else:
+        weights = scores.softmax(axis=-1)
     if p > 0:
         keep = _RNG["rng"].random(weights.shape) >= p
         weights = weights * (keep / (1 - p)).astype(weights.dtype)

@@ -269,6 +269,7 @@ def test_conventions_at_special_points_follow_pytorch():
         (lambda x: x.atanh(), torch.atanh, [1.0, -1.0, 0.0]),
         (lambda x: x.acosh(), torch.acosh, [1.0, 0.5, 2.0]),
         (lambda x: x.rsqrt(), torch.rsqrt, [0.0, -1.0, 4.0]),
+        (lambda x: x.rsqrt(), torch.rsqrt, [-np.inf, -0.0, np.inf]),
         (lambda x: x.log2(), torch.log2, [0.0, -1.0, 8.0]),
         (lambda x: x % 0.0, lambda u: torch.remainder(u, 0.0), [1.0, -1.0, 0.0]),
         (lambda x: x.erf(), torch.erf, [np.inf, -np.inf, 30.0]),

@@ -580,8 +580,12 @@ def exp2(x: Operand) -> Tensor:
 
 
 def rsqrt(x: Operand) -> Tensor:
-    """1 / sqrt(x) = x^(-1/2) (composed; inf at 0, nan below 0, as in PyTorch)."""
-    return as_float(tensor_arg("rsqrt", x)) ** -0.5
+    """1 / sqrt(x) (composed; inf at 0, -inf at -0, nan below 0 and at -inf, as in PyTorch).
+
+    Not x ** -0.5: IEEE's pow gives (-inf) ** -0.5 = 0 and (-0) ** -0.5 = +inf, where PyTorch's rsqrt gives nan
+    and -inf.
+    """
+    return 1.0 / as_float(tensor_arg("rsqrt", x)).sqrt()
 
 
 def lerp(start: Operand, end: Operand, weight: Operand) -> Tensor:

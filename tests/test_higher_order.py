@@ -210,6 +210,8 @@ def _torch_cross_entropy(reduction: str) -> Callable[..., Any]:
 
 
 LOGITS = bounded(-3.0, 3.0, mst.shapes(min_dims=2, max_dims=2, min_side=2, max_side=3))
+# Probabilities away from 0 and 1 (where the slope is floored) and targets in [0, 1], of one shape.
+BCE_INPUTS = SMALL.flatmap(lambda s: tensors(bounded(0.1, 0.9, shape=s), bounded(0.0, 1.0, shape=s)))
 GAPPED = arr("any", SMALL, min_gap=0.2)
 
 TENSOR_CASES = [
@@ -414,6 +416,13 @@ TENSOR_CASES = [
         "cross_entropy mean", _cross_entropy("mean"), tensors(LOGITS), ("CrossEntropy",), _torch_cross_entropy("mean")
     ),
     Case("cross_entropy sum", _cross_entropy("sum"), tensors(LOGITS), ("CrossEntropy",), _torch_cross_entropy("sum")),
+    Case(
+        "binary_cross_entropy",
+        lambda p, y: FU.BinaryCrossEntropy.apply(p, y),
+        BCE_INPUTS,
+        ("BinaryCrossEntropy",),
+        lambda p, y: _torch().nn.functional.binary_cross_entropy(p, y, reduction="none"),
+    ),
     Case(
         "cross_entropy none", _cross_entropy("none"), tensors(LOGITS), ("CrossEntropy",), _torch_cross_entropy("none")
     ),

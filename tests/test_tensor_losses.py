@@ -14,6 +14,7 @@ from torch_reference import against_torch as _against_torch
 from torch_reference import leaf
 
 from microgradnn import Tensor, gradcheck
+from microgradnn.gradcheck import gradgradcheck
 from microgradnn.testing import strategies as mst
 
 torch = pytest.importorskip("torch")
@@ -161,6 +162,26 @@ def test_binary_crossentropy_logits_is_stable_and_smooth_at_zero():
     out = leaf([0.0, 1.0]).binary_crossentropy(np.array([1.0, 0.0]), "none")
     ref = F.binary_cross_entropy(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.0]), reduction="none")
     assert out.data.tolist() == ref.tolist() == [100.0, 100.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_binary_crossentropy_at_saturated_probabilities_has_pytorchs_finite_slopes(dtype):
+    p, y = np.array([1.0, 0.0, 0.0, 1.0, 0.3], dtype), np.array([1.0, 0.0, 1.0, 0.0, 0.6], dtype)
+    ours_p, ours_y = Tensor(p, requires_grad=True), Tensor(y, requires_grad=True)
+    loss = ours_p.binary_crossentropy(ours_y, "sum")
+    loss.backward()
+    tp, ty = torch.tensor(p, requires_grad=True), torch.tensor(y, requires_grad=True)
+    ref = F.binary_cross_entropy(tp, ty, reduction="sum")
+    ref.backward()
+    np.testing.assert_allclose(loss.data, ref.item(), rtol=1e-6)
+    assert np.isfinite(ours_p.grad).all() and ours_p.grad.dtype == dtype  # 0 where right, -1e12 or 1e12 where wrong
+    np.testing.assert_allclose(ours_p.grad, tp.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours_y.grad, ty.grad.numpy(), rtol=1e-6)  # log(1 - p) - log(p): inf at 0 and 1
+
+
+def test_binary_crossentropy_has_second_derivatives():
+    p, y = leaf([0.2, 0.7, 0.5]), leaf([0.0, 1.0, 0.3])
+    gradgradcheck(lambda a, b: a.binary_crossentropy(b, "sum"), [p, y])
 
 
 # ----------------------------------------------------------------- regression

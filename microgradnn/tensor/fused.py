@@ -1,8 +1,11 @@
-"""Fused nodes: two common compositions as one Function each, because their gradient is simpler than their parts.
+"""Fused nodes: common compositions as one Function each, because their gradient is simpler than their parts.
 
 * `Linear`: x W^T + b (every `nn.Linear` layer), one node instead of three;
 * `CrossEntropy`: log_softmax, the pick of each row's target and the reduction,
-  whose gradient is just softmax(x) - onehot(target).
+  whose gradient is just softmax(x) - onehot(target);
+* `BinaryCrossEntropy`: -(y log p + (1 - y) log(1 - p)) with PyTorch's clamps,
+  whose gradient (p - y) / (p (1 - p)) stays finite at p = 0 and 1, where the
+  composed clamped logs would give 0 * inf = nan.
 
 Both backward formulas are written with graph-compatible operations, so they
 are differentiable again under ``create_graph=True``.
@@ -18,7 +21,7 @@ from microgradnn.engine import Context
 from microgradnn.tensor.primitives import row_max, stable_max
 from microgradnn.tensor.tensor import Tensor, TensorFunction
 
-__all__ = ["CrossEntropy", "Linear", "cross_entropy_logits", "linear"]
+__all__ = ["BinaryCrossEntropy", "CrossEntropy", "Linear", "cross_entropy_logits", "linear"]
 
 
 class Linear(TensorFunction):
@@ -102,3 +105,29 @@ class CrossEntropy(TensorFunction):
 def cross_entropy_logits(logits: Tensor, targets: np.ndarray, reduction: str) -> Tensor:
     """The fused cross-entropy node (targets and reduction are the caller's to check: nn.functional does)."""
     return CrossEntropy.apply(logits, targets=np.asarray(targets, dtype=np.intp), reduction=reduction)
+
+
+class BinaryCrossEntropy(TensorFunction):
+    """L = -(y log p + (1 - y) log(1 - p)), elementwise, each log clamped at -100 (PyTorch's);
+    dL/dp = (p - y) / max(p (1 - p), 1e-12),  dL/dy = log(1 - p) - log(p).
+
+    The floor under p (1 - p) is PyTorch's too: a sigmoid saturated to exactly 0 or 1 (from |z| of about 17 in
+    float32) still gets a finite slope, 0 where it is right and -1e12 or 1e12 where it is wrong.
+    """
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(ctx: Context, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            return -(y * np.maximum(np.log(p), -100.0) + (1 - y) * np.maximum(np.log(1 - p), -100.0))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
+        p, y = ctx.saved_values
+        needs = ctx.needs_input_grad
+        gp = grad * (p - y) / np.maximum(p * (1 - p), 1e-12) if needs[0] else None
+        with np.errstate(divide="ignore"):
+            gy = grad * (np.log(1 - p) - np.log(p)) if needs[1] else None
+        return gp, gy

@@ -49,7 +49,7 @@ def margins(line: tuple[float, float, float]) -> np.ndarray:
 
 def cross_entropy_per_point(line: tuple[float, float, float]) -> np.ndarray:
     """-ln sigmoid(margin): the cross-entropy of p = sigmoid(signed distance) against each label."""
-    return np.log1p(np.exp(-margins(line)))
+    return np.logaddexp(0.0, -margins(line))  # ln(1 + e^-m), without overflowing e^-m far on the wrong side
 
 
 def run(ctx: TourContext) -> StepReport:

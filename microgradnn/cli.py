@@ -186,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, default=32, help="examples per step (default: 32)")
     train.add_argument("--samples", type=_positive_int, default=200, help="points in a 2-D dataset (default: 200)")
     train.add_argument("--seed", type=_seed, default=0, help="random seed for data and weights (default: 0)")
-    train.add_argument("--out", type=Path, default=Path("microgradnn-train"), help="folder for the pictures")
+    train.add_argument(
+        "--out", type=Path, default=Path("microgradnn-train"), help="folder for the pictures (default: %(default)s)"
+    )
     return parser
 
 

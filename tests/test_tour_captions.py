@@ -156,8 +156,9 @@ def test_below_the_step_every_drawn_gradient_is_zero(tour) -> None:
     (report,) = [r for r in result.reports if r.key == "no_gradient"]
     (figure,) = [f for f in report.figures if f.path.endswith(".svg")]
     nodes, _ = read_graph(out / figure.path)
-    above = {"L", "y'", "y"} | {n for n in nodes if re.fullmatch(r"n\d+", n)}  # the unnamed (y' - y)
-    assert {n: nodes[n]["grad"] for n in ("L", "y'", "y")} == {"L": 1.0, "y'": 2.0, "y": -2.0}
+    above = {"L", "e", "y'", "y"}  # e = y' - y, the error
+    assert not any(re.fullmatch(r"n\d+", n) for n in nodes), "every node of the step's graph has a name"
+    assert {n: nodes[n]["grad"] for n in ("L", "e", "y'", "y")} == {"L": 1.0, "e": 2.0, "y'": 2.0, "y": -2.0}
     assert all(fields["grad"] == 0.0 for name, fields in nodes.items() if name not in above)
     assert len(nodes) - len(above) == 16  # z3, a1, a2, z1, z2, x1, x2 and the nine weights and biases
 

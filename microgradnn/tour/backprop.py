@@ -25,9 +25,11 @@ LOSS_FORMULA = "(sigmoid(w5*sigmoid(w1*x1 + w2*x2 + b1) + w6*sigmoid(w3*x1 + w4*
 
 
 def squared_error(net: MLP, x1: float, x2: float, y: float) -> tuple[Value, Forward]:
-    """L = (y' - y)^2 for one example, with every node named."""
+    """L = e^2 with the error e = y' - y, for one example, with every node named."""
     f = forward(net, x1, x2)
-    loss = (f.y_pred - Value(y, label="y")) ** 2
+    error = f.y_pred - Value(y, label="y")
+    error.label = "e"
+    loss = error**2
     loss.label = "L"
     return loss, f
 

@@ -328,8 +328,9 @@ TEXTS = {
             "For all nine parameters at once, the curvature is the 9 x 9 Hessian of the XOR loss. At the trained "
             "weights its eigenvalues run from {low:.2g} to lambda_max = {top:.4g}, so near them the usable learning "
             "rate is bounded by 2 / lambda_max = {limit:.1f}. Start {offset:g} away along the top eigenvector v_max "
-            "and run gradient descent on all nine weights: at alpha = {below:.0f} the loss settles back to "
-            "{below_end:.2g}; at alpha = {above:.0f} the run is thrown out of the valley and the loss jumps to "
+            "and run gradient descent on all nine weights: at alpha = {below:.0f} the loss does not blow up, it "
+            "keeps falling, to {below_end:.2g} (below the trained loss: those weights are not quite a minimum); at "
+            "alpha = {above:.0f} the run is thrown out of the valley and the loss jumps to "
             "{above_max:.2f}, where the network answers the same for every row. The bound is local: the "
             "curvature changes as the weights move."
         ),
@@ -358,9 +359,11 @@ TEXTS = {
             "아홉 개의 매개변수를 함께 보면 곡률은 XOR 손실의 9 x 9 헤세 행렬입니다. 학습된 가중치에서 고윳값은 "
             "{low:.2g}부터 lambda_max = {top:.4g}까지이므로, 그 근처에서 쓸 수 있는 학습률은 "
             "2 / lambda_max = {limit:.1f}로 제한됩니다. 가장 큰 고유벡터 v_max 방향으로 {offset:g}만큼 떨어진 곳에서 "
-            "가중치 아홉 개 모두에 경사 하강법을 쓰면, alpha = {below:.0f}에서는 손실이 {below_end:.2g|으로/로} 다시 "
-            "내려가고, alpha = {above:.0f}에서는 골짜기 밖으로 튕겨 나가 손실이 {above_max:.2f|으로/로} 뜁니다. 이때 "
-            "신경망은 모든 행에 같은 답을 냅니다. 이 경계는 국소적입니다. 가중치가 움직이면 곡률도 바뀝니다."
+            "가중치 아홉 개 모두에 경사 하강법을 쓰면, alpha = {below:.0f}에서는 손실이 튀지 않고 계속 내려가 "
+            "{below_end:.2g|이/가} 되고(학습된 손실보다 낮습니다. 학습된 가중치가 정확한 최소점은 아니기 "
+            "때문입니다), alpha = {above:.0f}에서는 골짜기 밖으로 튕겨 나가 손실이 {above_max:.2f|으로/로} "
+            "뜁니다. 이때 신경망은 모든 행에 같은 답을 냅니다. 이 경계는 국소적입니다. 가중치가 움직이면 "
+            "곡률도 바뀝니다."
         ),
         "curvature_net.plot": (
             "왼쪽: 단면 L({weight})와 그 이차 근사. 시작점(네모)에서 alpha = 1/L''인 단계는 w*에, alpha = 2/L''인 "

@@ -61,7 +61,9 @@ def run(ctx: TourContext) -> StepReport:
     x1, x2, target = ROW
     example = forward(net, x1, x2)
     y_node = Value(target, label="y")
-    row_loss = (example.y_pred - y_node) ** 2
+    error = example.y_pred - y_node
+    error.label = "e"  # the error y' - y, named as in the backpropagation step
+    row_loss = error**2
     row_loss.label = "L"
     row_loss.backward()
     below = [example.z3, example.a1, example.a2, *parameters(net)]

@@ -150,10 +150,11 @@ TEXTS: dict[str, str] = {
     "curvature.hessian": (
         "A network has many weights, so its curvature is a matrix, the Hessian: all the second derivatives of "
         "the loss. For the XOR loss of the 2-2-1 sigmoid network at the starting weights of the "
-        "backpropagation step, the {n} x {n} Hessian has largest eigenvalue {top:.4f}, so near that point "
-        "gradient descent stays stable for alpha < 2 / {top:.4f} = {limit:.1f}; training uses alpha = {lr:g}. "
-        "{negative} of its {n} eigenvalues are negative: in those directions the loss curves down, not up. The "
-        "start is not at the bottom of a bowl, and the curvature changes as training moves the weights."
+        "backpropagation step, the {n} x {n} Hessian has largest eigenvalue {top:.4f}: along that most curved "
+        "direction a step overshoots, and the loss grows, once alpha > 2 / {top:.4f} = {limit:.1f}; training uses "
+        "alpha = {lr:g}. {negative} of its {n} eigenvalues are negative: in those directions the loss curves down, "
+        "not up, so the start is not at the bottom of a bowl, and gradient descent rolls away from it downhill "
+        "whatever alpha is. The curvature changes as training moves the weights."
     ),
     # ------------------------------------------------------------------ no gradient through the step
     "no_gradient.title": "Why the step network cannot learn",
@@ -194,7 +195,7 @@ TEXTS: dict[str, str] = {
         "The 2-2-1 network again, now with sigmoid neurons: {weights}. One example, x = ({x1:g}, {x2:g}) "
         "with y = {y:g}. Forward: z1 = w1 x1 + w2 x2 + b1 = {z1:.4f}, a1 = s(z1) = {a1:.4f}; "
         "z2 = w3 x1 + w4 x2 + b2 = {z2:.4f}, a2 = s(z2) = {a2:.4f}; z3 = w5 a1 + w6 a2 + b3 = {z3:.4f}, "
-        "y' = s(z3) = {y_pred:.4f}; the loss L = (y' - y)^2 = {loss:.4f}."
+        "y' = s(z3) = {y_pred:.4f}; the error e = y' - y and the loss L = e^2 = (y' - y)^2 = {loss:.4f}."
     ),
     "backprop.backward": (
         "A real network has far too many weights to differentiate the loss by hand for each. Backpropagation "

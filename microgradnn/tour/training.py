@@ -52,7 +52,9 @@ def run(ctx: TourContext) -> StepReport:
                 f"{target:g}",
             ]
         )
-    ctx.say(report, "training.result", first=losses[0], last=losses[-1])
+    # The trained network's own loss (history's last entry is the last epoch's, before its update).
+    trained_loss = sum((p - t) ** 2 for p, t in zip(predictions, y)) / len(y)
+    ctx.say(report, "training.result", first=losses[0], last=float(trained_loss))
     ctx.table(report, rows)
     correct = int(sum(round(p) == t for p, t in zip(predictions, y)))
     lines = hidden_lines(net)

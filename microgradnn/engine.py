@@ -18,6 +18,9 @@ Gradient conventions (PyTorch's where a learner will meet them next):
 * inside `no_grad()` ops record no parents, so nothing is differentiated;
   grad mode is per thread;
 * a pass that fails or is abandoned part way leaves every gradient as it was;
+  a `backward_steps()` pass paused between steps is undone by a later pass
+  over any of its nodes, which then runs from where the paused one began
+  (resuming the paused one raises);
 * a scalar `backward()` skips a node whose gradient is exactly 0 when its op's
   derivatives are finite there (`Function.finite_derivatives`): it would only
   send zeros. `backward_steps()` visits every node.
@@ -485,10 +488,43 @@ def _graph_context(node: Node) -> Context:
     return ctx._with_saved(tuple(saved))
 
 
+class _PausedPass:
+    """A `backward_steps()` pass between two of its steps: its nodes and their gradients from before it began."""
+
+    __slots__ = ("before", "order", "undone")
+
+    def __init__(self, order: list[Node], before: list[Any]) -> None:
+        self.order, self.before, self.undone = order, before, False
+
+
+# The backward_steps() passes begun and not yet finished, oldest first. A pass that starts while one is paused over
+# some of the same nodes would begin from its half-added gradients, and the paused one, closed later, would put back
+# gradients from before both: so the newer pass first undoes the paused ones, newest first, back to the oldest that
+# shares a node with it (every pass begun after that one, too: undoing is only exact in reverse order).
+_PAUSED: list[_PausedPass] = []
+
+
+def _undo_paused_passes(order: list[Node]) -> None:
+    mine = {id(node) for node in order}
+    sharing = [i for i, p in enumerate(_PAUSED) if not p.undone and any(id(node) in mine for node in p.order)]
+    if not sharing:
+        return
+    for paused in reversed(_PAUSED[sharing[0] :]):
+        if not paused.undone:
+            for node, grad in zip(paused.order, paused.before):
+                node.grad = grad
+            paused.undone = True
+
+
 def _backprop(roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool) -> Iterator[Step]:
     """The one backward loop. Yields a `Step` per interior node when `record`."""
     order = topological_order(roots)
+    if _PAUSED:  # a backward_steps() pass is paused somewhere: undo it first if it shares nodes with this one
+        _undo_paused_passes(order)
     before = [node.grad for node in order]  # to put back if the pass fails or is abandoned
+    paused = _PausedPass(order, before) if record else None
+    if paused is not None:
+        _PAUSED.append(paused)
     # The zero shortcut: a scalar node whose gradient is exactly 0 would add 0 * (a finite local derivative) to
     # each parent, which changes no sum, so backward() skips it (a dead relu's whole subgraph, a sample outside
     # the margin): about half of the backward of micrograd's demo step, 22% of the step (306 M -> 239 M instr).
@@ -514,11 +550,18 @@ def _backprop(roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_
                 contributions = chain_rule_step(node)
             if record:
                 yield Step(index, node, node.grad, node._parents, node._local_derivatives(), tuple(contributions))
+                if paused.undone:
+                    raise RuntimeError(
+                        "backward_steps: this pass was undone while it was paused, because a later backward() or "
+                        "backward_steps() ran over the same graph; start a new one with backward_steps()"
+                    )
             index += 1
         finished = True
     finally:
-        if not finished:  # an error, Ctrl-C, or a closed generator: nothing half-updated
-            for node, grad in zip(order, before):
+        if paused is not None:
+            _PAUSED.remove(paused)
+        if not finished and not (paused is not None and paused.undone):  # an error, Ctrl-C, or a closed generator:
+            for node, grad in zip(order, before):  # nothing half-updated (an undone pass was put back already)
                 node.grad = grad
 
 

@@ -145,6 +145,37 @@ def test_abandoned_backward_steps_leave_every_gradient_as_it_was():
     assert x.grad == before
 
 
+def test_a_pass_over_the_same_graph_undoes_a_paused_backward_steps_first():
+    def graph():
+        x, w = Value(2.0), Value(3.0)
+        return x, w, (x * w).tanh() + x
+
+    x0, w0, y0 = graph()
+    y0.backward()
+    x, w, y = graph()
+    steps = y.backward_steps()
+    next(steps)  # paused after the root's step: x already holds its share from y = ... + x
+    y.backward()
+    assert (x.grad, w.grad) == (x0.grad, w0.grad)  # as if the paused pass had never begun
+    del steps  # dropping the paused pass (a notebook cell run again) keeps the finished one
+    assert (x.grad, w.grad) == (x0.grad, w0.grad)
+    steps = y.backward_steps()
+    next(steps)
+    list(y.backward_steps())  # a second pass of steps undoes the first, too
+    with pytest.raises(RuntimeError, match=r"backward_steps: this pass was undone while it was paused"):
+        next(steps)
+    assert (x.grad, w.grad) == (2 * x0.grad, 2 * w0.grad)  # two whole passes: leaves accumulate
+
+
+def test_a_paused_backward_steps_over_another_graph_is_left_alone():
+    a = Value(2.0)
+    first = (a * a).backward_steps()
+    next(first)
+    b = Value(3.0)
+    (b * b).backward()
+    assert [type(step).__name__ for step in first] == [] and a.grad == 4.0 and b.grad == 6.0
+
+
 def test_a_backward_that_returns_too_few_gradients_is_named():
     class Short(ScalarFunction):
         @staticmethod

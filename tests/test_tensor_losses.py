@@ -95,6 +95,57 @@ def test_nll_loss_matches_torch(reduction, case):
     )
 
 
+def _torch_kw(kw):
+    return {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+
+
+def test_class_losses_pick_the_target_so_minus_inf_at_another_class_is_not_nan():
+    # the target picked by index: -inf * 0 from a one-hot product would make these nan
+    lp = np.array([[np.log(0.5), np.log(0.5), -np.inf], [-np.inf, np.log(0.25), np.log(0.75)]])
+    for kw in ({}, {"weight": np.array([1.0, 2.0, 0.5])}, {"ignore_index": 0}, {"reduction": "none"}):
+        torch_kw = _torch_kw(kw)
+        against_torch(
+            lambda x, kw=kw: x.nll_loss(np.array([0, 2]), **kw),
+            lambda x, kw=torch_kw: F.nll_loss(x, torch.tensor([0, 2]), **kw),
+            [lp],
+        )
+    logits = np.array([[2.0, -np.inf, 0.5], [-np.inf, 1.0, 3.0]])
+    spatial = np.array([[[2.0, 1.0], [-np.inf, 0.0], [0.5, -np.inf]]])  # (N, C, d) logits, (N, d) targets
+    for x, t in ((logits, np.array([0, 2])), (logits, np.array([-100, 2])), (spatial, np.array([[0, 1]]))):
+        for kw in ({"weight": np.ones(3)}, {"label_smoothing": 0.1}, {"reduction": "sum", "weight": np.ones(3)}):
+            torch_kw = _torch_kw(kw)
+            against_torch(  # with label_smoothing the loss is inf, as PyTorch's, and the gradient finite
+                lambda a, t=t, kw=kw: a.cross_entropy(t, **kw),
+                lambda a, t=t, kw=torch_kw: F.cross_entropy(a, torch.tensor(t), **kw),
+                [x],
+            )
+    finite = np.array([[[2.0, 1.0], [-1.0, 0.0], [0.5, -2.0]]])
+    gradgradcheck(lambda a: a.cross_entropy(np.array([[0, 1]]), weight=np.array([1.0, 2.0, 0.5])), [leaf(finite)])
+
+
+@pytest.mark.parametrize("kw", [{}, {"label_smoothing": 0.2}, {"weight": np.array([1.0, 2.0, 0.5])}])
+def test_every_target_ignored_gives_pytorchs_nan_mean_with_zero_gradient(kw):
+    logits, t = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]]), np.array([-100, -100])
+    against_torch(
+        lambda x: x.cross_entropy(t, **kw), lambda x: F.cross_entropy(x, torch.tensor(t), **_torch_kw(kw)), [logits]
+    )
+    nll_kw = {k: v for k, v in kw.items() if k != "label_smoothing"}
+    against_torch(
+        lambda x: x.nll_loss(t, **nll_kw), lambda x: F.nll_loss(x, torch.tensor(t), **_torch_kw(nll_kw)), [logits]
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("kw", [{}, {"label_smoothing": 0.2}, {"weight": np.array([1.0, 2.0, 0.5])}])
+def test_cross_entropy_of_an_empty_batch_is_pytorchs(reduction, kw):
+    t = np.zeros(0, dtype=np.int64)  # mean: nan (0/0), sum: 0, none: empty; the gradient an empty array
+    against_torch(
+        lambda x: x.cross_entropy(t, reduction=reduction, **kw),
+        lambda x: F.cross_entropy(x, torch.tensor(t), reduction=reduction, **_torch_kw(kw)),
+        [np.zeros((0, 3))],
+    )
+
+
 @FAST
 @given(mst.logits_and_targets(max_batch=4, max_classes=4), st.sampled_from([0.0, 0.2]), st.booleans())
 def test_sparse_categorical_crossentropy_is_tinygrads(case, smoothing, ignore):
@@ -213,6 +264,15 @@ def test_regression_losses_match_torch_and_finite_differences(name, reduction, d
     x = y + offset
     against_torch(lambda a: ours(a, y, reduction), lambda a: theirs(a, torch.tensor(y), reduction), [x])
     gradcheck(lambda a: ours(a, y, reduction), [leaf(x)])
+
+
+@pytest.mark.parametrize("name", ["smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_smooth_l1_and_huber_have_pytorchs_slopes_at_infinite_differences(name, reduction):
+    ours, theirs = REGRESSION[name]
+    x, y = np.array([np.inf, -np.inf, 3.0, 0.2, np.nan]), np.zeros(5)  # slopes +-1 (+-delta) at +-inf, nan at nan
+    against_torch(lambda a: ours(a, y, reduction), lambda a: theirs(a, torch.tensor(y), reduction), [x])
+    gradgradcheck(lambda a: ours(a, y[:4], reduction), [leaf([2.0, -1.5, 0.3, -0.2])])  # second order still works
 
 
 def test_loss_errors_name_the_loss_and_the_fix():

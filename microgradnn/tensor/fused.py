@@ -76,7 +76,8 @@ class CrossEntropy(TensorFunction):
         log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
         picked = log_probs[rows, targets]  # log p(target) per row; the loss is its negative
         ctx.log_probs, ctx.rows, ctx.targets = log_probs, rows, targets
-        ctx.scale = 1.0 / len(targets) if reduction == "mean" else 1.0
+        n = len(targets)
+        ctx.scale = (1.0 / n if n else np.nan) if reduction == "mean" else 1.0  # an empty mean is nan, as PyTorch's
         ctx.save_for_backward(logits)
         if reduction == "none":
             return -picked

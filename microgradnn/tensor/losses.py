@@ -1,6 +1,6 @@
 """Losses as Tensor methods (tinygrad's and PyTorch's spellings): ``logits.cross_entropy(targets)``, ``p.mse(y)``.
 
-Each is a composition of tensor ops (log_softmax, a one-hot product, where,
+Each is a composition of tensor ops (log_softmax, a gather, where,
 means), except the most common case of cross-entropy (2-d logits and class
 indices, nothing else asked for), which is the fused `CrossEntropy` node of
 tensor.fused, whose gradient is softmax - onehot. Semantics follow PyTorch's
@@ -84,8 +84,9 @@ def smooth_l1_loss(x: Tensor, y: Any, reduction: str = "mean", beta: float = 1.0
     d = _float_input("smooth_l1_loss", x) - _same_shape("smooth_l1_loss", x, y)
     if beta == 0:
         return _reduce(d.abs(), reduction)
-    inside = np.abs(d.data) < beta
-    return _reduce(C.where(inside, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
+    inside = ~(np.abs(d.data) >= beta)  # a nan d is inside, its slope d / beta nan, as in PyTorch
+    d_in = C.where(inside, d, 0.0)  # squared masked: at d = +-inf the untaken branch would backpropagate 0 * inf
+    return _reduce(C.where(inside, d_in * d_in * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
 
 
 def huber_loss(x: Tensor, y: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -95,8 +96,9 @@ def huber_loss(x: Tensor, y: Any, reduction: str = "mean", delta: float = 1.0) -
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     d = _float_input("huber_loss", x) - _same_shape("huber_loss", x, y)
-    inside = np.abs(d.data) < delta
-    return _reduce(C.where(inside, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
+    inside = ~(np.abs(d.data) >= delta)  # a nan d is inside, as in smooth_l1_loss
+    d_in = C.where(inside, d, 0.0)  # as in smooth_l1_loss: no 0 * inf from the untaken branch
+    return _reduce(C.where(inside, d_in * d_in * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
 
 
 # ---------------------------------------------------------------- binary
@@ -150,12 +152,6 @@ def _class_targets(op: str, target: Any, n_classes: int, expected: tuple[int, ..
     return t.astype(np.int64)
 
 
-def _onehot_axis1(t: np.ndarray, n_classes: int, dtype: np.dtype) -> np.ndarray:
-    """One-hot rows of the targets, the class axis at position 1 (N, C, d1, ...)."""
-    onehot = (t[..., None] == np.arange(n_classes)).astype(dtype)
-    return np.moveaxis(onehot, -1, 1)
-
-
 def _weights(op: str, weight: Any, n_classes: int, dtype: np.dtype) -> np.ndarray | None:
     if weight is None:
         return None
@@ -192,10 +188,12 @@ def _class_loss(
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     picked_w = (np.ones(t.shape, dtype) if w is None else w[safe]) * valid
-    nll = -(log_probs * _onehot_axis1(safe, n_classes, dtype)).sum(axis=1) * picked_w
+    # Picked by gather, not a one-hot product: a -inf log-probability at another class would give -inf * 0 = nan.
+    picked = log_probs.gather(1, np.expand_dims(safe, 1)).reshape(t.shape)
+    nll = C.where(valid, -picked * picked_w, 0.0)  # where, not * valid: an ignored target counts 0 even at -inf
     if label_smoothing:
         spread = log_probs if w_view is None else log_probs * w_view
-        smooth = -spread.sum(axis=1) * valid.astype(dtype)
+        smooth = C.where(valid, -spread.sum(axis=1), 0.0)
         total = nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
     else:
         total = nll
@@ -203,7 +201,10 @@ def _class_loss(
         return total
     if reduction == "sum":
         return total.sum()
-    return total.sum() / float(picked_w.sum())  # PyTorch: the weighted mean over the targets not ignored
+    n = float(picked_w.sum())
+    if n == 0:  # every target ignored (or weighted 0): PyTorch's 0/0 = nan, with gradient 0 at the ignored ones
+        return (total * np.where(valid, np.inf, 0.0).astype(dtype)).sum() + np.nan
+    return total.sum() / n  # PyTorch: the weighted mean over the targets not ignored
 
 
 def _class_input(op: str, x: Any) -> tuple[Tensor, bool]:

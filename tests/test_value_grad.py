@@ -140,3 +140,64 @@ def test_gradcheck_flags_the_relu_kink():
     assert not result.ok
     assert result.rows[0].kink
     assert "kink?" in str(result)
+
+
+# ------------------------------------------------- ** at 0, inf and nan: PyTorch's conventions
+POW_GRID = [0.0, -0.0, 1e-310, 1.0, 2.0, -1.0, math.inf, math.nan]
+
+
+def _same(x, y):
+    return (math.isnan(x) and math.isnan(y)) or x == y
+
+
+def _pow_grads(a0, b0, create_graph):
+    a, b = Value(a0), Value(b0)
+    (a**b).backward(create_graph=create_graph)
+    return tuple(g if isinstance(g, float) else g.data for g in (a.grad, b.grad))
+
+
+@pytest.mark.parametrize(
+    "a0, b0, expected",
+    [
+        (0.0, 0.0, (0.0, 0.0)),  # df/da masked at b = 0, df/db the limit at a = 0
+        (0.0, -1.0, (-math.inf, -math.inf)),  # b < 0: inf * log(0)
+        (1e-310, 0.0, (0.0, math.log(1e-310))),  # 1/a overflows, 0 * inf masked
+        (math.nan, 0.0, (0.0, math.nan)),
+    ],
+)
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pow_conventions_the_same_with_create_graph(a0, b0, expected, create_graph):
+    got = _pow_grads(a0, b0, create_graph)
+    assert all(_same(x, y) for x, y in zip(got, expected)), got
+
+
+@pytest.mark.parametrize("a0", POW_GRID)
+@pytest.mark.parametrize("b0", POW_GRID)
+def test_pow_gradients_match_pytorch_with_and_without_create_graph(a0, b0):
+    torch = pytest.importorskip("torch")
+    ta = torch.tensor(a0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
+    (ta**tb).backward()
+    expected = (ta.grad.item(), tb.grad.item())
+    for create_graph in (False, True):
+        got = _pow_grads(a0, b0, create_graph)
+        assert all(_same(x, y) for x, y in zip(got, expected)), (create_graph, got, expected)
+
+
+@pytest.mark.parametrize("base", [0.0, -0.0, 2.0])
+@pytest.mark.parametrize("x0", [-2.0, -1.0, 0.0, 0.5, 2.0, math.inf, math.nan])
+def test_number_to_the_power_of_a_value_matches_pytorch_at_base_0(base, x0):
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    (base**tx).backward()
+    for create_graph in (False, True):
+        x = Value(x0)
+        (base**x).backward(create_graph=create_graph)
+        got = x.grad if isinstance(x.grad, float) else x.grad.data
+        assert _same(got, tx.grad.item()), (create_graph, got, tx.grad.item())
+
+
+def test_zero_to_a_negative_value_has_gradient_minus_inf():
+    x = Value(-1.0)
+    (0.0**x).backward()
+    assert x.grad == -math.inf  # out * log(0) = inf * -inf, as Tensor and PyTorch; 0 for x >= 0

@@ -58,6 +58,11 @@ def _log(x: Any) -> Any:
     return x.log()
 
 
+def _number(x: Any) -> float:
+    """The float itself, or a Value's data (a create_graph pass saves Values): for tests on the numbers."""
+    return x if isinstance(x, float) else x.data
+
+
 def _sign(x: float) -> float:
     """sign(x) as PyTorch: -1, 0 or 1, and 0 for NaN."""
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
@@ -200,7 +205,7 @@ class PowConstExponent(ScalarFunction):
 
 
 class PowConstBase(ScalarFunction):
-    """f(x) = c ** x for a constant c > 0;  f'(x) = c^x ln(c)."""
+    """f(x) = c ** x for a constant c;  f'(x) = c^x ln(c)  (0 at c = 0 for x >= 0, as in PyTorch)."""
 
     name = "**"
 
@@ -208,15 +213,15 @@ class PowConstBase(ScalarFunction):
     def forward(ctx: Context, x: float, *, base: float) -> float:
         ctx.base = base
         out = _power(base, x)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
-        (out,) = ctx.saved_values
-        # d/dx c^x = c^x ln(c); at c = 0 (x > 0) the limit is 0.
-        log_c = _log(ctx.base) if ctx.base != 0.0 else 0.0
-        return (grad * (out * log_c),)
+        x, out = ctx.saved_values
+        # At c = 0 the limit 0 for x >= 0; x < 0 keeps inf * log(0) = -inf (Pow's and Tensor's convention).
+        limit = ctx.base == 0.0 and _number(x) >= 0.0
+        return (grad * (0.0 if limit else out * _log(ctx.base)),)
 
     @classmethod
     def describe(cls, ctx: Context) -> str:
@@ -226,8 +231,9 @@ class PowConstBase(ScalarFunction):
 class Pow(ScalarFunction):
     """f(a, b) = a ** b;  df/da = b a^(b-1),  df/db = a^b ln(a).
 
-    Conventions (PyTorch's): at a = 0 the gradient for b is 0 (the limit of
-    a^b ln(a) for b > 0), and for a < 0 ln(a) is nan.
+    Conventions (PyTorch's, the same in both branches): df/da = 0 at b = 0 (0 ** 0
+    included); df/db = 0 at a = 0 for b >= 0 (the limit), +-inf for b < 0, and
+    nan for a < 0 (ln(a) is nan).
     """
 
     name = "**"
@@ -241,12 +247,15 @@ class Pow(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         a, b, out = ctx.saved_values
-        if isinstance(a, float):
-            d_base = 0.0 if b == 0.0 else b * _power(a, b - 1.0)
-            d_exponent = 0.0 if a == 0.0 and b >= 0.0 else out * _log(a)
-            return grad * d_base, grad * d_exponent
-        d_exponent = grad * (out * _log(a)) if a.data != 0.0 else grad * 0.0
-        return grad * (b * a ** (b - 1.0)), d_exponent
+        slope = _power(a, b - 1.0) if isinstance(a, float) else a ** (b - 1.0)
+        # At b = 0 PyTorch gives 0. Masked only where a^(b-1) is inf or nan (0 ** 0, nan ** 0, a subnormal a):
+        # elsewhere b = 0 gives 0 anyway, and the mask would cut the mixed d2/(da db) = 1/a (as Tensor's Pow).
+        zero_base = _number(b) == 0.0 and not math.isfinite(_number(slope))
+        # At a = 0 the gradient for b is the limit 0 when b >= 0; b < 0 keeps inf * log(0).
+        zero_exponent = _number(a) == 0.0 and _number(b) >= 0.0
+        d_base = 0.0 if zero_base else b * slope
+        d_exponent = 0.0 if zero_exponent else out * _log(a)
+        return grad * d_base, grad * d_exponent
 
 
 # ----------------------------------------------------------------- functions

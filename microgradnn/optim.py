@@ -141,7 +141,13 @@ class Optimizer:
                 f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
                 f"create a {state_dict['type']} optimizer to load it"
             )
-        if state_dict["num_params"] != len(self.params):
+        count = state_dict["num_params"]
+        if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
+            raise TypeError(
+                f"{who}: 'num_params' must be an int (the parameter count), got {type(count).__name__} {count!r}; "
+                "pass the dict from optimizer.state_dict() unchanged"
+            )
+        if count != len(self.params):
             raise ValueError(
                 f"{who}: the state is for {state_dict['num_params']} parameters, this optimizer has "
                 f"{len(self.params)}; build the optimizer over the same model.parameters()"
@@ -248,7 +254,7 @@ def _checked_buffer(p: Node, name: str, value: Any, index: int, who: str) -> Any
 
 
 def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
-    """The two ways `p.data -= delta` can fail, checked before any parameter moves, so no step stops half-way."""
+    """The ways `p.data -= delta` can fail, checked before any parameter moves, so no step stops half-way."""
     w = p.data
     if not isinstance(g, np.ndarray):
         raise TypeError(
@@ -259,6 +265,12 @@ def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
         raise ValueError(
             f"{who}.step: parameter {i} has shape {w.shape} but its gradient has shape {g.shape}; "
             "they must match (was .grad set by hand?)"
+        )
+    if not np.can_cast(g.dtype, w.dtype, casting="same_kind"):  # complex, strings, objects: the in-place -= raises
+        raise TypeError(
+            f"{who}.step: parameter {i} has dtype {w.dtype} but its gradient has dtype {g.dtype}, which cannot be "
+            f"cast into it; set .grad to a real float array (e.g. grad.astype({str(w.dtype)!r})) or let backward() "
+            "set it"
         )
     if not w.flags.writeable:
         raise ValueError(f"{who}.step: parameter {i}'s data is a read-only array; give it a writable copy")

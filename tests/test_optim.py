@@ -205,6 +205,38 @@ def test_failed_adam_step_does_not_advance_its_buffers():
     np.testing.assert_allclose(a.data, [0.9, 0.9], atol=1e-7)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [optim.SGD, lambda params, lr: optim.SGD(params, lr, momentum=0.9), optim.Adam],
+    ids=["sgd", "sgd-momentum", "adam"],
+)
+@pytest.mark.parametrize("bad_grad", [np.array([1j, 1j]), np.array(["a", "b"])], ids=["complex", "text"])
+def test_gradient_of_an_uncastable_dtype_fails_before_anything_moves(make, bad_grad):
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    opt = make([a, b], 0.1)
+    a.grad, b.grad = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    opt.step()  # buffers exist now: the failed step must not touch them either
+    weights, state = [a.data.copy(), b.data.copy()], opt.state_dict()["state"]
+    b.grad = bad_grad
+    with pytest.raises(TypeError, match=rf"parameter 1 has dtype float64 but its gradient has dtype {bad_grad.dtype}"):
+        opt.step()
+    assert a.data.tolist() == weights[0].tolist() and b.data.tolist() == weights[1].tolist()
+    after = opt.state_dict()["state"]
+    assert after.keys() == state.keys()
+    for key in state:
+        for name, value in state[key].items():
+            assert np.array_equal(after[key][name], value), (key, name)
+
+
+@pytest.mark.parametrize("count", ["2", 2.0, True, None])
+def test_load_state_dict_with_a_count_that_is_not_an_int(count):
+    a, b = Value(1.0), Value(2.0)
+    opt = optim.SGD([a, b], lr=0.1)
+    with pytest.raises(TypeError, match=r"SGD.load_state_dict: 'num_params' must be an int .*got \w+ "):
+        opt.load_state_dict({**opt.state_dict(), "num_params": count})
+
+
 @pytest.mark.parametrize("lr", [0.0, -0.1, float("nan")])
 def test_bad_learning_rate_is_a_value_error(lr):
     with pytest.raises(ValueError, match="lr"):

@@ -379,8 +379,10 @@ def fit(
     parameter, the epoch and the step (both counted from 1); the weights and
     the optimizer are left as they were before that step, and the error's
     `history` holds what completed. Any other error carries the History as
-    `.history` too. Ctrl-C finishes the step in progress, then returns the
-    History with `interrupted=True` (a second Ctrl-C raises at once).
+    `.history` too, and a note saying whether the weights include the last
+    step's update (an error in `accuracy`, `val_data`, `scheduler` or
+    `callback` comes after it). Ctrl-C finishes the step in progress, then
+    returns the History with `interrupted=True` (a second Ctrl-C raises at once).
     """
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
@@ -426,6 +428,7 @@ def fit(
     set_mode = getattr(model, "train", None)
     bar = _progress_bar(int(epochs), progress)
     epoch = step = 0
+    updated = False  # has the current step's update been applied? (what the note on an error says)
     try:
         with interrupt.active():
             for epoch in bar:
@@ -437,6 +440,7 @@ def fit(
                     if interrupt.requested:  # checked before a step, so a Ctrl-C in the last step keeps the epoch
                         cut = True
                         break
+                    updated = False
                     X, y = _batch_pair(batch, step)
                     out = _forward(model, X, scalar, dtype)
                     loss = loss_fn(out, _targets(y, scalar, dtype))
@@ -451,6 +455,7 @@ def fit(
                     snapshot.take()
                     try:
                         optimizer.step()
+                        updated = True
                     except BaseException:
                         snapshot.restore()
                         raise
@@ -486,11 +491,13 @@ def fit(
     except TrainingError:
         raise
     except BaseException as e:  # anything else (a shape error at epoch 5, a second Ctrl-C): keep what completed
+        # A failure after the step (accuracy, val_data, scheduler, callback) keeps the update: say so.
+        weights = "include that step's update" if updated else "are as they were before that step"
         with contextlib.suppress(Exception):
             e.history = history  # type: ignore[attr-defined]
             e.add_note(
-                f"fit: stopped at epoch {epoch}, step {step}; the History of what completed is on this "
-                "exception's .history, and the weights are as they were before that step"
+                f"fit: stopped at epoch {epoch}, {'after ' if updated else ''}step {step}; the History of what "
+                f"completed is on this exception's .history, and the weights {weights}"
             )
         raise
     finally:

@@ -266,6 +266,48 @@ def test_any_error_carries_the_history_of_what_completed():
     assert any("History of what completed" in note for note in info.value.__notes__)
 
 
+def _bad_accuracy(outputs, targets):
+    raise RuntimeError("a bug in my accuracy")
+
+
+@pytest.mark.parametrize(
+    "failure, match",
+    [
+        ({"val_data": (np.ones((4, 3)), np.ones((4, 1)))}, r"expected input with 2 features.*\(4, 3\)"),
+        ({"accuracy": _bad_accuracy}, "a bug in my accuracy"),
+    ],
+    ids=["val_data", "accuracy"],
+)
+def test_an_error_after_the_step_says_the_weights_include_it(failure, match):
+    model, X, y = _tensor_setup()
+    before = model.state_dict()
+    with pytest.raises(Exception, match=match) as info:
+        fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=3, **failure)
+    after = model.state_dict()
+    assert any(not np.array_equal(after[k], v) for k, v in before.items())  # the step of epoch 1 was applied
+    (note,) = [n for n in info.value.__notes__ if n.startswith("fit: stopped")]
+    assert "epoch 1, after step 1" in note and "the weights include that step's update" in note, note
+    assert "as they were before" not in note
+    assert len(info.value.history.step_loss) == 1
+
+
+def test_an_error_before_the_step_says_the_weights_are_as_before():
+    model, X, y = _tensor_setup()
+    calls = {"n": 0}
+
+    def loss_fn(out, target):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ValueError("a bug in my loss")
+        return F.mse_loss(out, target)
+
+    seen, callback = _snapshots(model)
+    with pytest.raises(ValueError, match="a bug in my loss") as info:
+        fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=3, callback=callback)
+    assert any("epoch 2, step 1" in n and "as they were before that step" in n for n in info.value.__notes__)
+    assert all(np.array_equal(model.state_dict()[k], v) for k, v in seen[-1].items())
+
+
 def test_ctrl_c_stops_after_the_current_step_and_returns_the_history():
     import os
     import signal

@@ -166,6 +166,19 @@ def test_sparse_categorical_crossentropy_is_tinygrads(case, smoothing, ignore):
     gradcheck(lambda y: y.sparse_categorical_crossentropy(t, label_smoothing=smoothing), [leaf(logits)])
 
 
+def test_sparse_categorical_crossentropy_at_a_minus_inf_class_and_all_ignored():
+    x = np.array([[2.0, -np.inf, 0.5], [0.1, 0.2, -np.inf]])
+    against_torch(  # the classes last, as tinygrad's; torch's cross_entropy wants them at axis 1
+        lambda a: a.sparse_categorical_crossentropy(np.array([0, 1])),
+        lambda a: F.cross_entropy(a, torch.tensor([0, 1])),
+        [x],
+    )
+    t = leaf(np.zeros((2, 3)))
+    out = t.sparse_categorical_crossentropy(np.array([-1, -1]))
+    out.backward()
+    assert np.isnan(out.item()) and np.all(t.grad == 0)
+
+
 # --------------------------------------------------------------------- binary
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @FAST

@@ -284,11 +284,14 @@ def sparse_categorical_crossentropy(
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     log_probs = x.log_softmax(axis=-1)
-    onehot = (safe[..., None] == np.arange(n_classes)).astype(x.dtype) * valid[..., None]
-    picked = (log_probs * onehot).sum(axis=-1)
-    total = picked * (1 - s) + log_probs.mean(axis=-1) * valid.astype(x.dtype) * s if s else picked
+    # Picked by gather, as in _class_loss: a one-hot product would give -inf * 0 = nan at a -inf class.
+    picked = C.where(valid, log_probs.gather(-1, safe[..., None]).reshape(t.shape), 0.0)
+    total = picked * (1 - s) + C.where(valid, log_probs.mean(axis=-1), 0.0) * s if s else picked
     if reduction == "none":
         return -total
     if reduction == "sum":
         return -total.sum()
-    return -total.sum() / float(valid.sum())
+    n = float(valid.sum())
+    if n == 0:  # every target ignored: 0/0 = nan, with gradient 0 (as cross_entropy's)
+        return (total * np.where(valid, np.inf, 0.0).astype(x.dtype)).sum() + np.nan
+    return -total.sum() / n

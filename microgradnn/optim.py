@@ -283,6 +283,10 @@ def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
         raise TypeError(f"{who}: pass model.parameters(), not the model itself")
     if isinstance(params, Node):
         raise TypeError(f"{who}: params must be a list of parameters; wrap a single one as [p]")
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes)):
+        raise TypeError(
+            f"{who}: params must be a list of parameters, got {type(params).__name__}; pass model.parameters()"
+        )
     result = list(params)
     if not result:
         raise ValueError(f"{who}: got an empty parameter list; pass model.parameters() of a model that has weights")

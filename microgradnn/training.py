@@ -157,6 +157,11 @@ def _epoch_batches(
         )
     if isinstance(data, tuple) and len(data) == 2 and not isinstance(data[0], tuple):
         X, y = np.asarray(_as_array(data[0])), np.asarray(_as_array(data[1]))
+        if X.ndim == 0 or y.ndim == 0:
+            raise TypeError(
+                f"fit: data=(X, y) needs arrays with one row per sample, got X of shape {X.shape} and y of shape "
+                f"{y.shape} (from {type(data[0]).__name__} and {type(data[1]).__name__})"
+            )
         if len(X) != len(y):
             raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}; they must match")
         if batch_size is None:

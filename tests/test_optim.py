@@ -324,3 +324,9 @@ def test_scheduler_changes_the_step_size():
     sched.step()
     opt.step()  # lr 0.1
     assert w.data == pytest.approx(-1.1)
+
+
+def test_params_that_are_not_a_list_are_named():
+    for wrong in (None, 3, "weights"):
+        with pytest.raises(TypeError, match=r"SGD: params must be a list of parameters, got .*model\.parameters\(\)"):
+            optim.SGD(wrong, lr=0.1)

@@ -441,3 +441,9 @@ def test_ctrl_c_during_an_epochs_last_step_keeps_that_epoch():
 
     history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), batches, epochs=10)
     assert history.interrupted and history.epochs == 2 and len(history.step_loss) == 4
+
+
+def test_data_that_is_not_arrays_is_named():
+    model = Linear(2, 1, seed=0)
+    with pytest.raises(TypeError, match=r"fit: data=\(X, y\) needs arrays with one row per sample, got X of shape"):
+        fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), data=(None, None), progress=False)

@@ -206,3 +206,10 @@ def test_error_leaves_nothing_half_updated():
     with pytest.raises(TypeError):
         b.backward("1")
     assert a.grad == 3.0 and b.data == 6.0
+
+
+def test_sum_and_dot_of_something_that_is_not_a_list_say_so():
+    for op in (Value.sum, lambda v: Value.dot(v, [1.0])):
+        for wrong in (None, 3.0, Value(1.0), "ab"):
+            with pytest.raises(TypeError, match=r"Value\.(sum|dot): expected a list \(or other iterable\) of numbers"):
+                op(wrong)

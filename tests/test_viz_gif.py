@@ -90,3 +90,9 @@ def test_bad_arguments_are_named(tmp_path):
         save_gif(loss, tmp_path / "x.gif", view="network")
     with pytest.raises(ValueError, match="too small to read"):
         save_gif(loss, tmp_path / "x.gif", width=50)
+
+
+def test_a_gif_path_that_is_not_a_file_name_is_refused():
+    net, loss = chapter()
+    with pytest.raises(TypeError, match=r"save_gif: path must be a file name .*got NoneType; e\.g\. save_gif\(loss"):
+        save_gif(loss, None, network=net, view="network")

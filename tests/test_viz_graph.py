@@ -498,3 +498,8 @@ def test_notebook_display_fits_the_cell_and_opens_full_size():
     assert "max-width:100%" in html_ and "<details>" in html_ and "<script" not in html_
     assert html_.count('src="data:image/svg+xml;base64,') == 2
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_a_title_that_is_not_a_string_is_named():
+    with pytest.raises(TypeError, match=r"draw_graph: title must be a str, got int \(5\)"):
+        draw_graph(Value(2.0) * Value(3.0), title=5)

@@ -679,3 +679,11 @@ def test_without_graphviz_the_network_view_still_plays(tmp_path, monkeypatch):
     assert [v["key"] for v in data["views"]] == ["network"] and len(data["views"][0]["captions"]) == data["frames"] == 9
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         save_html(loss, tmp_path / "g.html")  # the graph view alone needs Graphviz, and says how to get it
+
+
+def test_a_path_that_is_not_a_file_name_is_refused_before_any_work():
+    _, loss = chapter()
+    with pytest.raises(TypeError, match=r"save_html: path must be a file name .*got NoneType; e\.g\. save_html\(loss"):
+        save_html(loss, None)
+    with pytest.raises(TypeError, match=r"Player\.save: path must be a file name .*got int"):
+        player(loss).save(3)

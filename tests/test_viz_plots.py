@@ -54,6 +54,9 @@ def test_loss_curve_from_the_real_history_and_from_a_list():
     assert list(plot_loss([3.0, 2.0, 1.0], log_y=True).axes[0].lines[0].get_ydata()) == [3.0, 2.0, 1.0]
     with pytest.raises(ValueError, match="no losses"):
         plot_loss(SimpleNamespace(loss=[]))
+    for wrong in (None, ["a", "b"]):
+        with pytest.raises(TypeError, match="plot_loss: expected a History from fit\\(\\) or a list of numbers"):
+            plot_loss(wrong)
 
 
 def test_validation_curves_are_drawn_when_present():
@@ -75,6 +78,8 @@ def test_learning_rate_comparison_marks_divergence(tmp_path):
     assert legend_texts(nan_fig.axes[0]) == ["lr = 1  (diverged)"]
     with pytest.raises(ValueError, match="at least one learning rate"):
         plot_learning_rates({})
+    with pytest.raises(TypeError, match=r"expected a dict of learning rate -> losses, got list \[1, 2\]"):
+        plot_learning_rates([1, 2])
 
 
 # -------------------------------------------------------- decision boundary
@@ -133,6 +138,13 @@ def test_decision_boundary_errors_name_the_problem():
         plot_decision_boundary(lambda p: p[:, 0], np.zeros((4, 3)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="4 points but y has 3 labels"):
         plot_decision_boundary(lambda p: p[:, 0], XOR, [0, 1, 0])
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\) with N >= 1, got \(0, 2\)"):
+        plot_decision_boundary(lambda p: p[:, 0], np.zeros((0, 2)), [])
+    with pytest.raises(TypeError, match=r"X must be an \(N, 2\) array of numbers"):
+        plot_decision_boundary(lambda p: p[:, 0], None, [0, 1])
+    for resolution in (0, 1, 2.5, True):
+        with pytest.raises(ValueError, match=f"resolution must be an int >= 2.*got {resolution!r}"):
+            plot_decision_boundary(lambda p: p[:, 0], XOR, [0, 1, 1, 0], resolution=resolution)
 
     def broken(x):
         raise RuntimeError("nope")

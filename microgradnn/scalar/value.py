@@ -266,7 +266,7 @@ class Value(Node):
     @staticmethod
     def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
         """x1 + ... + xn (+ start) as one `Sum` node; `start` is an input too when it is a Value."""
-        parents = [_as_value(v, "sum") for v in values]
+        parents = [_as_value(v, "sum") for v in _sequence(values, "sum")]
         if isinstance(start, Value) or _as_value(start, "sum").data != 0.0:
             parents.append(_as_value(start, "sum"))
         return F.Sum.apply(*parents)
@@ -274,13 +274,23 @@ class Value(Node):
     @staticmethod
     def dot(xs: Iterable[Operand], ys: Iterable[Operand], bias: Operand | None = None) -> Value:
         """x1*y1 + ... + xn*yn (+ bias) as one `Dot` node: a neuron's w . x + b. Inputs: x1..xn, y1..yn, bias."""
-        xs = [x if type(x) is Value else _as_value(x, "dot") for x in xs]
-        ys = [y if type(y) is Value else _as_value(y, "dot") for y in ys]
+        xs = [x if type(x) is Value else _as_value(x, "dot") for x in _sequence(xs, "dot")]
+        ys = [y if type(y) is Value else _as_value(y, "dot") for y in _sequence(ys, "dot")]
         if len(xs) != len(ys):
             raise ValueError(f"Value dot: the two sequences differ in length ({len(xs)} vs {len(ys)})")
         if bias is None:
             return F.Dot.apply(*xs, *ys)
         return F.Dot.apply(*xs, *ys, _as_value(bias, "dot"))
+
+
+def _sequence(values: Any, op: str) -> Any:
+    """The numbers or Values of Value.sum / Value.dot, or a clear error for anything that is not a sequence."""
+    if isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"Value.{op}: expected a list (or other iterable) of numbers or Values, got {type(values).__name__}; "
+            f"e.g. Value.{op}([a, b, c])" + (", with the second list of the pairs" if op == "dot" else "")
+        )
+    return values
 
 
 def _bad_label(label: object) -> str:

@@ -14,6 +14,7 @@ Three jobs, kept apart from what a picture shows:
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -223,6 +224,13 @@ def _graphviz_module() -> Any:
             "(the DOT text is still available as .source)"
         ) from None
     return graphviz
+
+
+def output_path(path: Any, who: str, example: str) -> Path:
+    """Where a picture or a page is written, as a Path; a clear error for anything that is not a file name."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}: path must be a file name (a str or a Path), got {type(path).__name__}; e.g. {example}")
+    return Path(path)
 
 
 def _fallback_dot_path(path: Path | None) -> Path:

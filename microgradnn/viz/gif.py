@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
+from microgradnn.viz.dot import output_path
 from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
 from microgradnn.viz.i18n import text
@@ -129,6 +130,7 @@ def save_gif(
     `network=model, view="network"` animates the textbook's network view;
     `lang="ko"` writes the captions in Korean. `options` go to `backward_frames`.
     """
+    path = output_path(path, "save_gif", "save_gif(loss, 'backprop.gif')")
     Image, _ = _pillow()
     if duration_ms <= 0 or last_ms <= 0 or per_char_ms < 0:
         raise ValueError(
@@ -143,7 +145,6 @@ def save_gif(
     # Each frame gets its own palette (GIF allows 256 colours a frame); octree is fast on flat pictures.
     frames = [im.quantize(colors=255, method=Image.Quantize.FASTOCTREE) for im in images]
     durations = [round((duration_ms + per_char_ms * len(c)) / 10) * 10 for c in captions[:-1]] + [last_ms]
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=loop)
     return path

@@ -362,6 +362,8 @@ def draw_graph(
         raise ValueError(f"draw_graph: max_nodes={max_nodes} must be at least 1")
     if not (collapse in (True, False, "auto") or (isinstance(collapse, int) and collapse >= 1)):
         raise ValueError(f"draw_graph: collapse={collapse!r}; use 'auto', True, False or a module depth k >= 1")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw_graph: title must be a str, got {type(title).__name__} ({title!r})")
     if expand is not None and not isinstance(expand, str):
         raise TypeError(f"draw_graph: expand={expand!r} must be a module path such as 'layers.1.neurons.0'")
     order = topological_order(root)

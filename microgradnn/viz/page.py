@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.dot import GraphvizNotFoundError, GraphvizPackageNotFoundError
+from microgradnn.viz.dot import GraphvizNotFoundError, GraphvizPackageNotFoundError, output_path
 from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, Record, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
 from microgradnn.viz.i18n import text
@@ -164,10 +164,10 @@ def save_html(
     were recorded in, else English). `options` go to `backward_frames`
     (gradient, max_steps).
     """
+    path = output_path(path, "save_html", "save_html(loss, 'backprop.html')")
     lang = language_of(root, lang, "save_html")
     record = _record_for(root, "save_html", lang, options)
     page = page_html(record, title=title, interval_ms=interval_ms, network=network, view=view, lang=lang)
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
@@ -196,7 +196,7 @@ class Player:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to `path` (the same file `save_html` writes)."""
-        path = Path(path)
+        path = output_path(path, "Player.save", "player.save('backprop.html')")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.page, encoding="utf-8")
         return path

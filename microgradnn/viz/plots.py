@@ -92,6 +92,12 @@ def _spans_decades(values: Sequence[float]) -> bool:
     return bool(finite) and min(finite) > 0 and max(finite) / min(finite) >= 100.0
 
 
+def _kind(obj: Any) -> str:
+    """What a wrong argument is, for an error message: its type, and the value when it is short."""
+    shown = repr(obj)
+    return f"{type(obj).__name__} {shown}" if len(shown) <= 40 else type(obj).__name__
+
+
 def _series(obj: Any, name: str) -> list[float]:
     values = getattr(obj, name, None)
     return [float(v) for v in values] if values is not None else []
@@ -123,7 +129,13 @@ def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, p
         accuracy = _series(history, "accuracy")
         val_loss, val_accuracy = _series(history, "val_loss"), _series(history, "val_accuracy")
     else:
-        loss, accuracy, val_loss, val_accuracy = [float(v) for v in history], [], [], []
+        try:
+            loss, accuracy, val_loss, val_accuracy = [float(v) for v in history], [], [], []
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"plot_loss: expected a History from fit() or a list of numbers, got {_kind(history)}; "
+                "e.g. plot_loss(fit(...)) or plot_loss([0.9, 0.5, 0.3])"
+            ) from None
     if not loss:
         raise ValueError("plot_loss: the history has no losses yet; train for at least one epoch")
     panels = 2 if accuracy else 1
@@ -192,6 +204,11 @@ def _plot_learning_rates(
     losses: Mapping[float, Sequence[float]], title: str | None, log_y: bool, lang: str, path: str | Path | None
 ) -> Any:
     title = text(lang, "plot.lr_title") if title is None else title
+    if not isinstance(losses, Mapping):
+        raise TypeError(
+            f"plot_learning_rates: expected a dict of learning rate -> losses, got {_kind(losses)}; "
+            "e.g. plot_learning_rates({0.1: [1.0, 0.5], 1.0: [1.0, 2.0]})"
+        )
     if not losses:
         raise ValueError("plot_learning_rates: give at least one learning rate: {lr: [losses]}")
     fig = _figure((7.6, 4.0))
@@ -255,9 +272,18 @@ def decision_grid(
     model: Callable[..., Any], X: np.ndarray, resolution: int = 150, padding: float = 0.5
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The model's outputs on a grid covering the data: (xx, yy, scores[ny, nx, outputs])."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary: X must have shape (N, 2), got {X.shape}")
+    try:
+        X = np.asarray(X, dtype=np.float64) if X is not None else None
+    except (TypeError, ValueError):
+        X = None
+    if X is None:
+        raise TypeError("plot_decision_boundary: X must be an (N, 2) array of numbers, the points of the data")
+    if X.ndim != 2 or X.shape[1] != 2 or not len(X):
+        raise ValueError(f"plot_decision_boundary: X must have shape (N, 2) with N >= 1, got {X.shape}")
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(
+            f"plot_decision_boundary: resolution must be an int >= 2 (grid points a side), got {resolution!r}"
+        )
     predict, batched = _predictor(model, X[:2])
     n = resolution if batched else min(resolution, SCALAR_MAX_RESOLUTION)
     (x0, y0), (x1, y1) = X.min(axis=0) - padding, X.max(axis=0) + padding
@@ -312,11 +338,11 @@ def _plot_decision_boundary(
     path: str | Path | None,
 ) -> Any:
     title = text(lang, "plot.boundary") if title is None else title
+    xx, yy, scores = decision_grid(model, X, resolution)  # (checks X and resolution first)
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(y).ravel()
     if len(labels) != len(X):
         raise ValueError(f"plot_decision_boundary: X has {len(X)} points but y has {len(labels)} labels")
-    xx, yy, scores = decision_grid(model, X, resolution)
     fig = _figure((5.8, 4.6))
     ax = fig.subplots()
     from matplotlib.colors import ListedColormap

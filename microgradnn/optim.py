@@ -266,7 +266,8 @@ def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
             f"{who}.step: parameter {i} has shape {w.shape} but its gradient has shape {g.shape}; "
             "they must match (was .grad set by hand?)"
         )
-    if not np.can_cast(g.dtype, w.dtype, casting="same_kind"):  # complex, strings, objects: the in-place -= raises
+    # complex, strings, objects: the in-place -= would raise (can_cast only when the dtypes differ: it is slow)
+    if g.dtype is not w.dtype and not np.can_cast(g.dtype, w.dtype, casting="same_kind"):
         raise TypeError(
             f"{who}.step: parameter {i} has dtype {w.dtype} but its gradient has dtype {g.dtype}, which cannot be "
             f"cast into it; set .grad to a real float array (e.g. grad.astype({str(w.dtype)!r})) or let backward() "

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import microgradnn
-from microgradnn import Tensor, Value, data, optim
+from microgradnn import Tensor, Value, data, nn, optim
 from microgradnn.cli import main
 from microgradnn.expression import ExpressionError, evaluate, parse_assignments
 from microgradnn.nn import (
@@ -326,6 +326,45 @@ NN = [
         "[0.]",
         "2*y - 1",
     ),
+    Bad("MLP of None", lambda: MLP(2, [1])(None), TypeError, "MLP(nin=2)", "NoneType", "e.g. model([0.5, 0.5])"),
+    Bad("MLP of a 0-d array", lambda: MLP(1, [1])(np.array(1.0)), TypeError, "MLP(nin=1)", "shape ()", "1-d array"),
+    Bad("MLP weights a number", lambda: MLP(2, [1], weights=5), TypeError, "MLP", "5 (int)", "one entry per layer"),
+    Bad("MLP biases a number", lambda: MLP(2, [1], biases=5), TypeError, "MLP", "5 (int)", "biases=[["),
+    Bad("MSELoss of None", lambda: nn.MSELoss()(None, None), TypeError, "mse_loss", "NoneType", "model's output"),
+    Bad("L1Loss of None", lambda: nn.L1Loss()(None, None), TypeError, "l1_loss", "NoneType", "model's output"),
+    Bad("BCELoss of None", lambda: nn.BCELoss()(None, None), TypeError, "binary_cross_entropy", "None", "output"),
+    Bad(
+        "BCEWithLogitsLoss of None", lambda: nn.BCEWithLogitsLoss()(None, None), TypeError, "_logits", "None", "output"
+    ),
+    Bad("HingeLoss of None", lambda: nn.HingeLoss()(None, None), TypeError, "hinge_loss", "NoneType", "model's output"),
+    Bad(
+        "CrossEntropyLoss of None",
+        lambda: nn.CrossEntropyLoss()(None, None),
+        TypeError,
+        "cross_entropy",
+        "None",
+        "Tensor(",
+    ),
+    Bad("NLLLoss of None", lambda: nn.NLLLoss()(None, None), TypeError, "nll_loss", "NoneType", "rows of Values"),
+    Bad("mse_loss target None", lambda: F.mse_loss([Value(1.0)], None), TypeError, "mse_loss", "None", "the targets"),
+    Bad("mse_loss Tensor, None", lambda: F.mse_loss(Tensor([1.0]), None), TypeError, "mse_loss", "NoneType", "(1,)"),
+    Bad(
+        "cross_entropy of plain floats",
+        lambda: F.cross_entropy([[1.0, 2.0]], [0]),
+        TypeError,
+        "cross_entropy",
+        "1.0 (float)",
+        "use a Tensor: Tensor(scores)",
+    ),
+    Bad(
+        "bce target None",
+        lambda: F.binary_cross_entropy([Value(0.5)], [None]),
+        TypeError,
+        "binary_cross_entropy",
+        "target 0 is None",
+        "give numbers",
+    ),
+    Bad("Flatten of a list", lambda: Flatten()([1, 2]), TypeError, "Flatten", "list", "Tensor(X)"),
 ]
 
 # ----------------------------------------------------------------------------- optim

@@ -1,5 +1,6 @@
 """Losses: gradients against finite differences, values against numpy formulas, stability, errors."""
 
+import functools
 import math
 
 import numpy as np
@@ -348,6 +349,156 @@ def test_loss_modules_call_the_functions():
     assert mnn.CrossEntropyLoss()(x, y).item() == F.cross_entropy(x, y).item()
     assert mnn.MSELoss(reduction="sum")(t64([1.0, 2.0]), [0.0, 0.0]).item() == 5.0
     assert repr(mnn.L1Loss()) == "L1Loss(reduction='mean')"
+
+
+# ------------------------------------------------------------- PyTorch's options
+RNG = np.random.default_rng(0)
+SCORES = RNG.standard_normal((4, 3, 2))  # (N, C, d): the class axis is 1
+CLASSES = np.array([[0, 2], [1, -100], [2, 2], [1, 0]])  # -100 is the default ignore_index
+WEIGHT = np.array([0.5, 1.0, 2.0])
+ROWS, PROBS = RNG.standard_normal((4, 3)), RNG.dirichlet(np.ones(3), 4)
+P, Y = RNG.uniform(0.1, 0.9, (4, 3)), RNG.uniform(0.0, 1.0, (4, 3))
+
+
+def _tt(a):
+    import torch
+
+    return torch.tensor(a)
+
+
+OPTION_CASES = {
+    "cross_entropy weight ignore_index label_smoothing (N, C, d)": (
+        SCORES,
+        lambda x, r: F.cross_entropy(x, CLASSES, WEIGHT, reduction=r, label_smoothing=0.2),
+        lambda x, r, TF: TF.cross_entropy(x, _tt(CLASSES), _tt(WEIGHT), reduction=r, label_smoothing=0.2),
+    ),
+    "cross_entropy ignore_index=1": (
+        ROWS,
+        lambda x, r: F.cross_entropy(x, np.array([0, 1, 2, 1]), ignore_index=1, reduction=r),
+        lambda x, r, TF: TF.cross_entropy(x, _tt(np.array([0, 1, 2, 1])), ignore_index=1, reduction=r),
+    ),
+    "cross_entropy probability targets": (
+        ROWS,
+        lambda x, r: F.cross_entropy(x, PROBS, WEIGHT, reduction=r, label_smoothing=0.1),
+        lambda x, r, TF: TF.cross_entropy(x, _tt(PROBS), _tt(WEIGHT), reduction=r, label_smoothing=0.1),
+    ),
+    "cross_entropy one sample (C,)": (
+        ROWS[0],
+        lambda x, r: F.cross_entropy(x, np.array(2), reduction=r),
+        lambda x, r, TF: TF.cross_entropy(x, _tt(np.array(2)), reduction=r),
+    ),
+    "nll_loss weight ignore_index (N, C, d)": (
+        SCORES,
+        lambda x, r: F.nll_loss(x, CLASSES, WEIGHT, reduction=r),
+        lambda x, r, TF: TF.nll_loss(x, _tt(CLASSES), _tt(WEIGHT), reduction=r),
+    ),
+    "binary_cross_entropy weight": (
+        P,
+        lambda x, r: F.binary_cross_entropy(x, Y, WEIGHT, reduction=r),
+        lambda x, r, TF: TF.binary_cross_entropy(x, _tt(Y), _tt(WEIGHT), reduction=r),
+    ),
+    "binary_cross_entropy_with_logits weight pos_weight": (
+        ROWS,
+        lambda x, r: F.binary_cross_entropy_with_logits(x, Y, WEIGHT, reduction=r, pos_weight=WEIGHT[::-1].copy()),
+        lambda x, r, TF: TF.binary_cross_entropy_with_logits(
+            x, _tt(Y), _tt(WEIGHT), reduction=r, pos_weight=_tt(WEIGHT[::-1].copy())
+        ),
+    ),
+    "smooth_l1_loss beta": (
+        ROWS,
+        lambda x, r: F.smooth_l1_loss(x, Y, reduction=r, beta=0.5),
+        lambda x, r, TF: TF.smooth_l1_loss(x, _tt(Y), reduction=r, beta=0.5),
+    ),
+    "huber_loss delta": (
+        ROWS,
+        lambda x, r: F.huber_loss(x, Y, reduction=r, delta=0.5),
+        lambda x, r, TF: TF.huber_loss(x, _tt(Y), reduction=r, delta=0.5),
+    ),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("case", OPTION_CASES, ids=list(OPTION_CASES))
+def test_functional_loss_options_match_torch(case, reduction):
+    torch = pytest.importorskip("torch")
+    from torch_reference import against_torch
+
+    x, ours, theirs = OPTION_CASES[case]
+    against_torch(lambda a: ours(a, reduction), lambda a: theirs(a, reduction, torch.nn.functional), [x])
+
+
+def test_loss_modules_take_torchs_options():
+    torch = pytest.importorskip("torch")
+    from torch_reference import against_torch
+
+    w, pw = WEIGHT, WEIGHT[::-1].copy()
+    pairs = [
+        (
+            mnn.CrossEntropyLoss(w, ignore_index=1, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(_tt(w), ignore_index=1, label_smoothing=0.1),
+            ROWS,
+            np.array([0, 1, 2, 1]),
+        ),
+        (mnn.NLLLoss(w, reduction="sum"), torch.nn.NLLLoss(_tt(w), reduction="sum"), SCORES, CLASSES),
+        (mnn.BCELoss(w), torch.nn.BCELoss(_tt(w)), P, Y),
+        (mnn.BCEWithLogitsLoss(w, pos_weight=pw), torch.nn.BCEWithLogitsLoss(_tt(w), pos_weight=_tt(pw)), ROWS, Y),
+        (mnn.SmoothL1Loss(beta=0.5), torch.nn.SmoothL1Loss(beta=0.5), ROWS, Y),
+        (mnn.HuberLoss(delta=0.5), torch.nn.HuberLoss(delta=0.5), ROWS, Y),
+    ]
+    for ours, theirs, x, t in pairs:
+        against_torch(functools.partial(ours, target=t), functools.partial(theirs, target=_tt(t)), [x])
+    assert mnn.CrossEntropyLoss(w).state_dict()["weight"].tolist() == w.tolist()  # a buffer, as in PyTorch
+    assert repr(mnn.HuberLoss(delta=0.5)) == "HuberLoss(delta=0.5, reduction='mean')"
+
+
+def test_plain_cross_entropy_stays_one_fused_node():
+    x = t64(ROWS)
+    assert F.cross_entropy(x, np.array([0, 1, 2, 1])).op == "cross_entropy"
+    assert mnn.CrossEntropyLoss()(x, np.array([0, 1, 2, 1])).op == "cross_entropy"
+    assert F.cross_entropy(x, np.array([0, 1, 2, 1]), WEIGHT).op != "cross_entropy"
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_smooth_l1_and_huber_scalar_agree_with_tensor(reduction):
+    x, y = ROWS.ravel(), Y.ravel() * 3  # errors on both sides of beta and delta
+    for fn, options in ((F.smooth_l1_loss, {"beta": 0.7}), (F.smooth_l1_loss, {"beta": 0.0}), (F.huber_loss, {})):
+        ours = fn(vals(x), list(y), reduction=reduction, **options)
+        np.testing.assert_allclose(numbers(ours), numbers(fn(t64(x), y, reduction=reduction, **options)))
+        gradcheck(lambda *v, fn=fn, options=options: fn(list(v), list(y), reduction=reduction, **options), vals(x))
+
+
+@pytest.mark.parametrize(
+    ("call", "names"),
+    [
+        (lambda: F.cross_entropy([vals([1.0, 2.0])], [0], WEIGHT[:2]), "weight"),
+        (lambda: F.cross_entropy([vals([1.0, 2.0])], [0], label_smoothing=0.1), "label_smoothing"),
+        (lambda: F.nll_loss([vals([1.0, 2.0])], [0], ignore_index=1), "ignore_index"),
+        (lambda: F.binary_cross_entropy(vals([0.5]), [1.0], [2.0]), "weight"),
+        (lambda: mnn.BCEWithLogitsLoss(pos_weight=[2.0])(vals([0.5]), [1.0]), "pos_weight"),
+    ],
+)
+def test_scalar_forms_refuse_tensor_only_options(call, names):
+    with pytest.raises(TypeError, match=rf"{names} works only on Tensors.*Pass the scores as a Tensor"):
+        call()
+
+
+def test_option_errors_name_the_option_and_the_fix():
+    with pytest.raises(TypeError, match=r"cross_entropy: weight must be numbers.*got 'sum'.*reduction='sum'"):
+        F.cross_entropy(t64(ROWS), np.array([0, 1, 2, 1]), "sum")
+    with pytest.raises(TypeError, match=r"CrossEntropyLoss: weight.*reduction='sum'"):
+        mnn.CrossEntropyLoss("sum")
+    with pytest.raises(ValueError, match=r"weight has shape \(4,\).*input's shape \(4, 3\).*shape \(3,\)"):
+        F.binary_cross_entropy(t64(P), Y, np.ones(4))
+    with pytest.raises(ValueError, match="beta must be a number >= 0, got -1"):
+        F.smooth_l1_loss(t64(ROWS), Y, beta=-1)
+    with pytest.raises(ValueError, match="HuberLoss: delta must be a number > 0, got 0"):
+        mnn.HuberLoss(delta=0)
+
+
+def test_cross_entropy_documents_its_empty_batch_error():
+    assert "empty batch" in F.cross_entropy.__doc__ and 'reduction="sum"' in F.cross_entropy.__doc__
+    with pytest.raises(ValueError, match="empty batch"):  # the options path refuses it too (PyTorch: nan)
+        F.cross_entropy(t64(np.zeros((0, 3))), np.zeros(0, dtype=int), WEIGHT)
 
 
 # ------------------------------------------------------------------ activations

@@ -393,3 +393,11 @@ def test_a_node_that_takes_a_dead_nodes_id_has_no_scope():
     reused = [v for v in fresh if id(v) in tagged]
     assert reused, "no id was reused, so this test checks nothing"
     assert all(scope_of(v) is None for v in reused)
+
+
+def test_a_ragged_state_dict_entry_is_named_and_nothing_changes():
+    model = Sequential(Linear(1, 2, seed=0))
+    before = model[0].weight.data.copy()
+    with pytest.raises(ValueError, match=r"load_state_dict: '0.weight' is ragged \(rows of different lengths\)"):
+        model.load_state_dict({"0.weight": [[1.0], [2.0, 3.0]]}, strict=False)
+    np.testing.assert_array_equal(model[0].weight.data, before)

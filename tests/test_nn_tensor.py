@@ -88,6 +88,28 @@ def test_linear_output_dtype_follows_numpy_promotion():
     assert lin.weight.grad.dtype == np.float32 and lin.bias.grad.dtype == np.float64  # each its parameter's dtype
 
 
+def test_linear_int_or_bool_input_takes_the_weights_dtype():
+    lin = Linear(2, 1, seed=0)  # float32 weights
+    for x in (Tensor([[1, 2]]), Tensor(np.array([[True, False]]))):
+        out = lin(x)
+        assert out.dtype == (x @ lin.weight.T).dtype == np.float32  # an int operand meets a float one in its dtype
+        np.testing.assert_allclose(out.data, x.data @ lin.weight.data.T + lin.bias.data, rtol=1e-6)
+
+
+def test_batchnorm_refuses_one_value_per_channel_whenever_it_uses_batch_statistics():
+    torch = pytest.importorskip("torch")
+    from microgradnn.nn import BatchNorm1d, norm
+
+    layer, ref = BatchNorm1d(3, track_running_stats=False).eval(), torch.nn.BatchNorm1d(3, track_running_stats=False)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        ref.eval()(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"more than one value per channel.*\(1, 3\).*track_running_stats=True"):
+        layer(Tensor(np.zeros((1, 3))))
+    assert BatchNorm1d(3).eval()(Tensor(np.zeros((1, 3)))).shape == (1, 3)  # running stats: fine, as in torch
+    assert "running_mean" in BatchNorm1d(3).state_dict()  # a buffer, and the module docstring says so
+    assert "``state_dict()`` saves them" in " ".join(norm.__doc__.split())
+
+
 def test_linear_without_bias():
     lin = Linear(2, 3, bias=False, seed=0)
     assert lin.bias is None and [n for n, _ in lin.named_parameters()] == ["weight"]

@@ -17,9 +17,11 @@ from microgradnn.nn.losses import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HingeLoss,
+    HuberLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from microgradnn.nn.module import IncompatibleKeys, Module, ModuleList, Parameter, is_parameter
 from microgradnn.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -41,6 +43,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "HingeLoss",
+    "HuberLoss",
     "IncompatibleKeys",
     "L1Loss",
     "Layer",
@@ -58,6 +61,7 @@ __all__ = [
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Step",
     "Tanh",

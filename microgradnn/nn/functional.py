@@ -18,9 +18,11 @@ from microgradnn.nn.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
+    huber_loss,
     l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
 )
 from microgradnn.scalar import Value
 
@@ -41,6 +43,7 @@ __all__ = [
     "dropout",
     "fold",
     "hinge_loss",
+    "huber_loss",
     "interpolate",
     "l1_loss",
     "leaky_relu",
@@ -51,6 +54,7 @@ __all__ = [
     "nll_loss",
     "relu",
     "sigmoid",
+    "smooth_l1_loss",
     "softmax",
     "step",
     "tanh",

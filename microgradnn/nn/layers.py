@@ -52,6 +52,8 @@ class Linear(Module):
     "kaiming_uniform"/"kaiming_normal" suit ReLU networks, "xavier_uniform"/
     "xavier_normal" tanh and sigmoid ones (biases start at 0 for those); "zeros".
     seed: an int or a numpy Generator for reproducible weights.
+    An int or bool input is converted to the weight's dtype first, as an int operand meets a float one in
+    PyTorch: ``Linear(2, 1)(Tensor([[1, 2]]))`` is float32.
     """
 
     def __init__(
@@ -103,6 +105,8 @@ class Linear(Module):
             raise ValueError(
                 f"{self._name()}: expected input with {self.in_features} features in its last axis, got shape {shape}"
             )
+        if x.data.dtype.kind in "biu":  # PyTorch's rule: an int or bool operand meets a float one in the float's dtype
+            x = x.astype(self.weight.data.dtype)
         return linear(x, self.weight, self.bias)
 
     def _name(self) -> str:
@@ -162,6 +166,8 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self!r}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

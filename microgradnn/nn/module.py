@@ -59,6 +59,17 @@ def _check_name(name: str, who: str, what: str) -> None:
         )
 
 
+def _entry_array(value: Any, key: str) -> np.ndarray:
+    """A state-dict entry as an array, or a clear error for rows of different lengths (numpy's own is cryptic)."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        raise ValueError(
+            f"load_state_dict: {key!r} is ragged (rows of different lengths), not an array; give equal-length "
+            "rows, as model.state_dict() has them"
+        ) from None
+
+
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
@@ -286,7 +297,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Node) else value)
+            array = _entry_array(value.data if isinstance(value, Node) else value, key)
             if array.dtype.kind not in "fiu":
                 raise TypeError(
                     f"load_state_dict: {key!r} holds dtype {array.dtype}; parameters need numbers (int or float arrays)"
@@ -307,7 +318,7 @@ class Module:
         for key, (module, name, value) in buffers.items():
             if key not in state_dict:
                 continue
-            array = np.asarray(state_dict[key])
+            array = _entry_array(state_dict[key], key)
             if array.shape != np.shape(value) or array.dtype.kind not in "fiub":
                 raise ValueError(
                     f"load_state_dict: buffer {key!r} must be numbers of shape {np.shape(value)}, got "

@@ -9,8 +9,11 @@ are taken over: every axis but the channels (batch norm) or the last few
 Batch norm in training mode normalises with the batch's own statistics and
 updates running estimates, ``running = (1 - momentum) * running + momentum *
 batch`` (the variance unbiased, as in PyTorch); in eval mode (``model.eval()``)
-it uses the running estimates. The running estimates are not parameters: they
-are not in ``state_dict()`` (the Module base class keeps no buffers yet).
+it uses the running estimates. The running estimates (``running_mean``,
+``running_var``, ``num_batches_tracked``) are buffers, not parameters: ``state_dict()``
+saves them and ``load_state_dict()`` restores them, but no optimizer sees them.
+With ``track_running_stats=False`` there are none, and eval mode uses the
+batch's own statistics too.
 """
 
 from __future__ import annotations
@@ -101,10 +104,11 @@ class _BatchNorm(Module):
         use_batch = self.training or self.running_mean is None
         if use_batch:
             count = x.size // x.shape[1]
-            if count < 2 and self.training:
+            if count < 2:  # also in eval mode without running stats, which uses the batch's statistics too
+                fix = "model.eval()" if self.running_mean is not None else "track_running_stats=True and model.eval()"
                 raise ValueError(
-                    f"{who}: training needs more than one value per channel to take a variance, got input "
-                    f"{x.shape}; use a bigger batch, or model.eval()"
+                    f"{who}: training needs more than one value per channel to take a variance, and so does any "
+                    f"use of the batch's own statistics; got input {x.shape}; use a bigger batch, or {fix}"
                 )
             mean = x.mean(axis=axes, keepdims=True)
             centred = x - mean

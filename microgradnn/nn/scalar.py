@@ -79,6 +79,13 @@ def _is_batch(x: Any) -> bool:
     return isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], (list, tuple, np.ndarray))
 
 
+def _is_sample(x: Any) -> bool:
+    """One sample's inputs: a list, a tuple or a 1-d array (not a string)."""
+    if isinstance(x, np.ndarray):
+        return x.ndim == 1
+    return isinstance(x, Sequence) and not isinstance(x, str)
+
+
 def _as_row(x: Any) -> Any:
     if isinstance(x, (Value, int, float, np.floating, np.integer)):
         return [x]
@@ -107,6 +114,12 @@ class _ScalarModule(Module):
         if _is_batch(x):
             return [self(row) for row in x]
         x = _as_row(x)
+        if not _is_sample(x):
+            got = f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else f"{type(x).__name__} {x!r}"
+            raise TypeError(
+                f"{self._signature()}: expected one sample ({self.nin} numbers or Values: a list or a 1-d array) or "
+                f"a batch of them, got {got}; e.g. model({[0.5] * self.nin})"
+            )
         if len(x) != self.nin:
             raise ValueError(
                 f"{self._signature()}: expected {self.nin} inputs, got {len(x)}; pass {self.nin} numbers per sample"
@@ -298,6 +311,11 @@ class MLP(_ScalarModule):
             output_activation = "linear" if activation in _LINEAR_OUTPUT_BY_DEFAULT else activation
         self.output_activation = _check_activation(output_activation, "MLP output_activation")
         for what, given in (("weights", weights), ("biases", biases)):
+            if given is not None and not isinstance(given, (Sequence, np.ndarray)):
+                raise TypeError(
+                    f"MLP: {what} must be a list with one entry per layer, got {given!r} ({type(given).__name__}); "
+                    "e.g. MLP(2, [2, 1], weights=[[[1, 1], [1, 1]], [[-1, 1]]], biases=[[-1.5, -0.5], [-0.5]])"
+                )
             if given is not None and len(given) != len(nouts):
                 raise ValueError(
                     f"MLP: {what} has {len(given)} entries but the MLP has {len(nouts)} layers; give one per layer"

@@ -60,7 +60,7 @@ def _field(key: str, value_html: str) -> str:
 
 def _name(node: Any) -> str:
     """How a node is called on a picture: its label, else its op in parentheses, else "leaf"."""
-    label = getattr(node, "label", "") or ""
+    label = str(getattr(node, "label", "") or "")  # (node.label = 5 is not checked: show it as text)
     op = getattr(node, "op", "") or ""
     return label or (f"({op})" if op else "leaf")
 
@@ -75,7 +75,7 @@ def _made_from(node: Any) -> str:
 
 
 def _box(kind: str, node: Any, fields: list[str]) -> str:
-    label = getattr(node, "label", "") or ""
+    label = str(getattr(node, "label", "") or "")
     title = f"<b>{_esc(kind)}</b>" + (f" <b>{_esc(label)}</b>" if label else "")
     return f'<div class="microgradnn-repr" style="{_BOX}">' + " &middot; ".join([title, *fields]) + "</div>"
 

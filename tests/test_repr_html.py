@@ -140,3 +140,9 @@ def test_the_summary_is_one_self_contained_element(make):
     snippet = value_html(node) if isinstance(node, Value) else tensor_html(node)
     assert snippet.startswith('<div class="microgradnn-repr"') and snippet.endswith("</div>")
     assert "<style" not in snippet and "<script" not in snippet and "http" not in snippet
+
+
+def test_a_label_assigned_later_as_a_number_is_shown_as_text():
+    a = Value(1.0)
+    a.label = 5  # Value(label=5) refuses it; an assignment afterwards is not checked
+    assert ">5<" in a._repr_html_() and "5" in (a * 2)._repr_html_()

@@ -265,3 +265,9 @@ def test_frames_and_a_frame_have_short_reprs():
     assert repr(frames) == "<microgradnn.viz.Frames: 4 frames of the backward pass of L (3 steps)>"
     assert repr(frames[1]) == "<microgradnn.viz.Frame 1: Step 1 of 3: backward through L = d * f>"
     assert len(repr(frames[0])) < 200
+
+
+def test_frames_of_a_node_with_a_very_long_label_are_written(tmp_path):
+    x = Value(2.0, label="x" * 10_000)
+    paths = save_frames((x * 3.0).tanh(), tmp_path / "frames")  # the caption is shortened to fit Graphviz
+    assert paths and all(p.stat().st_size > 0 for p in paths)

@@ -96,3 +96,14 @@ def test_a_gif_path_that_is_not_a_file_name_is_refused():
     net, loss = chapter()
     with pytest.raises(TypeError, match=r"save_gif: path must be a file name .*got NoneType; e\.g\. save_gif\(loss"):
         save_gif(loss, None, network=net, view="network")
+
+
+def test_a_very_long_label_still_makes_a_gif_of_a_sane_size(tmp_path):
+    from PIL import Image
+
+    from microgradnn import Value
+
+    x = Value(2.0, label="x" * 10_000)
+    path = save_gif(x * x.tanh(), tmp_path / "long.gif")  # its captions name x several times
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3 and gif.size[1] < 2000  # the captions are shortened; durations fit GIF's 16 bits

@@ -503,3 +503,9 @@ def test_notebook_display_fits_the_cell_and_opens_full_size():
 def test_a_title_that_is_not_a_string_is_named():
     with pytest.raises(TypeError, match=r"draw_graph: title must be a str, got int \(5\)"):
         draw_graph(Value(2.0) * Value(3.0), title=5)
+
+
+@needs_dot
+def test_a_very_long_title_is_shortened_so_graphviz_draws_it():
+    svg = draw_graph(Value(2.0) * Value(3.0), title="t" * 17_000).pipe("svg").decode()
+    assert "…" in svg and "t" * 17_000 not in svg  # Graphviz refuses an HTML label of over 16,384 characters

@@ -275,3 +275,9 @@ def test_a_model_that_returns_class_numbers_is_not_read_as_binary():
     filled = next(c for c in ax.collections if isinstance(c, ContourSet) and c.filled)
     assert len(filled.levels) == 4  # three class regions (-0.5, 0.5, 1.5, 2.5), not two
     assert legend_texts(ax) == ["class 0", "class 1", "class 2"]
+
+
+def test_titles_are_literal_text_not_matplotlib_math():
+    fig = plot_loss([1.0, 0.5], title="costs $5 or $10")
+    assert fig.axes[0].get_title() == r"costs \$5 or \$10: loss"  # drawn as written, no math italics
+    plot_loss([1.0, 0.5], title="$$").canvas.draw()  # a lone pair of dollars was a raw mathtext ParseException

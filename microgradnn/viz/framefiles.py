@@ -117,9 +117,12 @@ def _widest(snapshots: Sequence[_Snapshot]) -> _Snapshot:
     return _Snapshot(states, grads, edges, None)
 
 
+CAPTION_MAX = 2000  # characters of a frame's caption; a longer one (10,000-character labels) is shortened
+
+
 def _caption_html(caption: str, width: float | None = None, height: float | None = None) -> Html:
     width_attr = f' WIDTH="{width:.0f}" HEIGHT="{height:.0f}"' if width and height else ""
-    text = escape(caption)
+    text = escape(caption, CAPTION_MAX)  # (Graphviz refuses an HTML label of more than 16,384 characters)
     return Html(
         f'<TABLE BORDER="0" CELLPADDING="6"{width_attr}><TR>'
         f'<TD ALIGN="LEFT" BALIGN="LEFT" VALIGN="TOP">{text}</TD></TR></TABLE>'

@@ -15,6 +15,7 @@ from typing import Any
 
 from microgradnn.engine import Node
 from microgradnn.viz.dot import output_path
+from microgradnn.viz.framefiles import CAPTION_MAX
 from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
 from microgradnn.viz.i18n import text
@@ -80,7 +81,8 @@ def gif_frames(
     lay = layout(scene)
     Image, ImageDraw = _pillow()
     pictures = [draw(scene, lay, state, window=_window(lay, state["focus"], width, height)) for state in states]
-    captions = [clean(c) for c in captions]
+    # Shortened past CAPTION_MAX characters (a 10,000-character label would make a frame thousands of pixels tall).
+    captions = [c if len(c) <= CAPTION_MAX else c[: CAPTION_MAX - 1] + "…" for c in map(clean, captions)]
     if not caption:
         return pictures, captions
     text_w = PANEL_WIDTH - 28
@@ -144,7 +146,9 @@ def save_gif(
         raise ValueError("save_gif: there are no frames to write")
     # Each frame gets its own palette (GIF allows 256 colours a frame); octree is fast on flat pictures.
     frames = [im.quantize(colors=255, method=Image.Quantize.FASTOCTREE) for im in images]
-    durations = [round((duration_ms + per_char_ms * len(c)) / 10) * 10 for c in captions[:-1]] + [last_ms]
+    # A frame shows longer for a longer caption, up to GIF's limit (16 bits of centiseconds: 655 s).
+    durations = [min(round((duration_ms + per_char_ms * len(c)) / 10) * 10, 655_350) for c in captions[:-1]]
+    durations.append(min(last_ms, 655_350))
     path.parent.mkdir(parents=True, exist_ok=True)
     frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=loop)
     return path

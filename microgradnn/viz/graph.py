@@ -45,6 +45,7 @@ MUTED = "#8a8a8a"
 MONO = "monospace"
 
 LABEL_MAX = 32  # longer labels are shortened with an ellipsis
+TITLE_MAX = 200  # and longer titles
 DEFAULT_MAX_NODES = 150
 
 
@@ -165,7 +166,8 @@ def base_scene(rankdir: str, title: str | None = None, notes: Sequence[str] = ()
         "pad": 0.2,
         "newrank": True,
     }
-    lines = ([title] if title else []) + list(notes)
+    # A title is shortened as a label is (Graphviz refuses an HTML label of more than 16,384 characters).
+    lines = ([title[: TITLE_MAX - 1] + "…" if len(title) > TITLE_MAX else title] if title else []) + list(notes)
     if lines:
         graph_attrs.update(
             label=Html(escape("\n".join(lines)) + '<BR ALIGN="LEFT"/>'),

@@ -92,6 +92,11 @@ def _spans_decades(values: Sequence[float]) -> bool:
     return bool(finite) and min(finite) > 0 and max(finite) / min(finite) >= 100.0
 
 
+def _literal(text: Any) -> str:
+    """User text on a plot as it is written: matplotlib reads $...$ as math, so each $ is escaped."""
+    return str(text).replace("$", r"\$")
+
+
 def _kind(obj: Any) -> str:
     """What a wrong argument is, for an error message: its type, and the value when it is short."""
     shown = repr(obj)
@@ -146,7 +151,7 @@ def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, p
     ax.plot(range(1, len(loss) + 1), loss, color=CLASS_COLORS[0], lw=2, label=t("plot.loss"))
     if val_loss:
         ax.plot(range(1, len(val_loss) + 1), val_loss, color=CLASS_COLORS[1], lw=2, ls="--", label=t("plot.val_loss"))
-    ax.set(xlabel=t("plot.epoch"), ylabel=t("plot.loss"), title=f"{title}: {t('plot.loss')}")
+    ax.set(xlabel=t("plot.epoch"), ylabel=t("plot.loss"), title=f"{_literal(title)}: {t('plot.loss')}")
     if log_y is None:
         log_y = _spans_decades(loss + val_loss)
     if log_y and min(v for v in loss + val_loss if math.isfinite(v)) > 0:
@@ -169,7 +174,7 @@ def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, p
         ax.set(
             xlabel=t("plot.epoch"),
             ylabel=t("plot.accuracy"),
-            title=f"{title}: {t('plot.accuracy')}",
+            title=f"{_literal(title)}: {t('plot.accuracy')}",
             ylim=(-0.02, 1.02),
         )
         _epoch_axis(ax)
@@ -222,7 +227,7 @@ def _plot_learning_rates(
         ax.plot(range(len(values)), shown, lw=2, color=CLASS_COLORS[k % len(CLASS_COLORS)], label=label)
     if log_y and positive:
         ax.set_yscale("log")
-    ax.set(xlabel=text(lang, "plot.step"), ylabel=text(lang, "plot.loss"), title=title)
+    ax.set(xlabel=text(lang, "plot.step"), ylabel=text(lang, "plot.loss"), title=_literal(title))
     _epoch_axis(ax)
     ax.grid(alpha=0.3)
     # Outside the axes, so no curve is ever hidden behind it.
@@ -394,7 +399,7 @@ def _plot_decision_boundary(
             linewidths=0.8,
             label=text(lang, "plot.class", c=f"{cls:g}"),
         )
-    ax.set(xlabel="x1", ylabel="x2", title=title, xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
+    ax.set(xlabel="x1", ylabel="x2", title=_literal(title), xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return _finish(fig, path)
 
@@ -464,7 +469,9 @@ def _plot_boundary_distances(
         else:
             ys = np.array([y0, y1])
             xs = -(w2 * ys + b) / w1
-        ax.plot(xs, ys, color="#222222", lw=2, label=text(lang, "plot.msd", name=name, msd=f"{msd:.3f}"), zorder=2)
+        ax.plot(
+            xs, ys, color="#222222", lw=2, label=text(lang, "plot.msd", name=_literal(name), msd=f"{msd:.3f}"), zorder=2
+        )
         for k, cls in enumerate(np.unique(labels)):
             mask = labels == cls
             ax.scatter(
@@ -477,9 +484,9 @@ def _plot_boundary_distances(
                 linewidths=0.8,
                 label=None if y is None else text(lang, "plot.class", c=f"{cls:g}"),
             )
-        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x1", ylabel="x2", title=name)
+        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x1", ylabel="x2", title=_literal(name))
         ax.set_aspect("equal")  # so the distance segments look perpendicular
         ax.grid(alpha=0.25)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=9, frameon=False)
-    fig.suptitle(title)
+    fig.suptitle(_literal(title))
     return _finish(fig, path)

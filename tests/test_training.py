@@ -250,16 +250,22 @@ def test_momentum_buffers_are_restored_with_the_weights():
     assert opt.lr == 1e308
 
 
-def test_any_error_carries_the_history_of_what_completed():
-    model, X, y = _tensor_setup()
+def _loss_failing_at(call: int):
+    """F.mse_loss that raises on its `call`-th use (a bug in a learner's loss)."""
     calls = {"n": 0}
 
     def loss_fn(out, target):
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == call:
             raise ValueError("a bug in my loss")
         return F.mse_loss(out, target)
 
+    return loss_fn
+
+
+def test_any_error_carries_the_history_of_what_completed():
+    model, X, y = _tensor_setup()
+    loss_fn = _loss_failing_at(4)
     with pytest.raises(ValueError, match="a bug in my loss") as info:
         fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=6)
     assert info.value.history.epochs == 3
@@ -293,14 +299,7 @@ def test_an_error_after_the_step_says_the_weights_include_it(failure, match):
 
 def test_an_error_before_the_step_says_the_weights_are_as_before():
     model, X, y = _tensor_setup()
-    calls = {"n": 0}
-
-    def loss_fn(out, target):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise ValueError("a bug in my loss")
-        return F.mse_loss(out, target)
-
+    loss_fn = _loss_failing_at(2)
     seen, callback = _snapshots(model)
     with pytest.raises(ValueError, match="a bug in my loss") as info:
         fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.05), (X, y), epochs=3, callback=callback)

@@ -32,6 +32,7 @@ __all__ = [
     "format_number",
     "pipe_source",
     "render_source",
+    "shorten",
 ]
 
 # Output formats chosen from a file extension.
@@ -65,6 +66,11 @@ class GraphvizPackageNotFoundError(ImportError):
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "]": "&#93;"}
 
 
+def shorten(text: str, max_len: int) -> str:
+    """`text`, or its first max_len - 1 characters and an ellipsis when it is longer."""
+    return text if len(text) <= max_len else text[: max(max_len - 1, 0)] + "…"
+
+
 def escape(text: object, max_len: int | None = None) -> str:
     """Text for a Graphviz HTML-like label: shown literally, whatever it contains.
 
@@ -73,9 +79,7 @@ def escape(text: object, max_len: int | None = None) -> str:
     a line break becomes `<BR/>`; other control characters are shown as `\\xNN`.
     `max_len` shortens long text with an ellipsis (counted before escaping).
     """
-    text = str(text)
-    if max_len is not None and len(text) > max_len:
-        text = text[: max(max_len - 1, 0)] + "…"
+    text = str(text) if max_len is None else shorten(str(text), max_len)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     out: list[str] = []
     for ch in text:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from microgradnn.engine import Node
-from microgradnn.viz.dot import output_path
+from microgradnn.viz.dot import output_path, shorten
 from microgradnn.viz.framefiles import CAPTION_MAX
 from microgradnn.viz.frames import DEFAULT_MAX_STEPS, Frame, as_record, language_of
 from microgradnn.viz.graphview import graph_scene
@@ -82,7 +82,7 @@ def gif_frames(
     Image, ImageDraw = _pillow()
     pictures = [draw(scene, lay, state, window=_window(lay, state["focus"], width, height)) for state in states]
     # Shortened past CAPTION_MAX characters (a 10,000-character label would make a frame thousands of pixels tall).
-    captions = [c if len(c) <= CAPTION_MAX else c[: CAPTION_MAX - 1] + "…" for c in map(clean, captions)]
+    captions = [shorten(clean(c), CAPTION_MAX) for c in captions]
     if not caption:
         return pictures, captions
     text_w = PANEL_WIDTH - 28

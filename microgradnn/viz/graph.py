@@ -25,7 +25,7 @@ import numpy as np
 
 from microgradnn.engine import Node, topological_order
 from microgradnn.scopes import scope_of
-from microgradnn.viz.dot import ClusterSpec, EdgeSpec, Graph, Html, NodeSpec, Scene, escape, format_number, pad
+from microgradnn.viz.dot import ClusterSpec, EdgeSpec, Graph, Html, NodeSpec, Scene, escape, format_number, pad, shorten
 from microgradnn.viz.i18n import check_lang, text
 from microgradnn.viz.naming import module_title, natural_key, output_layer
 
@@ -167,7 +167,7 @@ def base_scene(rankdir: str, title: str | None = None, notes: Sequence[str] = ()
         "newrank": True,
     }
     # A title is shortened as a label is (Graphviz refuses an HTML label of more than 16,384 characters).
-    lines = ([title[: TITLE_MAX - 1] + "…" if len(title) > TITLE_MAX else title] if title else []) + list(notes)
+    lines = ([shorten(title, TITLE_MAX)] if title else []) + list(notes)
     if lines:
         graph_attrs.update(
             label=Html(escape("\n".join(lines)) + '<BR ALIGN="LEFT"/>'),

@@ -128,7 +128,7 @@ def plot_loss(
 
 
 def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, path: str | Path | None) -> Any:
-    title = text(lang, "plot.training") if title is None else title
+    title = text(lang, "plot.training") if title is None else _literal(title)
     if hasattr(history, "loss"):
         loss = _series(history, "loss")
         accuracy = _series(history, "accuracy")
@@ -151,7 +151,7 @@ def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, p
     ax.plot(range(1, len(loss) + 1), loss, color=CLASS_COLORS[0], lw=2, label=t("plot.loss"))
     if val_loss:
         ax.plot(range(1, len(val_loss) + 1), val_loss, color=CLASS_COLORS[1], lw=2, ls="--", label=t("plot.val_loss"))
-    ax.set(xlabel=t("plot.epoch"), ylabel=t("plot.loss"), title=f"{_literal(title)}: {t('plot.loss')}")
+    ax.set(xlabel=t("plot.epoch"), ylabel=t("plot.loss"), title=f"{title}: {t('plot.loss')}")
     if log_y is None:
         log_y = _spans_decades(loss + val_loss)
     if log_y and min(v for v in loss + val_loss if math.isfinite(v)) > 0:
@@ -174,7 +174,7 @@ def _plot_loss(history: Any, title: str | None, log_y: bool | None, lang: str, p
         ax.set(
             xlabel=t("plot.epoch"),
             ylabel=t("plot.accuracy"),
-            title=f"{_literal(title)}: {t('plot.accuracy')}",
+            title=f"{title}: {t('plot.accuracy')}",
             ylim=(-0.02, 1.02),
         )
         _epoch_axis(ax)
@@ -273,22 +273,28 @@ def _predictor(model: Callable[..., Any], probe: np.ndarray) -> tuple[Callable[[
     return one_by_one, False
 
 
-def decision_grid(
-    model: Callable[..., Any], X: np.ndarray, resolution: int = 150, padding: float = 0.5
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The model's outputs on a grid covering the data: (xx, yy, scores[ny, nx, outputs])."""
+def _grid_points(X: Any, resolution: Any) -> np.ndarray:
+    """X as an (N, 2) float array with N >= 1, and a resolution of at least 2 a side, or a clear error."""
     try:
-        X = np.asarray(X, dtype=np.float64) if X is not None else None
+        points = np.asarray(X, dtype=np.float64) if X is not None else None
     except (TypeError, ValueError):
-        X = None
-    if X is None:
+        points = None
+    if points is None:
         raise TypeError("plot_decision_boundary: X must be an (N, 2) array of numbers, the points of the data")
-    if X.ndim != 2 or X.shape[1] != 2 or not len(X):
-        raise ValueError(f"plot_decision_boundary: X must have shape (N, 2) with N >= 1, got {X.shape}")
+    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
+        raise ValueError(f"plot_decision_boundary: X must have shape (N, 2) with N >= 1, got {points.shape}")
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
         raise ValueError(
             f"plot_decision_boundary: resolution must be an int >= 2 (grid points a side), got {resolution!r}"
         )
+    return points
+
+
+def decision_grid(
+    model: Callable[..., Any], X: np.ndarray, resolution: int = 150, padding: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model's outputs on a grid covering the data: (xx, yy, scores[ny, nx, outputs])."""
+    X = _grid_points(X, resolution)
     predict, batched = _predictor(model, X[:2])
     n = resolution if batched else min(resolution, SCALAR_MAX_RESOLUTION)
     (x0, y0), (x1, y1) = X.min(axis=0) - padding, X.max(axis=0) + padding
@@ -343,11 +349,11 @@ def _plot_decision_boundary(
     path: str | Path | None,
 ) -> Any:
     title = text(lang, "plot.boundary") if title is None else title
-    xx, yy, scores = decision_grid(model, X, resolution)  # (checks X and resolution first)
-    X = np.asarray(X, dtype=np.float64)
+    X = _grid_points(X, resolution)
     labels = np.asarray(y).ravel()
-    if len(labels) != len(X):
+    if len(labels) != len(X):  # (checked before the model runs on the grid)
         raise ValueError(f"plot_decision_boundary: X has {len(X)} points but y has {len(labels)} labels")
+    xx, yy, scores = decision_grid(model, X, resolution)
     fig = _figure((5.8, 4.6))
     ax = fig.subplots()
     from matplotlib.colors import ListedColormap

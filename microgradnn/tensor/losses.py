@@ -201,10 +201,15 @@ def _class_loss(
         return total
     if reduction == "sum":
         return total.sum()
-    n = float(picked_w.sum())
-    if n == 0:  # every target ignored (or weighted 0): PyTorch's 0/0 = nan, with gradient 0 at the ignored ones
-        return (total * np.where(valid, np.inf, 0.0).astype(dtype)).sum() + np.nan
-    return total.sum() / n  # PyTorch: the weighted mean over the targets not ignored
+    return _mean_over(total, float(picked_w.sum()), valid)  # PyTorch: the weighted mean over the targets not ignored
+
+
+def _mean_over(total: Tensor, count: float, valid: np.ndarray) -> Tensor:
+    """total.sum() / count, the mean over the targets not ignored; with none (count 0), PyTorch's 0/0 = nan, whose
+    gradient is 0 at the ignored targets (nan at a counted one of weight 0, as PyTorch's)."""
+    if count == 0:
+        return (total * np.where(valid, np.inf, 0.0).astype(total.dtype)).sum() + np.nan
+    return total.sum() / count
 
 
 def _class_input(op: str, x: Any) -> tuple[Tensor, bool]:
@@ -291,7 +296,4 @@ def sparse_categorical_crossentropy(
         return -total
     if reduction == "sum":
         return -total.sum()
-    n = float(valid.sum())
-    if n == 0:  # every target ignored: 0/0 = nan, with gradient 0 (as cross_entropy's)
-        return (total * np.where(valid, np.inf, 0.0).astype(x.dtype)).sum() + np.nan
-    return -total.sum() / n
+    return -_mean_over(total, float(valid.sum()), valid)

@@ -506,10 +506,10 @@ _PAUSED: list[_PausedPass] = []
 
 def _undo_paused_passes(order: list[Node]) -> None:
     mine = {id(node) for node in order}
-    sharing = [i for i, p in enumerate(_PAUSED) if not p.undone and any(id(node) in mine for node in p.order)]
-    if not sharing:
+    oldest = next((i for i, p in enumerate(_PAUSED) if not p.undone and any(id(n) in mine for n in p.order)), None)
+    if oldest is None:
         return
-    for paused in reversed(_PAUSED[sharing[0] :]):
+    for paused in reversed(_PAUSED[oldest:]):
         if not paused.undone:
             for node, grad in zip(paused.order, paused.before):
                 node.grad = grad

@@ -665,8 +665,8 @@ def compare_with_torch(
     notes = []
     if any(np.ndim(r.ours) > 0 for r in rows if r.kind == "forward"):
         notes.append("Gradients are those of the sum of the output's elements.")
-    integers = [name for name, a in zip(names, arrays) if not _is_float(a) and not scalar_model]
-    if integers and not is_model:  # (a model's integer inputs are ids, as for an Embedding)
+    integers = [] if is_model else [name for name, a in zip(names, arrays) if not _is_float(a)]
+    if integers:  # (a model's integer inputs are ids, as for an Embedding: no note)
         notes.append(
             f"No gradient for {', '.join(integers)}: integer inputs (class targets, indices) go in as they are; "
             "write 1.0 rather than 1 to compare a gradient."

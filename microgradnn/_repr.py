@@ -58,9 +58,14 @@ def _field(key: str, value_html: str) -> str:
     return f'<span style="{_KEY}">{_esc(key)}</span> {value_html}'
 
 
+def _label(node: Any) -> str:
+    """The node's label as text ("" when it has none; node.label = 5 is not checked, so it shows as "5")."""
+    return str(getattr(node, "label", "") or "")
+
+
 def _name(node: Any) -> str:
     """How a node is called on a picture: its label, else its op in parentheses, else "leaf"."""
-    label = str(getattr(node, "label", "") or "")  # (node.label = 5 is not checked: show it as text)
+    label = _label(node)
     op = getattr(node, "op", "") or ""
     return label or (f"({op})" if op else "leaf")
 
@@ -75,7 +80,7 @@ def _made_from(node: Any) -> str:
 
 
 def _box(kind: str, node: Any, fields: list[str]) -> str:
-    label = str(getattr(node, "label", "") or "")
+    label = _label(node)
     title = f"<b>{_esc(kind)}</b>" + (f" <b>{_esc(label)}</b>" if label else "")
     return f'<div class="microgradnn-repr" style="{_BOX}">' + " &middot; ".join([title, *fields]) + "</div>"
 

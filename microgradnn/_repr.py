@@ -6,7 +6,8 @@ that snippet from a node's public attributes only (``data``, ``grad``,
 one short line of inline-styled HTML, so it reads the same in JupyterLab, the
 classic notebook, VS Code and Colab's sandboxed output, which load no style
 sheet of ours. Every string that reaches the HTML (labels, op names, numbers)
-is escaped.
+is escaped, and characters a page cannot show as they are (lone surrogates,
+bidi controls) are written out as visible escapes, as in the pictures.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import html
 from typing import Any
 
 import numpy as np
+
+from microgradnn.viz.scene import clean
 
 __all__ = ["step_html", "tensor_html", "value_html"]
 
@@ -29,7 +32,8 @@ _KEY = "color:#6a737d"
 
 
 def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    # clean() first: a lone surrogate would break the notebook's JSON, a bidi control would reorder what follows
+    return html.escape(clean(text), quote=True)
 
 
 def _number(x: Any) -> str:

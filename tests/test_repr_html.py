@@ -146,3 +146,23 @@ def test_a_label_assigned_later_as_a_number_is_shown_as_text():
     a = Value(1.0)
     a.label = 5  # Value(label=5) refuses it; an assignment afterwards is not checked
     assert ">5<" in a._repr_html_() and "5" in (a * 2)._repr_html_()
+
+
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+@pytest.mark.parametrize("control", BIDI)
+def test_bidi_controls_and_lone_surrogates_are_shown_not_obeyed(control):
+    # A right-to-left override in a label would reverse the rest of the line in the notebook ("ab", U+202E, "cd"
+    # reads "abdc"); a lone surrogate would break the notebook's JSON. Both are written out as escapes.
+    x = Value(1.0, label=f"ab{control}cd\ud800")
+    y = x * 2.0
+    y.label = f"y{control}"
+    t = Tensor([1.0])
+    t.label = f"t{control}"
+    steps = list(y.backward_steps())
+    for snippet in (value_html(x), value_html(y), tensor_html(t), step_html(steps[0])):
+        assert control not in snippet and "\ud800" not in snippet
+        snippet.encode("utf-8")
+    _, text = read(value_html(x))
+    assert f"ab\\u{ord(control):04x}cd\\ud800" in text

@@ -21,7 +21,7 @@ from microgradnn.viz import draw_graph
 from microgradnn.viz.frames import record_pass
 from microgradnn.viz.page import page_html
 
-NASTY = "\ud800\udfff\ufffe\uffff\x00\x07\x1b\x7f\u2028\u2029<>&\"'\\{}|]\n\r\t\u200f\u0301😀한"
+NASTY = "\ud800\udfff\ufffe\uffff\u202e\u2067\x00\x07\x1b\x7f\u2028\u2029<>&\"'\\{}|]\n\r\t\u200f\u0301😀한"
 labels = st.text(
     alphabet=st.one_of(st.characters(codec=None, exclude_categories=()), st.sampled_from(list(NASTY))),
     max_size=24,

@@ -187,6 +187,35 @@ def test_characters_that_xml_forbids_are_shown_escaped(tmp_path, label):
     assert shown in svg
 
 
+@needs_dot
+@needs_browser
+def test_bidi_controls_in_labels_and_title_reach_the_page_only_as_visible_escapes(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    # An override or isolate control would reorder the caption after it ("ab", U+202E, "cd" reads "abdc").
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    x = Value(2.0, label="ab\u202ecd")
+    y = x * Value(3.0, label="w\u2067")
+    y.label = "y" + controls
+    net_free = save_html(y, tmp_path / "bidi.html", title="title\u202ereversed")
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page, watch = open_player(browser, net_free)
+            texts = []
+            for _ in range(3):
+                texts.append(page.evaluate("document.title + '|' + document.body.innerText"))
+                svg_texts = "[...document.querySelectorAll('svg text')].map(t => t.textContent).join('|')"
+                texts.append(page.evaluate(svg_texts))
+                page.keyboard.press("ArrowRight")
+            shown = "\n".join(texts)
+            assert not any(c in shown for c in controls), [hex(ord(c)) for c in controls if c in shown]
+            assert "ab\\u202ecd" in shown and "title\\u202ereversed" in shown
+            watch.check()
+        finally:
+            browser.close()
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="interval_ms"):
         save_html(reused()["y"], tmp_path / "x.html", interval_ms=0)

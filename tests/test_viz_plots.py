@@ -281,3 +281,20 @@ def test_titles_are_literal_text_not_matplotlib_math():
     fig = plot_loss([1.0, 0.5], title="costs $5 or $10")
     assert fig.axes[0].get_title() == r"costs \$5 or \$10: loss"  # drawn as written, no math italics
     plot_loss([1.0, 0.5], title="$$").canvas.draw()  # a lone pair of dollars was a raw mathtext ParseException
+
+
+def test_titles_with_lone_surrogates_or_bidi_controls_draw_with_visible_escapes():
+    odd = "a\ud800b\u202ec"  # matplotlib cannot draw a lone surrogate (a raw TypeError); U+202E would reorder
+    shown = "a\\ud800b\\u202ec"
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    figures = {
+        "plot_loss": plot_loss([1.0, 0.5], title=odd),
+        "plot_learning_rates": plot_learning_rates({0.1: [1.0, 0.5]}, title=odd),
+        "plot_decision_boundary": plot_decision_boundary(lambda p: p[:, 0] - p[:, 1], X, [0, 1], title=odd),
+        "plot_boundary_distances": plot_boundary_distances(X, {odd: (1.0, 1.0, -0.5)}, title=odd),
+    }
+    for name, fig in figures.items():
+        fig.canvas.draw()  # every text is drawn
+        titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
+        assert any(shown in t for t in titles), (name, titles)
+        assert not any("\ud800" in t or "\u202e" in t for t in titles), name

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from microgradnn.viz.scene import unshowable, visible_escape
+
 __all__ = [
     "FORMATS",
     "Graph",
@@ -76,7 +78,8 @@ def escape(text: object, max_len: int | None = None) -> str:
 
     `& < > " ' ]` become entities; a backslash is doubled because Graphviz
     expands escapes such as `\\N` (the node's name) even inside HTML labels;
-    a line break becomes `<BR/>`; other control characters are shown as `\\xNN`.
+    a line break becomes `<BR/>`; other control characters, lone surrogates and bidi controls are shown as
+    `\\xNN` or `\\uNNNN`.
     `max_len` shortens long text with an ellipsis (counted before escaping).
     """
     text = str(text) if max_len is None else shorten(str(text), max_len)
@@ -90,9 +93,10 @@ def escape(text: object, max_len: int | None = None) -> str:
             out.append("\\\\")  # Graphviz reads "\\" as one literal backslash, "\N" as the node name
         elif ch == "\n":
             out.append('<BR ALIGN="LEFT"/>')
-        elif code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
-            # Characters XML forbids (Graphviz's label parser rejects them): shown, visibly, as an escape.
-            out.append(f"\\\\x{code:02x}")  # visible, and not a second escape for Graphviz
+        elif code < 32 or code == 127 or unshowable(ch):
+            # Characters XML forbids (Graphviz's label parser rejects them), and bidi controls: shown as an escape,
+            # its backslash doubled like any other, so Graphviz does not read a second escape in it.
+            out.append(visible_escape(ch).replace("\\", "\\\\"))
         else:
             out.append(ch)
     return "".join(out)

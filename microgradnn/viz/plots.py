@@ -23,6 +23,7 @@ import numpy as np
 from microgradnn.engine import no_grad
 from microgradnn.viz.fonts import plot_fonts
 from microgradnn.viz.i18n import check_lang, text
+from microgradnn.viz.scene import clean
 
 __all__ = ["plot_boundary_distances", "plot_decision_boundary", "plot_learning_rates", "plot_loss"]
 
@@ -93,8 +94,9 @@ def _spans_decades(values: Sequence[float]) -> bool:
 
 
 def _literal(text: Any) -> str:
-    """User text on a plot as it is written: matplotlib reads $...$ as math, so each $ is escaped."""
-    return str(text).replace("$", r"\$")
+    """User text on a plot as it is written: matplotlib reads $...$ as math, so each $ is escaped; a lone
+    surrogate (which matplotlib cannot draw) or a bidi control is shown as a visible escape, as in every picture."""
+    return clean(text).replace("$", r"\$")
 
 
 def _kind(obj: Any) -> str:

@@ -29,6 +29,8 @@ __all__ = [
     "Text",
     "clean",
     "text_width",
+    "unshowable",
+    "visible_escape",
 ]
 
 # Font sizes in CSS pixels (the SVG's user units): never below 12, so at zoom 0.92 text is still 11 px.
@@ -43,8 +45,24 @@ Style = Literal["title", "mono", "muted", "label", "group", "op"]
 _LINE_BREAKS = "\n\r\x85\u2028\u2029"
 
 
+def unshowable(ch: str) -> bool:
+    """True for a character no picture or page shows as it is: a lone surrogate, U+FFFE/U+FFFF (XML forbids
+    them), or a bidirectional embedding, override or isolate control (U+202A-U+202E, U+2066-U+2069).
+
+    A bidi control would reorder the text after it: "ab", U+202E, "cd" reads "abdc" in a browser.
+    """
+    code = ord(ch)
+    return 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+
+
+def visible_escape(ch: str) -> str:
+    """`ch` written out as `\\xNN` or `\\uNNNN`, so a picture shows what was there."""
+    code = ord(ch)
+    return f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}"
+
+
 def clean(text: object, single_line: bool = False) -> str:
-    """Text that every later stage can carry: no lone surrogates, no characters XML forbids.
+    """Text that every later stage can carry: no lone surrogates, no characters XML forbids, no bidi controls.
 
     Such characters (from a hostile or broken label) are shown as visible
     escapes like `\\ud800`, so the picture still says what was there.
@@ -56,8 +74,8 @@ def clean(text: object, single_line: bool = False) -> str:
             out.append(" ↵ ")
             continue
         code = ord(ch)
-        if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) or (code < 32 and ch not in "\n\t") or code == 127:
-            out.append(f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}")
+        if unshowable(ch) or (code < 32 and ch not in "\n\t") or code == 127:
+            out.append(visible_escape(ch))
         elif ch == "\t":
             out.append(" ")
         else:

@@ -148,6 +148,13 @@ SCALAR_CASES = [
         lambda a: _torch().where(a >= 0, 1.0, 0.0).to(a.dtype) * a,
     ),
     Case(
+        "binary_cross_entropy",
+        lambda p: SF.BinaryCrossEntropy.apply(p, target=0.3),
+        values(floats(0.05, 0.95)),
+        ("BinaryCrossEntropy",),
+        lambda p: _torch().nn.functional.binary_cross_entropy(p, _torch().full_like(p, 0.3)),
+    ),
+    Case(
         "sum",
         lambda a, b, c: Value.sum([a * b, b, c * c]),
         values(ANY, ANY, ANY),

@@ -265,14 +265,26 @@ def test_bce_with_logits_huge_logits_stay_finite():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_bce_clamps_saturated_probabilities(dtype):
-    # p = 1 with y = 0 is log(0) without the clamp; with it the loss is large but finite.
-    p = Tensor(np.array([1.0, 0.0], dtype=dtype), requires_grad=True)
-    loss = F.binary_cross_entropy(p, np.array([0.0, 1.0]))
-    assert np.isfinite(loss.item()) and loss.item() > 10
+def test_bce_at_saturated_probabilities_follows_pytorch(dtype):
+    # PyTorch's clamps: each log at -100 (p = 1 with y = 0 costs 100, not inf), and the slope
+    # (p - y) / max(p (1 - p), 1e-12): finite, 0 where the prediction is right, +-1e12 where it is wrong.
+    p_data, y = np.array([1.0, 0.0, 1.0, 0.0], dtype=dtype), np.array([0.0, 1.0, 1.0, 0.0])
+    expected_loss, expected_grad = [100.0, 100.0, 0.0, 0.0], [1e12, -1e12, 0.0, 0.0]
+    p = Tensor(p_data, requires_grad=True)
+    loss = F.binary_cross_entropy(p, y, reduction="sum")
     loss.backward()
-    assert np.all(np.isfinite(p.grad))
-    assert np.isfinite(F.binary_cross_entropy([Value(1.0)], [0.0]).data)
+    assert loss.data.dtype == dtype
+    np.testing.assert_allclose(numbers(loss), 200.0)
+    np.testing.assert_allclose(p.grad, expected_grad, rtol=1e-6)
+    ps = vals(p_data.tolist())
+    losses = F.binary_cross_entropy(ps, y.tolist(), reduction="none")
+    Value.sum(losses).backward()
+    assert [v.data for v in losses] == expected_loss
+    np.testing.assert_allclose([v.grad for v in ps], expected_grad, rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    pt = torch.tensor(p_data, requires_grad=True)
+    torch.nn.functional.binary_cross_entropy(pt, torch.tensor(y, dtype=pt.dtype), reduction="sum").backward()
+    np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-6)
 
 
 def test_float32_loss_stays_float32():

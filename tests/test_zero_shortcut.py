@@ -30,6 +30,7 @@ _CALLS: dict[type[ScalarFunction], tuple[int, dict[str, float]]] = {
     SF.Step: (1, {}),
     SF.Sum: (3, {}),
     SF.Dot: (5, {}),  # x1, x2, y1, y2, bias
+    SF.BinaryCrossEntropy: (1, {"target": 0.3}),
 }
 _FLAGGED = sorted(
     (cls for cls in vars(SF).values() if isinstance(cls, type) and issubclass(cls, ScalarFunction)),

@@ -27,8 +27,10 @@ import numpy as np
 from microgradnn.engine import Node
 from microgradnn.nn.module import Module
 from microgradnn.scalar import Value
+from microgradnn.scalar.functions import BinaryCrossEntropy as ValueBinaryCrossEntropy
 from microgradnn.tensor import Tensor
 from microgradnn.tensor import losses as TL
+from microgradnn.tensor.fused import BinaryCrossEntropy as TensorBinaryCrossEntropy
 from microgradnn.tensor.fused import cross_entropy_logits
 
 __all__ = [
@@ -303,19 +305,16 @@ def _probability_targets(values: np.ndarray, who: str) -> None:
         raise ValueError(f"{who}: targets must lie in [0, 1], got values from {values.min()!r} to {values.max()!r}")
 
 
-def _eps(dtype: Any) -> float:
-    # The smallest step below 1.0 that the dtype can tell apart, so 1 - eps is still < 1.
-    return float(np.finfo(dtype).eps)
-
-
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, *, reduction: str = "mean") -> Any:
     """L = -mean(w (y log p + (1 - y) log(1 - p))) for probabilities p = input and targets y in [0, 1].
 
-    dL/dp = w (p - y) / (p (1 - p)) / n. p is first clamped to [eps, 1 - eps]
-    (eps the dtype's machine epsilon): a sigmoid that saturates to exactly 0
-    or 1 would otherwise give log(0) = -inf. Where the clamp bites, no
-    gradient passes; prefer `binary_cross_entropy_with_logits`, which never needs a clamp.
-    `weight` (Tensors only; 1 by default) rescales each element's loss and must broadcast to the input's shape.
+    dL/dp = w (p - y) / max(p (1 - p), 1e-12) / n, one node per Tensor (per Value on the scalar engine).
+
+    PyTorch's clamps: each log is clamped at -100, so a sigmoid saturated to exactly 0 or 1 gives a loss of
+    at most 100 and not log(0) = -inf; the floor under p (1 - p) keeps its slope finite (0 where the
+    prediction is right, -1e12 or 1e12 where it is wrong). Prefer `binary_cross_entropy_with_logits`,
+    which never saturates. `weight` (Tensors only; 1 by default) rescales each element's loss and must
+    broadcast to the input's shape.
     """
     who = "binary_cross_entropy"
     _check_reduction(reduction, who)
@@ -328,22 +327,17 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, *, reducti
             )
         y = _same_shape_target(input, target, who)
         _probability_targets(y.data, who)
-        eps = _eps(p_data.dtype)
-        p = input.clip(eps, 1.0 - eps)
-        loss = -(y * p.log() + (1.0 - y) * (1.0 - p).log())
+        loss = TensorBinaryCrossEntropy.apply(input, y)
         return _reduce(loss if weight is None else loss * _elementwise_weight(weight, input, "weight", who), reduction)
     _tensor_only(who, weight=weight is not None)
     pairs = _scalar_pairs(input, target, who)
-    eps = _eps(np.float64)
     losses = []
     for p, y in pairs:
         y = float(y)
         _probability_targets(np.array([y]), who)
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"{who}: input must be a probability in [0, 1], got {p.data!r}; apply sigmoid first")
-        if not eps <= p.data <= 1.0 - eps:
-            p = Value(min(max(p.data, eps), 1.0 - eps))  # clamped: a constant, so no gradient, like clip's
-        losses.append(-(y * p.log() + (1.0 - y) * (1.0 - p).log()))
+        losses.append(ValueBinaryCrossEntropy.apply(p, target=y))
     return _reduce(losses, reduction)
 
 

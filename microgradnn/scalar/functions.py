@@ -25,6 +25,7 @@ from microgradnn.scalar.value import ScalarFunction
 __all__ = [
     "Abs",
     "Add",
+    "BinaryCrossEntropy",
     "Div",
     "Dot",
     "Exp",
@@ -488,3 +489,27 @@ class Dot(ScalarFunction):
         if len(saved) % 2:
             return (*[grad * v for v in partners], grad)
         return tuple([grad * v for v in partners])
+
+
+# ---------------------------------------------------------------------- losses
+class BinaryCrossEntropy(ScalarFunction):
+    """L(p) = -(y log p + (1 - y) log(1 - p)) for a constant target y, each log clamped at -100 (PyTorch's);
+    dL/dp = (p - y) / max(p (1 - p), 1e-12).
+
+    One node, as Tensor's fused BinaryCrossEntropy, with the same floor: a probability saturated to exactly 0 or 1
+    still gets a finite slope, 0 where it is right and -1e12 or 1e12 where it is wrong, as in PyTorch.
+    """
+
+    name = "binary_cross_entropy"
+    finite_derivatives = True  # the floor keeps the slope finite on all of [0, 1]
+
+    @staticmethod
+    def forward(ctx: Context, p: float, *, target: float) -> float:
+        ctx.target = target
+        ctx.save_for_backward(p)
+        return -(target * max(_log(p), -100.0) + (1.0 - target) * max(_log(1.0 - p), -100.0))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any]:
+        (p,) = ctx.saved_values
+        return (grad * ((p - ctx.target) / max(p * (1.0 - p), 1e-12)),)

@@ -453,8 +453,11 @@ def _conv_geometry(
         )
     if bias_shape is not None and bias_shape != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {w_shape}, got {bias_shape}")
-    if any(k == 0 for k in kernel_t) or x_shape[1] == 0:
-        raise ValueError(f"{op}: empty input {input_shape} or kernel {w_shape}; every size must be at least 1")
+    # Only the batch may be empty (as in PyTorch): no output channels, or an empty image padded out, is refused.
+    if any(k == 0 for k in kernel_t) or 0 in x_shape[1:] or o == 0:
+        raise ValueError(
+            f"{op}: empty input {input_shape} or kernel {w_shape}; every size but the batch must be at least 1"
+        )
     kernel = _lift(kernel_t, n, 1)
     stride2, dilation2 = _lift(stride_t, n, 1), _lift(dilation_t, n, 1)
     in_size = (1, x_shape[2]) if n == 1 else (x_shape[2], x_shape[3])
@@ -570,8 +573,10 @@ def _conv_transpose_nd(
     cout = weight.shape[1] * groups
     if bias is not None and bias.shape != (cout,):
         raise ValueError(f"{op}: bias must have shape ({cout},) for weight {weight.shape}, got {bias.shape}")
-    if any(k == 0 for k in weight.shape[2:]) or x.shape[1] == 0:
-        raise ValueError(f"{op}: empty input {input.shape} or kernel {weight.shape}; every size must be at least 1")
+    if any(k == 0 for k in weight.shape[2:]) or 0 in x.shape[1:] or cout == 0:
+        raise ValueError(
+            f"{op}: empty input {input.shape} or kernel {weight.shape}; every size but the batch must be at least 1"
+        )
     kernel_t = tuple(weight.shape[2:])
     spatial_in = tuple(x.shape[2:])
     size_out = tuple(

@@ -309,8 +309,27 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
     if not _broadcasts(m.shape, x.shape) or np.broadcast_shapes(m.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the tensor's shape {x.shape}")
-    v = value if isinstance(value, Tensor) else operand(value, x, "masked_fill")
+    if isinstance(value, Tensor) or x.dtype.kind == "f":
+        v = value if isinstance(value, Tensor) else operand(value, x, "masked_fill")
+    else:  # a number for an int or bool tensor, range-checked below (operand raises NumPy's OverflowError for 300)
+        exact = isinstance(value, (numbers.Integral, np.bool_))
+        v = leaf(np.asarray(value if exact else C.number("masked_fill", "value", value)))
+    if v.dtype != x.dtype:  # PyTorch keeps x's dtype: 2.7 into an int tensor is 2, float64 into float32 is float32
+        v = C.astype(v, x.dtype) if x.dtype.kind == "f" else _fill_value("masked_fill", v, x.dtype)
     return C.where(m, v, x)
+
+
+def _fill_value(op: str, value: Tensor, dtype: np.dtype) -> Tensor:
+    """A 0-d value cast to an int or bool tensor's dtype (truncated, as PyTorch), or a clear error if it cannot fit."""
+    v = value.data
+    if dtype.kind in "iu" and v.dtype.kind in "fiu":
+        info = np.iinfo(dtype)
+        if not (np.isfinite(v) and info.min <= v <= info.max):
+            raise ValueError(
+                f"{op}: the value {v.item()!r} does not fit in the tensor's dtype {dtype} "
+                f"(from {info.min} to {info.max}); convert the tensor first, e.g. x.float().{op}(...)"
+            )
+    return leaf(v.astype(dtype))
 
 
 def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
@@ -348,7 +367,7 @@ def _triangle(op: str, x: Tensor, diagonal: int, lower: bool) -> Tensor:
     rows, cols = x.shape[-2:]
     offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]
     keep = offset <= diagonal if lower else offset >= diagonal
-    return C.where(keep, x, operand(0, x, op))
+    return C.where(keep, x, leaf(np.zeros((), x.dtype)))  # a zero of x's own dtype: a bool mask stays bool
 
 
 # ---------------------------------------------------------------- no gradient
@@ -590,8 +609,10 @@ class ScatterReduce(TensorFunction):
         src_hit = picked == out[key]
         ties = self_hit.astype(x.dtype if x.dtype.kind == "f" else np.float64)
         np.add.at(ties, key, src_hit)
-        ctx.self_weight = self_hit / ties
-        ctx.src_weight = src_hit / ties[key]
+        with np.errstate(invalid="ignore"):  # a NaN result matches nothing: 0 / 0, NaN for all, as PyTorch
+            # An element left out (include_self=False) gets no gradient, also where a NaN made that 0 / 0.
+            ctx.self_weight = np.where(self_in, self_hit / ties, 0)
+            ctx.src_weight = src_hit / ties[key]
         return out
 
     @staticmethod

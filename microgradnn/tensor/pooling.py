@@ -108,8 +108,9 @@ def _pool_name(op: str, geom: Geometry) -> str:
 class MaxPool2d(TensorFunction):
     """y[n,c,p] = max over the window p of x (padding is -inf);  dy/dx = 1 at the window's first maximum, else 0.
 
-    A NaN in a window wins (the result is NaN) and gets the gradient, as in PyTorch; ties go to the first
-    maximum in row-major order within the window (PyTorch's choice), not shared.
+    A NaN in a window wins (the result is NaN) and gets the gradient, as in PyTorch (of several NaNs, the last);
+    ties go to the first maximum in row-major order within the window (PyTorch's choice), not shared; a window of
+    -inf only gives it to its first element inside the input, never to the padding.
     """
 
     name = "max_pool2d"
@@ -124,6 +125,13 @@ class MaxPool2d(TensorFunction):
         win = windows(x, geom, pad_value=-np.inf).transpose(2, 3, 0, 1, 4, 5).reshape((kh * kw, n, c, *geom.out_size))
         idx = win.argmax(axis=0)  # the first maximum; a NaN counts as the largest (as in PyTorch)
         out = np.maximum.reduce(win, axis=0)  # NaN propagates
+        ho, wo = geom.out_size
+        if np.isnan(out).any():  # PyTorch's kernel takes each NaN it meets: the window's last NaN wins
+            idx = np.where(np.isnan(out), kh * kw - 1 - np.isnan(win[::-1]).argmax(axis=0), idx)
+        if any(geom.padding) and np.isneginf(out).any():
+            # A window of -inf only: PyTorch's first element inside the input, never the padding (lost there).
+            inside = windows(np.ones((1, 1, *geom.in_size)), geom).transpose(2, 3, 0, 1, 4, 5)
+            idx = np.where(np.isneginf(out), inside.reshape((kh * kw, 1, 1, ho, wo)).argmax(axis=0), idx)
         ctx.idx = idx
         return out
 

@@ -28,6 +28,7 @@ from microgradnn.engine import Context
 from microgradnn.tensor import composed as C
 from microgradnn.tensor import primitives as P
 from microgradnn.tensor.broadcasting import Axis, expand_reduced, normalize_axes
+from microgradnn.tensor.dtypes import get_default_dtype
 from microgradnn.tensor.tensor import Tensor, TensorFunction, leaf, operand
 
 __all__ = [
@@ -64,7 +65,8 @@ class ValuesIndices(NamedTuple):
 
 
 def _float(x: Tensor) -> Tensor:
-    return x if x.dtype.kind == "f" else leaf(x.data.astype(np.float32 if x.dtype.itemsize <= 4 else np.float64))
+    """An int or bool tensor in the default float dtype (as var, mean and exp turn them), a float one as it is."""
+    return x if x.dtype.kind == "f" else leaf(x.data.astype(get_default_dtype()))
 
 
 def _one_axis(op: str, x: Tensor, dim: Any) -> int:
@@ -207,7 +209,7 @@ class Norm(TensorFunction):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, p: float, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
         ctx.p, ctx.shape, ctx.axes, ctx.keepdims = p, x.shape, axes, keepdims
-        ctx.sign = np.sign(x)
+        ctx.sign = np.sign(np.where(np.isnan(x), 0, x))  # sign(nan) = 0, as PyTorch's (and Tensor.sign)
         with np.errstate(over="ignore"):
             if p == 2:
                 out = np.sqrt(np.add.reduce(x * x, axis=axes, keepdims=keepdims))
@@ -230,7 +232,7 @@ class Norm(TensorFunction):
             if p == 2:
                 local = x / safe_f
             elif p == 1:
-                local = ctx.sign + 0 * x
+                local = ctx.sign  # a constant: sign(x), also at x = +-inf (not sign + 0 * x, which is nan there)
             else:
                 safe_abs = np.where(xd != 0, np.abs(x), 1)
                 local = ctx.sign * safe_abs ** (p - 1) / safe_f ** (p - 1)
@@ -247,7 +249,11 @@ def norm(
     axes, keep = C.reduce_args("norm", x.shape, axis, dim, keepdims, keepdim)
     x = _float(x)
     if math.isinf(p):
-        return x.abs().max(axis=axes, keepdims=keep) if p > 0 else x.abs().min(axis=axes, keepdims=keep)
+        try:
+            return x.abs().max(axis=axes, keepdims=keep) if p > 0 else x.abs().min(axis=axes, keepdims=keep)
+        except ValueError as error:  # an empty axis: no largest |x| (PyTorch refuses it too)
+            detail = str(error).split(": ", 1)[1]
+            raise ValueError(f"norm: the p={p} norm needs at least one element: {detail}") from None
     if p <= 0:
         raise ValueError(f"norm: p must be > 0 (or inf), got {p}")
     return Norm.apply(x, p=p, axes=axes, keepdims=keep)
@@ -338,7 +344,8 @@ class Cumprod(TensorFunction):
         axis = ctx.axis
         xd = P._data(x)
         # Subnormal numbers count as zeros: dividing by one would lose every digit (it has almost none).
-        nonzero = np.abs(xd) >= np.finfo(xd.dtype).tiny
+        # NaN is no zero: written as `not < tiny`, so that a zero after a NaN still gets its NaN gradient.
+        nonzero = ~(np.abs(xd) < np.finfo(xd.dtype).tiny)
         with np.errstate(divide="ignore", invalid="ignore"):
             g_nonzero = _cumsum(grad * out, axis, True) / np.where(nonzero, x, 1)
         if nonzero.all():
@@ -346,12 +353,17 @@ class Cumprod(TensorFunction):
         if isinstance(grad, Tensor):
             return (_cumprod_grad_quadratic(x, grad, axis),)
         zeros_so_far = np.cumsum(~nonzero, axis=axis)
+        # A product that holds a zero is 0, whatever else it holds (as PyTorch, also next to a NaN): before the first
+        # zero only the outputs before it count, at the first zero those up to the next zero, after it none.
+        before_zero = zeros_so_far == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g_before = _cumsum(np.where(before_zero, grad * out, 0), axis, True) / np.where(nonzero, x, 1)
         first_zero = ~nonzero & (zeros_so_far == 1)
-        before = np.where(zeros_so_far == 0, x, 1)  # the elements before the first zero
+        before = np.where(before_zero, x, 1)  # the elements before the first zero
         after = np.where((zeros_so_far >= 1) & ~first_zero, x, 1)  # the elements after it
         tail = _cumprod(after, axis)  # prod_{z < j <= i} x_j for i >= z (1 before)
-        at_first = _prod_kept(before, axis) * (grad * tail * (zeros_so_far >= 1)).sum(axis=axis, keepdims=True)
-        return (np.where(nonzero, g_nonzero, np.where(first_zero, at_first, 0)),)
+        at_first = _prod_kept(before, axis) * np.where(zeros_so_far == 1, grad * tail, 0).sum(axis=axis, keepdims=True)
+        return (np.where(before_zero, g_before, np.where(first_zero, at_first, 0)),)
 
 
 def _cumprod_grad_quadratic(x: Tensor, grad: Tensor, axis: int) -> Tensor:

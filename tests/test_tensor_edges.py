@@ -279,3 +279,20 @@ def test_convolutions_refuse_empty_channels_and_images_naming_the_shapes(op, cal
     """PyTorch refuses these too; only an empty batch gives an (empty) result."""
     with pytest.raises(ValueError, match=rf"{op}: empty input .*{shape}.* every size but the batch must be at least 1"):
         call()
+
+
+def test_var_of_ints_is_in_the_default_float_dtype():
+    before = get_default_dtype()
+    try:
+        set_default_dtype(np.float64)
+        assert Tensor([1, 2, 4]).var().dtype == np.float64  # as mean and std: it was float32 whatever the default
+    finally:
+        set_default_dtype(before)
+    assert Tensor([1, 2, 4]).var().dtype == before
+
+
+def test_a_number_too_big_for_an_int_tensor_names_the_op_and_the_fix():
+    t = Tensor(np.array([1, 2], dtype=np.int8))
+    with pytest.raises(OverflowError, match=r"Tensor \+: the number 300 does not fit in the tensor's dtype int8"):
+        t + 300
+    assert (t + 100).dtype == np.int8  # a number that fits keeps the tensor's dtype

@@ -16,7 +16,7 @@ import numpy as np
 
 from microgradnn.tensor import primitives as P
 from microgradnn.tensor.broadcasting import Axis, broadcast_error, count, normalize_axes
-from microgradnn.tensor.dtypes import dtype_arg
+from microgradnn.tensor.dtypes import dtype_arg, get_default_dtype
 from microgradnn.tensor.tensor import Operand, Tensor, leaf, operand, promote
 
 __all__ = ["concatenate", "maximum", "minimum", "stack", "where"]
@@ -129,7 +129,7 @@ def var(
     n = count(x.shape, axes)
     if n - ddof <= 0:
         raise ValueError(f"var: {n} elements with ddof={ddof} leave no degrees of freedom (shape {x.shape})")
-    return P.Var.apply(x if x.dtype.kind == "f" else x.astype(np.float32), axes=axes, keepdims=keep, ddof=ddof)
+    return P.Var.apply(x if x.dtype.kind == "f" else x.astype(get_default_dtype()), axes=axes, keepdims=keep, ddof=ddof)
 
 
 def arg_extreme(

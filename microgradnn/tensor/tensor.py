@@ -132,7 +132,14 @@ def operand(x: Any, like: Tensor, op: str) -> Tensor:
     if isinstance(x, (bool, np.bool_)):
         return leaf(np.asarray(x, dtype=like.data.dtype if kind != "b" else bool))
     if isinstance(x, numbers.Integral):
-        return leaf(np.asarray(x, dtype=like.data.dtype if kind in "fiu" else np.int64))
+        dtype = like.data.dtype if kind in "fiu" else np.dtype(np.int64)
+        try:
+            return leaf(np.asarray(x, dtype=dtype))
+        except OverflowError:  # 300 for an int8 tensor: NumPy's error would not say which op, nor what to do
+            raise OverflowError(
+                f"Tensor {op}: the number {x} does not fit in the tensor's dtype {dtype}; convert the tensor first, "
+                "e.g. t.astype(np.int64)"
+            ) from None
     if isinstance(x, numbers.Real):
         return leaf(np.asarray(x, dtype=like.data.dtype if kind == "f" else get_default_dtype()))
     if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):

@@ -69,6 +69,8 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if value >= sys.maxsize:
+        raise argparse.ArgumentTypeError(f"{text!r} is too large (at most {sys.maxsize - 1})")
     return value
 
 
@@ -199,6 +201,7 @@ def _run_tour(args: argparse.Namespace) -> int:
     wrong = [n for n in args.step or () if n > len(STEPS)]
     if wrong:
         raise CommandError(f"--step {wrong[0]}: the tour has steps 1 to {len(STEPS)}")
+    _check_out_folder(args.out, "the pictures and index.html")
     result = run_tour(out=args.out, lang=args.lang, quiet=args.quiet, steps=args.step)
     if args.open:
         open_in_browser(result.index)
@@ -212,6 +215,10 @@ def _run_graph(args: argparse.Namespace) -> int:
     args.expression = args.expression.strip()  # a formula starting with "-" arrives behind a space
     if out.suffix.lower() not in GRAPH_FORMATS:
         raise CommandError(f"--out {out}: unknown extension {out.suffix!r}; use one of {' '.join(GRAPH_FORMATS)}")
+    if out.is_dir():
+        raise CommandError(
+            f"--out {out}: this is a folder; give a file name, e.g. --out {out / ('graph' + out.suffix)}"
+        )
     try:
         variables = parse_assignments(args.assignments)
         root = evaluate(args.expression, variables)
@@ -229,7 +236,14 @@ def _run_graph(args: argparse.Namespace) -> int:
         for name in variables:  # in the order given on the command line
             if name in used:
                 print(f"  d({root.label})/d({name}) = {used[name].grad:.6g}")
-    _write_graph(root, out)
+    try:
+        _write_graph(root, out)
+    except FileExistsError as e:  # mkdir met a file where a folder of the path should be
+        raise CommandError(f"--out {out}: {e.filename} is a file, not a folder; choose another path") from None
+    except OSError as e:
+        raise CommandError(
+            f"--out {out}: cannot write there ({e.strerror or e}); choose another file", EXIT_ENVIRONMENT
+        ) from None
     print(f"wrote {out}")
     return 0
 
@@ -311,9 +325,14 @@ def _check_train_prerequisites(args: argparse.Namespace) -> None:
             f"--samples {args.samples}: {args.dataset} needs between {minimum} and {MAX_SAMPLES} points "
             f"(one per class at least); e.g. --samples 200"
         )
-    out: Path = args.out
+    _check_out_folder(args.out, "the pictures")
+
+
+def _check_out_folder(out: Path, what: str) -> None:
+    """--out must be a folder we can write into (made if missing): a file there is a usage error, a folder that
+    cannot be made or written an environment error, each in one line."""
     if out.exists() and not out.is_dir():
-        raise CommandError(f"--out {out}: this is a file, not a folder; give a folder for the pictures")
+        raise CommandError(f"--out {out}: this is a file, not a folder; give a folder for {what}")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".microgradnn-write-test"

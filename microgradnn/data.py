@@ -169,7 +169,7 @@ def blobs(
             centre_points = np.asarray(centers, dtype=np.float64)
         except (TypeError, ValueError):
             raise ValueError(f"blobs: centers must be an int or an array (k, n_features), got {centers!r}") from None
-        if centre_points.ndim != 2 or len(centre_points) == 0 or not np.isfinite(centre_points).all():
+        if centre_points.ndim != 2 or 0 in centre_points.shape or not np.isfinite(centre_points).all():
             raise ValueError(
                 f"blobs: centers must be an int or a finite array (k, n_features), got shape {centre_points.shape}"
             )
@@ -187,8 +187,11 @@ def _box(center_box: object) -> tuple[float, float]:
         low, high = (float(v) for v in center_box)  # type: ignore[union-attr]
     except (TypeError, ValueError):
         raise ValueError(f"blobs: center_box must be a pair (low, high), got {center_box!r}; e.g. (-10, 10)") from None
-    if not (np.isfinite(low) and np.isfinite(high) and low <= high):
-        raise ValueError(f"blobs: center_box must be finite with low <= high, got {center_box!r}; e.g. (-10, 10)")
+    if not (np.isfinite(low) and np.isfinite(high) and low <= high and np.isfinite(high - low)):
+        raise ValueError(
+            f"blobs: center_box must be finite with low <= high (and high - low finite), got {center_box!r}; "
+            "e.g. (-10, 10)"
+        )
     return low, high
 
 
@@ -219,7 +222,8 @@ def batches(
         raise ValueError(f"batches: X has {len(X)} rows but y has {len(y)}; they must match")
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batches: batch_size must be an int >= 1, got {batch_size!r}; e.g. batch_size=32")
-    order = _rng(seed, "batches").permutation(len(y)) if shuffle else np.arange(len(y))
+    rng = _rng(seed, "batches")  # checked with or without shuffle, so a bad seed is never silently ignored
+    order = rng.permutation(len(y)) if shuffle else np.arange(len(y))
     stop = len(y) - len(y) % batch_size if drop_last else len(y)
     return _batch_iterator(X, y, order, int(batch_size), stop)
 

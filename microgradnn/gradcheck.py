@@ -63,7 +63,7 @@ class GradcheckError(AssertionError):
 class _Input:
     """One input of f, seen as a flat float64 vector that can be rebuilt as a fresh leaf."""
 
-    def __init__(self, node: Node, position: int) -> None:
+    def __init__(self, node: Node, position: int, who: str = "gradcheck") -> None:
         self.name = node.label or f"input {position}"
         self.kind = type(node)
         if isinstance(node, Value):
@@ -72,7 +72,7 @@ class _Input:
         else:
             data = np.asarray(node.data)
             if not np.issubdtype(data.dtype, np.floating):
-                raise TypeError(f"gradcheck: {self.name} has dtype {data.dtype}; only float tensors have gradients")
+                raise TypeError(f"{who}: {self.name} has dtype {data.dtype}; only float tensors have gradients")
             self.shape = data.shape
             self.flat = data.astype(np.float64).ravel()
 
@@ -123,7 +123,8 @@ def numeric_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1e-
     Returns a float for a Value input and an array of the input's shape for a
     Tensor input. f must return a single scalar (use `gradcheck` for several outputs).
     """
-    specs = [_Input(x, i) for i, x in enumerate(inputs)]
+    specs = [_Input(x, i, "numeric_grad") for i, x in enumerate(_checked_inputs(inputs, "numeric_grad"))]
+    _check_settings("numeric_grad", eps=eps)
     jac, _ = _numeric_jacobian(f, specs, eps)
     if jac.shape[0] != 1:
         raise ValueError(f"numeric_grad: f returned {jac.shape[0]} numbers; it needs a scalar output")
@@ -155,6 +156,8 @@ def _numeric_jacobian(f: Callable[..., Any], specs: list[_Input], eps: float) ->
             f_plus, f_minus = _evaluate(f, specs, plus), _evaluate(f, specs, minus)
             columns.append((f_plus - f_minus) / (2 * eps))
             kinks.append(np.abs((f_plus - f0) / eps - (f0 - f_minus) / eps))
+    if not columns:  # every input is empty: a Jacobian with no columns
+        return np.zeros((f0.size, 0)), np.zeros((f0.size, 0))
     return np.stack(columns, axis=1), np.stack(kinks, axis=1)
 
 
@@ -244,10 +247,10 @@ class GradcheckResult:
         return [r for r in self.rows if not r.ok]
 
     def worst(self) -> dict[str, GradcheckRow]:
-        """Per input, the entry with the largest error beyond tolerance (only inputs that failed)."""
+        """Per input, the entry with the largest error beyond tolerance (only inputs that failed); NaN is the worst."""
         out: dict[str, GradcheckRow] = {}
         for r in self.failures:
-            if r.input not in out or r.abs_error > out[r.input].abs_error:
+            if r.input not in out or _badness(r) > _badness(out[r.input]):
                 out[r.input] = r
         return out
 
@@ -257,7 +260,7 @@ class GradcheckResult:
         header = ("out", "input", "index", "analytic", "numeric", "abs err", "rel err", "")
         shown = self.rows
         if len(shown) > self.max_rows:  # too many to read: the worst ones first
-            shown = sorted(shown, key=lambda r: (r.ok, -r.abs_error))[: self.max_rows]
+            shown = sorted(shown, key=lambda r: (r.ok, -_badness(r)))[: self.max_rows]
         table = [header] + [
             (
                 str(r.output),
@@ -289,6 +292,40 @@ class GradcheckResult:
         return "\n".join([*lines, summary, *worst, *self.notes])
 
 
+def _badness(row: GradcheckRow) -> float:
+    """How wrong an entry is, for ordering: its absolute error, with NaN (a NaN gradient or difference) the worst."""
+    return math.inf if math.isnan(row.abs_error) else row.abs_error
+
+
+def _checked_inputs(inputs: Any, who: str) -> list[Node]:
+    if not isinstance(inputs, Sequence) or isinstance(inputs, Node):
+        raise TypeError(f"{who}: inputs must be a list of Values or Tensors, e.g. {who}(f, [x, y])")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Node):
+            raise TypeError(f"{who}: input {i} is a {type(x).__name__}; wrap numbers as Value(...) or Tensor(...)")
+    if not inputs:
+        raise ValueError(f"{who}: inputs is empty; give the Values or Tensors to differentiate by, e.g. {who}(f, [x])")
+    return list(inputs)
+
+
+def _check_settings(who: str, **settings: Any) -> None:
+    """eps > 0, atol and rtol >= 0 (numbers, not NaN), projections an int >= 1, seed an int >= 0."""
+    for name, value in settings.items():
+        if name in ("projections", "seed"):
+            low = 1 if name == "projections" else 0
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{who}: {name} must be an int >= {low}, got {value!r}; e.g. {name}={3 * low}")
+            continue
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if name == "eps" and not (number and math.isfinite(value) and value > 0):
+            raise ValueError(
+                f"{who}: eps (the finite-difference step) must be a number > 0, got {value!r}; e.g. eps=1e-6"
+            )
+        if name != "eps" and not (number and value >= 0):  # NaN fails value >= 0 too
+            example = "1e-5" if name == "atol" else "1e-3"
+            raise ValueError(f"{who}: {name} (a tolerance) must be a number >= 0, got {value!r}; e.g. {name}={example}")
+
+
 def gradcheck(
     f: Callable[..., Any],
     inputs: Sequence[Node],
@@ -312,13 +349,10 @@ def gradcheck(
     per input (u, v drawn from `seed`), which costs a few evaluations whatever
     the size; mode="auto" (the default) is full up to `FULL_JACOBIAN_LIMIT` entries.
     """
-    if not isinstance(inputs, Sequence) or isinstance(inputs, Node):
-        raise TypeError("gradcheck: inputs must be a list of Values or Tensors, e.g. gradcheck(f, [x, y])")
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Node):
-            raise TypeError(f"gradcheck: input {i} is a {type(x).__name__}; wrap numbers as Value(...) or Tensor(...)")
+    inputs = _checked_inputs(inputs, "gradcheck")
     if mode not in ("auto", "full", "projected"):
         raise ValueError(f"gradcheck: mode must be 'auto', 'full' or 'projected', got {mode!r}")
+    _check_settings("gradcheck", eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
     specs = [_Input(x, i) for i, x in enumerate(inputs)]
     if mode == "auto":
         n_out = _evaluate(f, specs, [s.flat for s in specs]).size
@@ -442,14 +476,9 @@ def gradgradcheck(
     """
     from microgradnn.functional import grad
 
-    if not isinstance(inputs, Sequence) or isinstance(inputs, Node):
-        raise TypeError("gradgradcheck: inputs must be a list of Values or Tensors, e.g. gradgradcheck(f, [x, y])")
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Node):
-            raise TypeError(
-                f"gradgradcheck: input {i} is a {type(x).__name__}; wrap numbers as Value(...) or Tensor(...)"
-            )
-    specs = [_Input(x, i) for i, x in enumerate(inputs)]
+    inputs = _checked_inputs(inputs, "gradgradcheck")
+    _check_settings("gradgradcheck", eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
+    specs = [_Input(x, i, "gradgradcheck") for i, x in enumerate(inputs)]
     with no_grad():
         probe = _flatten_outputs(f(*[s.leaf(s.flat) for s in specs]))
     us = _grad_output_nodes(probe, grad_outputs, seed)

@@ -60,6 +60,7 @@ DEFAULT_LIMITS: dict[str, int] = {
 _NPY_MAGIC = b"\x93NUMPY"
 _KINDS = "biufU"  # bool, int, unsigned, float, unicode string: what needs no pickle
 _KINDS_RECORDED = ("array", "int", "float", "bool", "str", "none", "dict", "list")
+_SCALAR_DTYPES = {"int": "iu", "float": "f", "bool": "b", "str": "U"}  # the dtype kinds save writes for each
 
 PathLike = str | os.PathLike[str]
 
@@ -76,7 +77,10 @@ def _path(path: Any, who: str) -> str:
             f"{who}: path must be a file name (str or pathlib.Path), got {type(path).__name__} ({path!r}); "
             "e.g. 'model.npz'"
         )
-    return os.fspath(path)
+    path = os.fspath(path)
+    if not path:
+        raise ValueError(f"{who}: path is empty; give a file name, e.g. 'model.npz'")
+    return path
 
 
 def _state_of(obj: Any) -> Any:
@@ -96,13 +100,22 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
     """Member name (without .npy) -> array, and the "kind:path" records of entries that are not plain arrays."""
     arrays: dict[str, np.ndarray] = {}
     kinds: list[str] = []
-    stack: list[tuple[str, Any]] = [("", obj)]
+    # Each entry carries the ids of the dicts and lists it sits in, so one that contains itself is refused
+    # instead of being walked forever (the same dict under two keys is fine: it is saved twice).
+    stack: list[tuple[str, Any, frozenset[int]]] = [("", obj, frozenset())]
+    alive: list[Any] = []
     while stack:
-        path, value = stack.pop()
+        path, value, outer = stack.pop()
         where = repr(path) if path else "the top level"
         state_dict = getattr(value, "state_dict", None)
         if path and callable(state_dict) and not isinstance(value, type):
             value = state_dict()  # a Module, optimizer or scheduler inside a checkpoint: its state
+        if id(value) in outer:
+            raise ValueError(f"save: entry {path!r} contains itself (a dict or list inside itself cannot be saved)")
+        inner = outer
+        if isinstance(value, (Mapping, list, tuple)):
+            inner = outer | {id(value)}
+            alive.append(value)  # a state_dict() made here must outlive the walk, or its id could be reused
         if isinstance(value, Mapping):
             if path and not value:
                 kinds.append(f"dict:{path}")
@@ -117,7 +130,7 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
                     )
                 if key in (FORMAT_KEY, TYPES_KEY) and not path:
                     raise ValueError(f"save: the key {key!r} is reserved for the file's format marker")
-                items.append((f"{path}{SEPARATOR}{key}" if path else key, value[key]))
+                items.append((f"{path}{SEPARATOR}{key}" if path else key, value[key], inner))
             stack.extend(reversed(items))
         elif not path:
             raise TypeError(f"save: expected a dict at the top level, got {type(value).__name__}")
@@ -125,7 +138,7 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
             kinds.append(f"list:{path}")
             if not value:
                 continue
-            stack.extend(reversed([(f"{path}{SEPARATOR}{i}", v) for i, v in enumerate(value)]))
+            stack.extend(reversed([(f"{path}{SEPARATOR}{i}", v, inner) for i, v in enumerate(value)]))
         elif value is None:
             kinds.append(f"none:{path}")
         elif isinstance(value, bool):
@@ -157,6 +170,22 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
     return arrays, kinds
 
 
+def _check_member_name(key: str) -> None:
+    """A zip member name is UTF-8 of at most 65535 bytes: refuse a key path that cannot be one, naming it."""
+    try:
+        size = len(f"{key}.npy".encode())
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"save: key {key[:80]!r} is not valid Unicode (it holds a lone surrogate) and cannot name an entry "
+            "in the file; use plain text keys"
+        ) from None
+    if size > 0xFFFF:
+        raise ValueError(
+            f"save: key {key[:40]!r}... is {size} bytes long with its nesting; a name in the file holds at most "
+            "65535 bytes, so use shorter keys"
+        )
+
+
 def save(obj: Any, path: PathLike) -> None:
     """Write a state to `path` as a pickle-free `.npz` archive.
 
@@ -168,6 +197,8 @@ def save(obj: Any, path: PathLike) -> None:
     never leaves a half-written file in its place.
     """
     arrays, kinds = _flatten(_state_of(obj))
+    for key in arrays:
+        _check_member_name(key)
     path = _path(path, "save")
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
@@ -294,6 +325,8 @@ def _read_header(f: BinaryIO, path: str, member: str, max_header: int) -> tuple[
         )
     if dtype.kind not in _KINDS:
         raise LoadError(f"load: entry {key!r} of {path!r} has dtype {dtype}; only bool, int, float and str are read")
+    if dtype.itemsize == 0:  # numpy would allocate such an array as 1-character strings: memory its size never counted
+        raise LoadError(f"load: entry {key!r} of {path!r} has the zero-width dtype {descr!r} (damaged or crafted file)")
     if (
         not isinstance(fortran, bool)
         or not isinstance(shape, tuple)
@@ -519,13 +552,16 @@ def _unflatten(flat: dict[str, np.ndarray], path: str) -> dict[str, Any]:
                 node[last] = array
             elif kind == "str" and array.ndim == 1 and array.dtype.kind in "iu":
                 node[last] = _from_code_points(array, key, path)
-            elif array.shape != ():
-                raise LoadError(f"load: entry {key!r} of {path!r} should be one {kind}, has shape {array.shape}")
+            elif array.shape != () or array.dtype.kind not in _SCALAR_DTYPES[kind]:
+                raise LoadError(
+                    f"load: entry {key!r} of {path!r} should be one {kind}, has shape {array.shape} and dtype "
+                    f"{array.dtype} (damaged or crafted file)"
+                )
             else:
                 node[last] = {"int": int, "float": float, "bool": bool, "str": str}[kind](array.item())
     if flat:
         raise LoadError(f"load: {path!r} has members its types record does not list: {sorted(flat)[:5]}")
-    return _lists(root, "", kinds, path)
+    return _lists(root, kinds, path)
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -539,15 +575,28 @@ def _from_code_points(array: np.ndarray, key: str, path: str) -> str:
         raise LoadError(f"load: entry {key!r} of {path!r} is text with a code point outside Unicode") from None
 
 
-def _lists(node: Any, prefix: str, kinds: dict[str, str], path: str) -> Any:
-    """Turn the dicts recorded as lists ("0", "1", ...) back into lists, depth first."""
-    if not isinstance(node, dict):
-        return node
-    for key in list(node):
-        full = f"{prefix}{SEPARATOR}{key}" if prefix else key
-        node[key] = _lists(node[key], full, kinds, path)
-    if prefix and kinds.get(prefix) == "list":
-        if sorted(node, key=lambda k: (len(k), k)) != [str(i) for i in range(len(node))]:
-            raise LoadError(f"load: entry {prefix!r} of {path!r} is recorded as a list but its items are {list(node)}")
-        return [node[str(i)] for i in range(len(node))]
-    return node
+def _lists(root: dict[str, Any], kinds: dict[str, str], path: str) -> dict[str, Any]:
+    """Turn the dicts recorded as lists ("0", "1", ...) back into lists, innermost first. A loop, not recursion:
+    a checkpoint may nest deeper than Python's recursion limit."""
+    order: list[tuple[dict[str, Any], str]] = []
+    stack = [(root, "")]
+    while stack:  # every dict, each before the dicts inside it
+        node, prefix = stack.pop()
+        order.append((node, prefix))
+        stack.extend(
+            (child, f"{prefix}{SEPARATOR}{key}" if prefix else key)
+            for key, child in node.items()
+            if isinstance(child, dict)
+        )
+    made: dict[int, list[Any]] = {}
+    for node, prefix in reversed(order):  # the dicts inside a dict come first
+        for key, child in node.items():
+            if id(child) in made:
+                node[key] = made[id(child)]
+        if prefix and kinds.get(prefix) == "list":
+            if sorted(node, key=lambda k: (len(k), k)) != [str(i) for i in range(len(node))]:
+                raise LoadError(
+                    f"load: entry {prefix!r} of {path!r} is recorded as a list but its items are {list(node)}"
+                )
+            made[id(node)] = [node[str(i)] for i in range(len(node))]
+    return root

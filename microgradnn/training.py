@@ -133,7 +133,9 @@ def _as_array(x: Any) -> np.ndarray:
     if isinstance(x, Node):
         return np.asarray(x.data, dtype=np.float64)
     if isinstance(x, (list, tuple)):
-        return np.array([_as_array(v) for v in x], dtype=np.float64)
+        parts = [_as_array(v) for v in x]
+        # Values become float64; plain numbers keep NumPy's dtype, so a list of class labels stays integers.
+        return np.array(parts) if parts else np.array([], dtype=np.float64)
     return np.asarray(x)
 
 
@@ -164,6 +166,8 @@ def _epoch_batches(
             )
         if len(X) != len(y):
             raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}; they must match")
+        if len(X) == 0:
+            raise ValueError(f"fit: data=(X, y) has no rows (X of shape {X.shape}); there is nothing to train on")
         if batch_size is None:
             return lambda: [(X, y)]
         return lambda: datasets.batches(X, y, batch_size, shuffle=shuffle, seed=rng)
@@ -398,8 +402,8 @@ def fit(
         raise TypeError(f"fit: model must be callable (a Module or a function), got {type(model).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"fit: loss_fn must be a function such as F.mse_loss, got {type(loss_fn).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}; e.g. epochs=100")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or not 1 <= epochs < sys.maxsize:
+        raise ValueError(f"fit: epochs must be an int >= 1 (and below 2**63), got {epochs!r}; e.g. epochs=100")
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
     ):
@@ -415,6 +419,13 @@ def fit(
         raise TypeError(f"fit: callback must be a function (epoch, history) -> bool, got {type(callback).__name__}")
     if val_data is not None and not (isinstance(val_data, (tuple, list)) and len(val_data) == 2):
         raise TypeError(f"fit: val_data must be a pair (X_val, y_val), got {type(val_data).__name__}")
+    if val_data is not None:  # checked now, not after the first epoch's training
+        X_val, y_val = (np.asarray(_as_array(v)) for v in val_data)
+        if X_val.ndim == 0 or y_val.ndim == 0 or len(X_val) != len(y_val) or len(X_val) == 0:
+            raise ValueError(
+                f"fit: val_data=(X_val, y_val) needs the same number of rows, at least 1, in both; got shapes "
+                f"{X_val.shape} and {y_val.shape}"
+            )
     rng = datasets._rng(seed, "fit")
     epoch_batches = _epoch_batches(data, int(epochs), batch_size, shuffle, rng)
     scalar = _is_scalar_model(optimizer)

@@ -146,6 +146,9 @@ def expressions(n_inputs: int = 3, max_leaves: int = 12) -> st.SearchStrategy[Ex
     Leaves are drawn from a few input indices, so inputs are reused (x * x + x)
     and repeated subtrees become shared nodes: both exercise gradient accumulation.
     """
+    for name, value in (("n_inputs", n_inputs), ("max_leaves", max_leaves)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"expressions: {name} must be an int >= 1, got {value!r}; e.g. {name}=3")
     leaves = st.integers(0, n_inputs - 1).map(lambda i: ("x", i))
 
     def extend(children: st.SearchStrategy[Spec]) -> st.SearchStrategy[Spec]:
@@ -193,6 +196,12 @@ def arrays(
     use it for max, min, maximum, sort-like ops, whose gradient jumps where two
     elements tie (finite differences straddling a tie measure neither side).
     """
+    if op not in SAFE_DOMAINS:
+        raise ValueError(f"arrays: unknown op {op!r}; choose one of {sorted(SAFE_DOMAINS)}")
+    if min_gap is not None and not (
+        isinstance(min_gap, (int, float, np.integer, np.floating)) and 0 < min_gap < math.inf
+    ):
+        raise ValueError(f"arrays: min_gap must be a number > 0 (or None), got {min_gap!r}; e.g. min_gap=0.05")
     shape_st = shape if isinstance(shape, st.SearchStrategy) else st.just(tuple(shape))
     if min_gap is not None:
         return shape_st.flatmap(lambda s: _gapped(s, op, min_gap, margin))
@@ -250,33 +259,55 @@ def logits_and_targets(
 
 
 def non_contiguous_arrays(shape: Shape, op: str = "any") -> st.SearchStrategy[np.ndarray]:
-    """Arrays of `shape` that are views with unusual strides: a transpose, or every other row of a bigger array."""
+    """Arrays of `shape` that are views with unusual strides: a transpose, or every other row of a bigger array.
+
+    The transpose is drawn only when it changes the layout (two axes longer than 1), and the rows are taken
+    along an axis longer than 1, so every array is non-contiguous; one of at most one element always is
+    contiguous, so such shapes give plain arrays.
+    """
     shape = tuple(shape)
-    transposed = arrays(shape[::-1], op).map(lambda a: a.T)
-    if not shape:
-        return transposed
-    strided = arrays((2 * shape[0], *shape[1:]), op).map(lambda a: a[::2])
-    return st.one_of(transposed, strided)
+    long_axes = [i for i, n in enumerate(shape) if n > 1]
+    if not long_axes:
+        return arrays(shape, op)
+    axis = long_axes[0]
+    bigger = (*shape[:axis], 2 * shape[axis], *shape[axis + 1 :])
+    every_other = (slice(None),) * axis + (slice(None, None, 2),)
+    strided = arrays(bigger, op).map(lambda a: a[every_other])
+    if len(long_axes) < 2:
+        return strided
+    return st.one_of(arrays(shape[::-1], op).map(lambda a: a.T), strided)
 
 
 SPECIAL_FLOATS = (0.0, -0.0, 1.0, -1.0, 0.5, -2.0, math.inf, -math.inf, math.nan)
 
 
-@st.composite
-def arrays_with_specials(draw: Any, shape: Shape | None = None, special_fraction: float = 0.3) -> np.ndarray:
+def arrays_with_specials(shape: Shape | None = None, special_fraction: float = 0.3) -> st.SearchStrategy[np.ndarray]:
     """float64 arrays mixing ordinary numbers with the special ones (0, -0, +-1, +-inf, nan): for NaN/inf conventions.
 
+    Each element is one of `SPECIAL_FLOATS` with probability about `special_fraction` (0 never, 1 always).
     Ties (equal elements) and kinks are drawn on purpose; compare against a reference such as PyTorch.
     """
+    if isinstance(special_fraction, bool) or not (
+        isinstance(special_fraction, (int, float, np.integer, np.floating)) and 0.0 <= special_fraction <= 1.0
+    ):
+        raise ValueError(
+            f"arrays_with_specials: special_fraction must be a number in [0, 1], got {special_fraction!r}; "
+            "e.g. special_fraction=0.3"
+        )
+    return _arrays_with_specials(shape, float(special_fraction))
+
+
+@st.composite
+def _arrays_with_specials(draw: Any, shape: Shape | None, special_fraction: float) -> np.ndarray:
     if shape is None:
         shape = draw(shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
     n = int(np.prod(shape))
     ordinary = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
-    picks = draw(
-        st.lists(
-            st.one_of(ordinary, st.sampled_from(SPECIAL_FLOATS)) if special_fraction > 0 else ordinary,
-            min_size=n,
-            max_size=n,
-        )
-    )
+    # Each element is special when a coin in [0, 1) lands at or above 1 - special_fraction; the coin shrinks
+    # to 0, so a failing example shrinks towards ordinary numbers.
+    coin = st.floats(0.0, 1.0, exclude_max=True)
+    picks = [
+        draw(st.sampled_from(SPECIAL_FLOATS)) if draw(coin) >= 1.0 - special_fraction else draw(ordinary)
+        for _ in range(n)
+    ]
     return np.array(picks, dtype=np.float64).reshape(shape)

@@ -158,6 +158,11 @@ def _flatten(obj: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
             # its code points instead.
             arrays[path] = np.array(value) if not value.endswith("\x00") else _code_points(value)
         else:
+            if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask without a word
+                raise TypeError(
+                    f"save: entry {path!r} is a masked array, whose mask would be lost; save its parts as two "
+                    "entries, e.g. {'x': m.data, 'x_mask': np.ma.getmaskarray(m)}"
+                )
             array = np.asarray(value.data if isinstance(value, Node) else value)
             if array.dtype.kind not in "biuf":
                 raise TypeError(

@@ -289,3 +289,10 @@ def test_cli_out_paths_that_cannot_be_written_are_named(tmp_path: Path, capsys):
     assert main(["graph", "x", "--set", "x=1", "--out", str(a_file / "g.dot")]) == 2
     err = capsys.readouterr().err
     assert f"{a_file} is a file, not a folder" in err and "Errno" not in err
+
+
+def test_save_refuses_a_masked_array_rather_than_drop_its_mask(tmp_path):
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    with pytest.raises(TypeError, match=r"save: entry 'x' is a masked array, whose mask would be lost"):
+        microgradnn.save({"x": masked}, tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()

@@ -20,7 +20,7 @@ from typing import Any
 
 from microgradnn.engine import Node
 from microgradnn.scopes import scope_of
-from microgradnn.viz.dot import EdgeSpec, Html, NodeSpec, Scene, escape, format_from_path, pipe_source
+from microgradnn.viz.dot import EdgeSpec, Html, NodeSpec, Scene, escape, format_from_path, layout_limits, pipe_source
 from microgradnn.viz.frames import Frame, Record, State, _EdgeState, _Snapshot, backward_frames
 from microgradnn.viz.graph import (
     BORDER,
@@ -268,6 +268,9 @@ def movie_of(record: Record, rankdir: str, cluster: bool) -> tuple[_Movie, list[
     order, root, snapshots = record.order, record.root, record.snapshots
     scenes = [_scene(order, root, snap, rankdir, cluster) for snap in snapshots]
     layout_scene = _scene(order, root, _widest(snapshots), rankdir, cluster)
+    limits = layout_limits((edge.tail, edge.head) for edge in layout_scene.edges)  # the same edges in every frame
+    for scene in [*scenes, layout_scene]:
+        scene.graph_attrs.update(limits)
     movie = _Movie(scenes, layout_scene, record.captions, [snap.current for snap in snapshots])
     return movie, [scene.to_dot() for scene in scenes]
 

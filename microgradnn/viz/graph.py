@@ -25,7 +25,19 @@ import numpy as np
 
 from microgradnn.engine import Node, topological_order
 from microgradnn.scopes import scope_of
-from microgradnn.viz.dot import ClusterSpec, EdgeSpec, Graph, Html, NodeSpec, Scene, escape, format_number, pad, shorten
+from microgradnn.viz.dot import (
+    ClusterSpec,
+    EdgeSpec,
+    Graph,
+    Html,
+    NodeSpec,
+    Scene,
+    escape,
+    format_number,
+    layout_limits,
+    pad,
+    shorten,
+)
 from microgradnn.viz.i18n import check_lang, text
 from microgradnn.viz.naming import module_title, natural_key, output_layer
 
@@ -410,6 +422,7 @@ def draw_graph(
     scene = base_scene(rankdir, title, notes)
     locals_ = local_derivatives(root, order) if show_local else {}
     drawn = _fill_scene(scene, root, nodes, index, level, cluster, show_data, show_grad, locals_, focus, expand, lang)
+    scene.graph_attrs.update(layout_limits((edge.tail, edge.head) for edge in scene.edges))
     return Graph(scene.to_dot(), note="; ".join(notes) or None, nodes=drawn)
 
 

@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from microgradnn.viz.dot import Html, pipe_source
+from microgradnn.viz.dot import Html, layout_limits, pipe_source
 from microgradnn.viz.scene import FONT, LINE, Scene, text_width
 
 __all__ = ["Layout", "Route", "layout"]
@@ -93,11 +93,9 @@ def _dot_source(scene: Scene) -> str:
     from microgradnn.viz.dot import _attr_list
 
     lines = ["digraph layout {"]
-    lines.append(
-        "  graph ["
-        + _attr_list({"rankdir": scene.rankdir, "nodesep": 0.22, "ranksep": 0.35, "newrank": True, "pad": 0})
-        + "];"
-    )
+    graph: dict[str, object] = {"rankdir": scene.rankdir, "nodesep": 0.22, "ranksep": 0.35, "newrank": True, "pad": 0}
+    graph.update(layout_limits((edge.tail, edge.head) for edge in scene.edges))
+    lines.append("  graph [" + _attr_list(graph) + "];")
     lines.append('  node [shape=box, fixedsize=true, label="", margin=0];')
     lines.append("  edge [arrowsize=0.7];")
     children: dict[str | None, list[str]] = {}

@@ -38,7 +38,9 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "clip": (lambda x: x.clip(-1.0, 0.5), lambda x: torch.clamp(x, -1.0, 0.5)),
     "pow2": (lambda x: x**2, lambda x: x**2),
     "pow-1": (lambda x: x**-1, lambda x: x**-1),
-    "pow1.5": (lambda x: x**1.5, lambda x: x**1.5),  # (not 0.5: torch computes x**0.5 as sqrt, with other NaNs)
+    # torch takes x ** 0.5 (a number) as sqrt, also inside the gradient of x ** 1.5 (nan at -inf); with a tensor
+    # exponent it is IEEE pow, as ours is for both (ops.md)
+    "pow1.5": (lambda x: x**1.5, lambda x: torch.pow(x, torch.tensor(1.5, dtype=x.dtype))),
     "sum": (lambda x: x.sum(), torch.sum),
     "mean": (lambda x: x.mean(), torch.mean),
     "max": (lambda x: x.max(), torch.max),  # ties share the gradient; a NaN takes it (torch.max's rule)

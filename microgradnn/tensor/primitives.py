@@ -145,6 +145,19 @@ class Neg(TensorFunction):
         return (-grad,)
 
 
+def ieee_power(a: np.ndarray, p: Any) -> np.ndarray:
+    """a ** p as IEEE pow computes it (C's pow, Python's math.pow, Value's **), whatever NumPy's fast paths.
+
+    NumPy 2 takes a ** 0.5 with a scalar 0.5 as sqrt(a): -0 at -0 and nan at -inf, where pow gives +0 and +inf.
+    """
+    out = np.power(a, p)
+    if np.ndim(p) == 0 and p == 0.5:  # only a scalar exponent takes that path
+        fix = (a == 0) | (a == -np.inf)
+        if fix.any():
+            out = np.where(fix, np.where(a == 0, 0.0, np.inf), out).astype(out.dtype, copy=False)
+    return out
+
+
 class PowConst(TensorFunction):
     """f(x) = x ** p for a constant number p;  f'(x) = p x^(p-1)  (0 for p = 0, also at x = 0)."""
 
@@ -155,7 +168,7 @@ class PowConst(TensorFunction):
         ctx.exponent = exponent
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return x**exponent
+            return ieee_power(x, exponent)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
@@ -164,7 +177,7 @@ class PowConst(TensorFunction):
         if p == 0:
             return (grad * 0,)  # x ** 0 is constant
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (grad * (p * x ** (p - 1)),)
+            return (grad * (p * (ieee_power(x, p - 1) if isinstance(x, np.ndarray) else x ** (p - 1))),)
 
     @classmethod
     def describe(cls, ctx: Context) -> str:
@@ -183,7 +196,7 @@ class Pow(TensorFunction):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, p: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.power(a, p)
+            out = ieee_power(a, p)
         ctx.save_for_backward(a, p, out)
         return out
 
@@ -198,7 +211,7 @@ class Pow(TensorFunction):
                 # At p = 0 PyTorch gives 0. Masked only where a^(p-1) is inf or nan there (0 ** 0, nan ** 0, a
                 # subnormal a whose 1/a overflows: 0 * inf): elsewhere p = 0 gives 0 anyway, and the mask would cut
                 # the mixed second derivative d2/(da dp) = 1/a at p = 0.
-                slope = a ** (p - 1)
+                slope = ieee_power(a, p - 1) if isinstance(a, np.ndarray) else a ** (p - 1)
                 da = np.where((p_data == 0) & ~np.isfinite(_data(slope)), 0, grad * p * slope)
             if need_p:
                 # log(1) stands in for log(0) where the limit is taken (a = 0, p >= 0); p < 0 keeps log(0) = -inf.

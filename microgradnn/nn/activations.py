@@ -7,6 +7,7 @@ Values (`Softmax` normalises along an axis, or over a list of Values).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from microgradnn.nn import functional as F
@@ -15,8 +16,22 @@ from microgradnn.nn.module import Module
 __all__ = ["LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Step", "Tanh"]
 
 
+def _check_inplace(inplace: Any, who: str) -> None:
+    """PyTorch's `inplace=` flag: False (the default) is accepted; True is refused with the fix, since here every
+    op makes a new tensor (overwriting one a graph saved would break its backward)."""
+    if inplace:
+        raise ValueError(
+            f"{who}: inplace={inplace!r} is not supported: layers here always return a new tensor (overwriting the "
+            "input could break the backward of a graph that saved it); drop the argument: the values are the same"
+        )
+
+
 class ReLU(Module):
-    """f(x) = max(0, x);  f'(x) = 1 for x > 0, else 0."""
+    """f(x) = max(0, x);  f'(x) = 1 for x > 0, else 0.  (`inplace` is PyTorch's flag: only False is accepted.)"""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        _check_inplace(inplace, "ReLU")
 
     def forward(self, x: Any) -> Any:
         return F.relu(x)
@@ -25,11 +40,12 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """f(x) = x for x > 0, else negative_slope * x;  f'(x) = 1 or negative_slope."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        _check_inplace(inplace, "LeakyReLU")
         if (
             isinstance(negative_slope, bool)
-            or not isinstance(negative_slope, (int, float))
+            or not isinstance(negative_slope, numbers.Real)  # (numpy's floats too: np.float32(0.2))
             or not math.isfinite(negative_slope)
         ):
             raise TypeError(
@@ -66,10 +82,12 @@ class Step(Module):
 
 
 class Softmax(Module):
-    """softmax(x)_i = e^(x_i) / sum_j e^(x_j) along `axis` (the last one by default)."""
+    """softmax(x)_i = e^(x_i) / sum_j e^(x_j) along `axis` (the last one by default; PyTorch's ``dim=`` too)."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
         super().__init__()
+        if dim is not None:
+            axis = dim
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"Softmax: axis must be an int, got {axis!r}; e.g. axis=-1 (the last axis)")
         self.axis = axis

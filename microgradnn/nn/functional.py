@@ -100,13 +100,13 @@ def linear(x: Any) -> Any:
     return x
 
 
-def softmax(x: Any, axis: int = -1) -> Any:
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Any:
     """softmax(x)_i = e^(x_i) / sum_j e^(x_j);  d softmax_i / d x_j = s_i (delta_ij - s_j).
 
-    For a list of Values it is taken over the list; for a Tensor along `axis`.
+    For a list of Values it is taken over the list; for a Tensor along `axis` (PyTorch: `dim`).
     """
     if isinstance(x, Node) and not isinstance(x, Value):
-        return x.softmax(axis=axis)
+        return x.softmax(axis, dim=dim)
     values = _value_list(x, "softmax")
     m = max(v.data for v in values)  # subtracting a constant changes nothing but keeps exp from overflowing
     exps = [(v - m).exp() for v in values]
@@ -114,10 +114,10 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return [e / total for e in exps]
 
 
-def log_softmax(x: Any, axis: int = -1) -> Any:
-    """log_softmax(x)_i = x_i - log sum_j e^(x_j);  d/dx_j = delta_ij - softmax(x)_j."""
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Any:
+    """log_softmax(x)_i = x_i - log sum_j e^(x_j) along `axis` (PyTorch: `dim`);  d/dx_j = delta_ij - softmax(x)_j."""
     if isinstance(x, Node) and not isinstance(x, Value):
-        return x.log_softmax(axis=axis)
+        return x.log_softmax(axis, dim=dim)
     values = _value_list(x, "log_softmax")
     m = max(v.data for v in values)
     logsumexp = Value.sum([(v - m).exp() for v in values]).log() + m
@@ -157,6 +157,11 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, seed: int | np.random
     if not training or p == 0.0:
         return x
     dtype = x.data.dtype
+    if dtype.kind != "f":  # (PyTorch refuses too) the scale 1 / (1 - p) would be cut to a whole number
+        raise TypeError(
+            f"dropout: expected a float tensor, got dtype {dtype} (shape {x.shape}); "
+            "convert it with x.astype(np.float32)"
+        )
     keep = get_rng(seed).random(x.data.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     return x * Tensor((keep * scale).astype(dtype))

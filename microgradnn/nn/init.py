@@ -61,11 +61,22 @@ def get_rng(seed: Seed = None) -> np.random.Generator:
     )
 
 
+_LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The factor that keeps activations' variance steady through a layer with this nonlinearity."""
-    gains = {"linear": 1.0, "sigmoid": 1.0, "step": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
+    """The factor that keeps activations' variance steady through a layer with this nonlinearity (PyTorch's table;
+    `param` is leaky_relu's negative slope, 0.01 when None)."""
+    gains = {
+        **dict.fromkeys(_LINEAR_GAINS, 1.0),
+        "sigmoid": 1.0,
+        "step": 1.0,
+        "tanh": 5.0 / 3.0,
+        "relu": math.sqrt(2.0),
+        "selu": 3.0 / 4.0,
+    }
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
+        slope = 0.01 if param is None else _real(param, "param (the negative slope)", "calculate_gain")
         return math.sqrt(2.0 / (1.0 + slope**2))
     if not isinstance(nonlinearity, str) or nonlinearity not in gains:
         raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; choose one of {sorted(gains)}")
@@ -87,12 +98,25 @@ def _fill(tensor: Any, values: np.ndarray) -> Any:
     return tensor
 
 
-def _check_tensor(tensor: Any, who: str) -> None:
+def _check_tensor(tensor: Any, who: str, *, random: bool = False) -> None:
     if not isinstance(getattr(tensor, "data", None), np.ndarray):
         raise TypeError(
             f"{who}: expected a Tensor (a layer's weight), got {type(tensor).__name__}; "
             "a Value holds one float: set v.data = x instead"
         )
+    if random and tensor.data.dtype.kind != "f":  # (PyTorch refuses too) the draws would be cut to whole numbers
+        raise TypeError(
+            f"{who}: random draws need a float tensor, got dtype {tensor.data.dtype} (shape {tensor.data.shape}); "
+            "make it with a float dtype, e.g. Tensor(np.zeros(shape, np.float32))"
+        )
+
+
+def _fan(tensor: Any, mode: str, who: str) -> int:
+    """Kaiming's fan: fan_in (the default, steady activations forward) or fan_out (steady gradients backward)."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{who}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(np.shape(tensor.data), who)
+    return fan_in if mode == "fan_in" else fan_out
 
 
 def _real(value: Any, name: str, who: str, *, low: float | None = None) -> float:
@@ -107,7 +131,7 @@ def _real(value: Any, name: str, who: str, *, low: float | None = None) -> float
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, seed: Seed = None) -> Any:
     """Fill with draws from U(a, b)."""
-    _check_tensor(tensor, "uniform_")
+    _check_tensor(tensor, "uniform_", random=True)
     a, b = _real(a, "a", "uniform_"), _real(b, "b", "uniform_")
     if a > b:
         raise ValueError(f"uniform_: needs a <= b, got a={a!r}, b={b!r}; e.g. uniform_(w, -0.1, 0.1)")
@@ -116,7 +140,7 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, seed: Seed = None) -> 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, seed: Seed = None) -> Any:
     """Fill with draws from N(mean, std^2)."""
-    _check_tensor(tensor, "normal_")
+    _check_tensor(tensor, "normal_", random=True)
     mean, std = _real(mean, "mean", "normal_"), _real(std, "std", "normal_", low=0.0)
     return _fill(tensor, get_rng(seed).normal(mean, std, size=np.shape(tensor.data)))
 
@@ -137,27 +161,37 @@ def ones_(tensor: Any) -> Any:
     return constant_(tensor, 1.0)
 
 
-def kaiming_uniform_(tensor: Any, a: float = 0.0, nonlinearity: str = "relu", seed: Seed = None) -> Any:
-    """He init: U(-bound, bound), bound = gain * sqrt(3 / fan_in); `a` is leaky_relu's slope."""
-    fan_in, _ = _fans(np.shape(tensor.data), "kaiming_uniform_")
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan_in)
+def kaiming_uniform_(
+    tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu", seed: Seed = None
+) -> Any:
+    """He init: U(-bound, bound), bound = gain * sqrt(3 / fan); `a` is leaky_relu's slope, `mode` "fan_in" or
+    "fan_out" (PyTorch's argument order). A tensor with no elements is left as it is, as in PyTorch."""
+    fan = _fan(tensor, mode, "kaiming_uniform_")
+    if fan == 0:
+        return tensor
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound, seed)
 
 
-def kaiming_normal_(tensor: Any, a: float = 0.0, nonlinearity: str = "relu", seed: Seed = None) -> Any:
-    """He init: N(0, std^2), std = gain / sqrt(fan_in)."""
-    fan_in, _ = _fans(np.shape(tensor.data), "kaiming_normal_")
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan_in), seed)
+def kaiming_normal_(
+    tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu", seed: Seed = None
+) -> Any:
+    """He init: N(0, std^2), std = gain / sqrt(fan); `mode` "fan_in" or "fan_out", as in `kaiming_uniform_`."""
+    fan = _fan(tensor, mode, "kaiming_normal_")
+    if fan == 0:
+        return tensor
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), seed)
 
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0, seed: Seed = None) -> Any:
     """Glorot init: U(-bound, bound), bound = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(np.shape(tensor.data), "xavier_uniform_")
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = _real(gain, "gain", "xavier_uniform_", low=0.0) * math.sqrt(6.0 / max(fan_in + fan_out, 1))
     return uniform_(tensor, -bound, bound, seed)
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0, seed: Seed = None) -> Any:
     """Glorot init: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(np.shape(tensor.data), "xavier_normal_")
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), seed)
+    std = _real(gain, "gain", "xavier_normal_", low=0.0) * math.sqrt(2.0 / max(fan_in + fan_out, 1))
+    return normal_(tensor, 0.0, std, seed)

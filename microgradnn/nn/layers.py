@@ -18,6 +18,7 @@ import numpy as np
 
 from microgradnn.nn import functional as F
 from microgradnn.nn import init
+from microgradnn.nn.activations import _check_inplace
 from microgradnn.nn.init import Seed
 from microgradnn.nn.module import Module, ModuleList, Parameter
 from microgradnn.tensor import Tensor, get_default_dtype
@@ -143,9 +144,10 @@ class Dropout(Module):
     Call ``model.eval()`` before measuring accuracy, ``model.train()`` before training again.
     """
 
-    def __init__(self, p: float = 0.5, *, seed: Seed = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, seed: Seed = None) -> None:
         super().__init__()
         self.p = F._check_probability(p, "Dropout")
+        _check_inplace(inplace, "Dropout")
         self._rng = init.get_rng(seed) if seed is not None else None
 
     def forward(self, x: Any) -> Any:

@@ -14,7 +14,7 @@ one box per neuron or layer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -116,6 +116,8 @@ class Module:
             value = ModuleList(value)  # a plain list of modules, micrograd style, becomes a ModuleList
         if isinstance(value, Module) or is_parameter(value):
             _check_name(name, type(self).__name__, "a submodule" if isinstance(value, Module) else "a parameter")
+        if name in self._buffers and (isinstance(value, Module) or is_parameter(value)):
+            self._buffers.remove(name)  # a buffer replaced by a submodule or a parameter is no longer a buffer
         # Replacing a registered name keeps its place in the order (dict assignment does).
         if isinstance(value, Module):
             params.pop(name, None)
@@ -131,9 +133,11 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
-        object.__delattr__(self, name)
+        if name in self._buffers:
+            self._buffers.remove(name)
 
     def register_buffer(self, name: str, value: Any) -> None:
         """Keep `value` (an array or a number, e.g. BatchNorm's running mean) as state: saved in `state_dict`,
@@ -144,6 +148,12 @@ class Module:
                 f"got {type(value).__name__}"
             )
         _check_name(name, type(self).__name__, "a buffer")
+        if name in self._parameters or name in self._modules:  # (PyTorch refuses too) both would claim the name
+            what = "a parameter" if name in self._parameters else "a submodule"
+            raise KeyError(
+                f"{type(self).__name__}.register_buffer({name!r}): {name!r} is already {what}; pick another name, "
+                f"or `del module.{name}` first"
+            )
         if name not in self._buffers:
             self._buffers.append(name)
         object.__setattr__(self, name, value)
@@ -151,6 +161,10 @@ class Module:
     def named_buffers(self, prefix: str = "") -> list[tuple[str, Any]]:
         """(dotted name, value) for every buffer that holds a value."""
         return [(name, value) for name, (_, _, value) in self._buffer_slots(prefix).items()]
+
+    def buffers(self) -> list[Any]:
+        """Every buffer that holds a value (e.g. BatchNorm's running_mean), in the order of `named_buffers`."""
+        return [value for _, value in self.named_buffers()]
 
     def _buffer_slots(self, prefix: str = "") -> dict[str, tuple[Module, str, Any]]:
         slots = {}
@@ -218,6 +232,13 @@ class Module:
             stack.extend(reversed([(_join(name, n), m) for n, m in module._modules.items()]))
         return result
 
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn(m)`` on every submodule (children first), then on this module, as PyTorch does; returns self."""
+        for child in self._modules.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def modules(self) -> list[Module]:
         """This module and every submodule."""
         return [m for _, m in self.named_modules()]
@@ -257,6 +278,11 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Training mode for this module and its submodules (Dropout drops); returns self."""
+        if not isinstance(mode, (bool, np.bool_)):  # as PyTorch: train("eval") must not mean train(True)
+            raise ValueError(
+                f"{type(self).__name__}.train: mode must be True or False, got {mode!r}; "
+                "use model.train() to train and model.eval() to evaluate"
+            )
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -431,9 +457,9 @@ def _tag_walk(o: Node, claimed: set[int], scope: str) -> None:
 class ModuleList(Module):
     """A list of modules, registered as children "0", "1", ...; indexable and iterable like a list."""
 
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
+    def __init__(self, modules: Iterable[Module] | None = ()) -> None:
         super().__init__()
-        for module in modules:
+        for module in modules or ():
             self.append(module)
 
     def append(self, module: Module) -> ModuleList:
@@ -446,14 +472,22 @@ class ModuleList(Module):
         setattr(self, str(len(self._modules)), module)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add each of `modules` at the end; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __getitem__(self, index: int) -> Module:
+    def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.values())
+        if isinstance(index, slice):
+            return self._part(items[index])
         try:
             return items[index]
         except IndexError:
@@ -461,6 +495,22 @@ class ModuleList(Module):
                 f"{type(self).__name__} index {index} out of range (length {len(items)}); "
                 f"use an index from {-len(items)} to {len(items) - 1}"
             ) from None
+        except TypeError:
+            raise TypeError(
+                f"{type(self).__name__} indices must be ints or slices, got {type(index).__name__} {index!r}; "
+                f"e.g. model[0], model[-1] or model[1:]"
+            ) from None
+
+    def _part(self, modules: list[Module]) -> ModuleList:
+        """A slice, as in PyTorch: a container of the same kind (a Sequential stays callable), children renumbered
+        from "0". The modules keep their paths in the model they came from, so its pictures stay right."""
+        part = type(self).__new__(type(self))
+        ModuleList.__init__(part)
+        object.__setattr__(part, "training", self.training)
+        for i, module in enumerate(modules):
+            part._modules[str(i)] = module
+            object.__setattr__(part, str(i), module)
+        return part
 
     def _child_reprs(self) -> list[tuple[str, Any]]:
         # Runs of identical children print once, as "(0-15): 16 x Neuron(...)".

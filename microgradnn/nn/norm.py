@@ -103,7 +103,17 @@ class _BatchNorm(Module):
         shape = (1, -1) + (1,) * (x.ndim - 2)  # per-channel numbers broadcast against (N, C, ...)
         use_batch = self.training or self.running_mean is None
         if use_batch:
+            if self.eps <= 0:  # PyTorch refuses it too: a constant channel would give 0 / 0
+                raise ValueError(
+                    f"{who}: eps must be positive when the batch's own statistics are used (training, or "
+                    f"track_running_stats=False), got eps={self.eps}; a constant channel would give 0 / 0 = nan; "
+                    "use e.g. eps=1e-5"
+                )
             count = x.size // x.shape[1]
+            if count == 0:  # an empty batch: an empty result, as in PyTorch (which still counts the batch)
+                if self.training and self.running_mean is not None:
+                    self.num_batches_tracked += 1
+                return self._affine(x * 1, shape)
             if count < 2:  # also in eval mode without running stats, which uses the batch's statistics too
                 fix = "model.eval()" if self.running_mean is not None else "track_running_stats=True and model.eval()"
                 raise ValueError(
@@ -120,6 +130,9 @@ class _BatchNorm(Module):
             mean = self.running_mean.reshape(shape).astype(x.dtype)
             var = self.running_var.reshape(shape).astype(x.dtype)
             y = _normalize(x, mean, var, self.eps)
+        return self._affine(y, shape)
+
+    def _affine(self, y: Tensor, shape: tuple[int, ...]) -> Tensor:
         if self.weight is not None:
             y = y * self.weight.reshape(shape)
         if self.bias is not None:

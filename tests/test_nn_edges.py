@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from microgradnn import Tensor, nn
+from microgradnn import Tensor, Value, nn
 from microgradnn.nn import functional as F
 from microgradnn.nn import init
 
@@ -331,3 +331,15 @@ def test_a_deleted_buffer_matches_torch():
     bn.running_var = torch.ones(3)
     assert [name for name, _ in bn.named_buffers()] == ["running_mean", "num_batches_tracked"]
     assert len(torch.nn.ModuleList(None)) == 0
+
+
+@pytest.mark.parametrize("big", [1e17, 1e300])
+def test_log_softmax_of_values_keeps_the_log_of_the_sum_next_to_huge_scores(big):
+    # x - (log sum e^(x - m) + m) lost log(2) to rounding next to m = 1e17; Tensor and PyTorch give -log(2).
+    xs = [Value(big), Value(big)]
+    out = F.log_softmax(xs)
+    assert [v.data for v in out] == pytest.approx([-math.log(2.0)] * 2, rel=1e-15)
+    Value.sum(out).backward()
+    assert [v.grad for v in xs] == pytest.approx([0.0, 0.0], abs=1e-15)  # 1 - 2 * softmax = 0
+    tensor = Tensor(np.array([big, big])).log_softmax()
+    np.testing.assert_allclose([v.data for v in out], tensor.data, rtol=1e-15)

@@ -119,9 +119,11 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Any:
     if isinstance(x, Node) and not isinstance(x, Value):
         return x.log_softmax(axis, dim=dim)
     values = _value_list(x, "log_softmax")
-    m = max(v.data for v in values)
-    logsumexp = Value.sum([(v - m).exp() for v in values]).log() + m
-    return [v - logsumexp for v in values]
+    m = max(v.data for v in values)  # a constant shift: no gradient changes, and exp cannot overflow
+    shifted = [v - m for v in values]
+    # (x_i - m) - log sum_j e^(x_j - m), not x_i - (log sum + m): at |x| of 1e17 the sum's log(2) would be lost in m
+    log_sum = Value.sum([s.exp() for s in shifted]).log()
+    return [s - log_sum for s in shifted]
 
 
 def _value_list(x: Any, who: str) -> list[Value]:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled"]
 
 
-from microgradnn.modes import ANOMALY, entered, left
+from microgradnn.modes import ANOMALY, entered, in_mode, left
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,20 +27,35 @@ def is_anomaly_enabled() -> bool:
     return ANOMALY.enabled
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Context manager: raise FloatingPointError as soon as a NaN or inf appears, in forward or in backward.
+class detect_anomaly:
+    """Raise FloatingPointError as soon as a NaN or inf appears, in forward or in backward, in this thread.
 
-    It costs a check per op: use it to debug.
+    ``with detect_anomaly():``, or as a decorator, ``@detect_anomaly`` or ``@detect_anomaly()`` (on a generator
+    function the checks hold while its body runs, as for `no_grad`). It costs a check per op: use it to debug.
     """
-    previous = ANOMALY.enabled
-    entered()
-    ANOMALY.enabled = True
-    try:
-        yield
-    finally:
-        ANOMALY.enabled = previous
+
+    __slots__ = ("previous",)
+
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        if fn is not None and not callable(fn):
+            raise TypeError(
+                f"detect_anomaly: got {fn!r}; write `with detect_anomaly():`, or put @detect_anomaly above a function"
+            )
+        self = super().__new__(cls)
+        self.previous = False
+        return self if fn is None else self(fn)
+
+    def __enter__(self) -> None:
+        self.previous = ANOMALY.enabled
+        entered()
+        ANOMALY.enabled = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        ANOMALY.enabled = self.previous
         left()
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return in_mode(fn, detect_anomaly)
 
 
 def _creation_site() -> str:
@@ -79,7 +94,36 @@ def check_forward(node: Any, fn: type, inputs: Sequence[Any]) -> None:
         return
     already = [i for i, p in enumerate(inputs) if _bad(p.data) is not None]
     hint = f"; input {already[0]} already held a nan or inf" if already else ""
+    running = _backward_running()
+    if running is not None:  # an op of a backward formula, in backward(create_graph=True): name that backward
+        raise FloatingPointError(
+            f"detect_anomaly: the backward of {running.op}{_where(running)} produced {problem} in its {fn_name} "
+            f"step, during backward(create_graph=True) at {_creation_site()}{hint}"
+        )
     raise FloatingPointError(f"detect_anomaly: {fn_name} produced {problem} in forward at {_creation_site()}{hint}")
+
+
+def _backward_running() -> Any:
+    """The node whose backward formula is running in this thread (it builds graph nodes with create_graph), or None.
+
+    Read off the call stack, so the engine keeps no extra state for it: only an error gets here.
+    """
+    from microgradnn.engine import chain_rule_step  # (the engine imports this module)
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is chain_rule_step.__code__:
+            return frame.f_locals.get("node")
+        frame = frame.f_back
+    return None
+
+
+def _where(node: Any) -> str:
+    """Where `node` was created, as check_forward noted it, or how to find out."""
+    origin = getattr(node._ctx, "origin", None)
+    if origin:
+        return f", created at {origin}"
+    return " (build the graph inside detect_anomaly() too, to see where it was created)"
 
 
 def check_backward(node: Any, grads: Sequence[Any]) -> None:
@@ -90,14 +134,8 @@ def check_backward(node: Any, grads: Sequence[Any]) -> None:
         problem = _bad(getattr(g, "data", g) if not isinstance(g, float) else g)
         if problem is None:
             continue
-        origin = getattr(node._ctx, "origin", None)
-        where = (
-            f", created at {origin}"
-            if origin
-            else " (build the graph inside detect_anomaly() too, to see where it was created)"
-        )
         shape = getattr(node._parents[index], "shape", ())
         raise FloatingPointError(
-            f"detect_anomaly: the backward of {node.op}{where} produced {problem} "
+            f"detect_anomaly: the backward of {node.op}{_where(node)} produced {problem} "
             f"in the gradient for its input {index} of shape {shape}"
         )

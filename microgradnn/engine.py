@@ -31,15 +31,13 @@ reference counting alone.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from math import isfinite
 from typing import Any, ClassVar
 
 from microgradnn.anomaly import check_backward
-from microgradnn.modes import ANOMALY, GRAD_MODE, SWITCHES, entered, left
+from microgradnn.modes import ANOMALY, GRAD_MODE, SWITCHES, entered, in_mode, left
 
 __all__ = [
     "Context",
@@ -91,39 +89,7 @@ class _GradModeSwitch:
         left()
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        mode = type(self)
-        if inspect.isgeneratorfunction(fn):
-            return _generator_in_mode(fn, mode)
-
-        @functools.wraps(fn)
-        def in_mode(*args: Any, **kwargs: Any) -> Any:
-            with mode():  # a fresh switch per call, so recursion restores each level
-                return fn(*args, **kwargs)
-
-        return in_mode
-
-
-def _generator_in_mode(fn: Callable[..., Any], mode: type[_GradModeSwitch]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def in_mode(*args: Any, **kwargs: Any) -> Any:
-        gen = fn(*args, **kwargs)
-        with mode():
-            response = gen.send(None)
-        while True:
-            try:
-                request = yield response
-            except GeneratorExit:
-                with mode():
-                    gen.close()
-                raise
-            except BaseException as error:
-                with mode():
-                    response = gen.throw(error)
-            else:
-                with mode():
-                    response = gen.send(request)
-
-    return in_mode
+        return in_mode(fn, type(self))
 
 
 class no_grad(_GradModeSwitch):

@@ -208,17 +208,20 @@ def _prepare(who: str, inputs: Any, create_graph: bool) -> tuple[tuple[Node, ...
         prepared = []
         for x in nodes:
             if _is_tensor(x) and not x.requires_grad:
-                x = _fresh(x)
+                x = _fresh(who, x)
             prepared.append(x)
         return tuple(prepared), single
-    return tuple(_fresh(x) for x in nodes), single
+    return tuple(_fresh(who, x) for x in nodes), single
 
 
-def _fresh(x: Node) -> Node:
+def _fresh(who: str, x: Node) -> Node:
     if isinstance(x, Value):
         return Value(x.data, label=x.label)
     if x.data.dtype.kind != "f":
-        raise TypeError(f"only float tensors have gradients; this input has dtype {x.data.dtype}")
+        raise TypeError(
+            f"{who}: only float tensors have gradients; this input has dtype {x.data.dtype}; "
+            "make it a float, e.g. Tensor(data, dtype=np.float64)"
+        )
     from microgradnn.tensor.tensor import leaf
 
     fresh = leaf(x.data, requires_grad=True)
@@ -254,17 +257,36 @@ def _fill(grads: Sequence[Any], inputs: Sequence[Node], who: str, strict: bool, 
     return tuple(out)
 
 
-def _vector(who: str, name: str, v: Any, like: Sequence[Node], single: bool) -> list[Any]:
-    """`v` (one per node of `like`) as a list; None only where every node of `like` has one element."""
+def _vector(who: str, name: str, v: Any, like: Sequence[Node], single: bool, role: str) -> list[Any]:
+    """`v` (one per node of `like`, each of its shape) as a list; None only where a node has one element.
+
+    `role` names what `like` holds ("output" or "input") in the errors.
+    """
     if v is None:
-        for node in like:
-            size = 1 if isinstance(node, Value) else node.data.size
-            if size != 1:
-                raise RuntimeError(f"{who}: {name} is needed when the function's output is not a single number")
-        return [None] * len(like)
-    items = [v] if single or isinstance(v, (Node, np.ndarray, int, float)) else list(v)
+        items: list[Any] = [None] * len(like)
+    else:
+        items = [v] if single or isinstance(v, (Node, np.ndarray, numbers.Number)) else list(v)
     if len(items) != len(like):
-        raise ValueError(f"{who}: {name} must have one entry per {'output' if name == 'v' else 'input'}")
+        raise ValueError(f"{who}: {name} must have one entry per {role}")
+    for i, (x, node) in enumerate(zip(items, like)):  # each of its node's shape: never broadcast (as PyTorch)
+        if x is None:
+            if _is_tensor(node) and node.data.size != 1:
+                raise RuntimeError(
+                    f"{who}: {name} is needed when the function's {role} is not a single number ({role} {i} has "
+                    f"shape {node.data.shape}); pass one of that shape, e.g. np.ones({node.data.shape})"
+                )
+            continue
+        if isinstance(node, Value):
+            number = x.data if isinstance(x, Value) else x
+            if isinstance(number, bool) or not isinstance(number, numbers.Real):
+                raise TypeError(f"{who}: {name}[{i}] must be a number for a Value {role}, got {type(x).__name__}")
+            continue
+        shape = np.shape(x.data if isinstance(x, Node) else x)
+        if shape != node.data.shape:
+            raise ValueError(
+                f"{who}: {name}[{i}] has shape {shape} but {role} {i} has shape {node.data.shape}; "
+                f"they must be the same (e.g. np.ones({node.data.shape}))"
+            )
     return [x.data if isinstance(x, Node) and not _is_tensor(x) else x for x in items]
 
 
@@ -278,7 +300,7 @@ def vjp(
     xs, single_in = _prepare("vjp", inputs, create_graph)
     with enable_grad():
         outs, single_out = _outputs("vjp", func(*xs))
-    seeds = _vector("vjp", "v", v, outs, single_out)
+    seeds = _vector("vjp", "v", v, outs, single_out, "output")
     grads = grad(outs, xs, seeds, create_graph=create_graph, allow_unused=True)
     grads = _fill(grads, xs, "vjp", strict, create_graph)
     outputs = tuple(_detach(o, create_graph) for o in outs)
@@ -296,7 +318,7 @@ def jvp(
     xs, single_in = _prepare("jvp", inputs, create_graph)
     with enable_grad():
         outs, single_out = _outputs("jvp", func(*xs))
-    tangents = _vector("jvp", "v", v, xs, single_in)
+    tangents = _vector("jvp", "v", v, xs, single_in, "input")
     tangents = [1.0 if t is None else t for t in tangents]
     dummies = [_dummy(o) for o in outs]  # u: the seeds, as leaves the result is differentiated by
     constant = [_is_tensor(o) and not o.requires_grad for o in outs]
@@ -304,6 +326,9 @@ def jvp(
     results: list[Any] = [None] * len(outs)
     if live:
         gs = grad([outs[i] for i in live], xs, [dummies[i] for i in live], create_graph=True, allow_unused=True)
+        unused = [i for i, g in enumerate(gs) if g is None]
+        if strict and unused:  # as PyTorch: under strict, every input must reach the outputs
+            raise RuntimeError(f"jvp: the output does not depend on inputs[{unused[0]}] (strict=True)")
         used = [(g, t) for g, t in zip(gs, tangents) if g is not None]
         if used:
             jv = grad(
@@ -354,24 +379,32 @@ def jacobian(
     inputs give a tuple, one per input; several outputs a tuple per output. `vectorize` is accepted and
     ignored; only ``strategy="reverse-mode"`` exists here.
     """
+    return _jacobian("jacobian", func, inputs, create_graph, strict, strategy)
+
+
+def _jacobian(who: str, func: Callable[..., Any], inputs: Any, create_graph: bool, strict: bool, strategy: str) -> Any:
+    """`jacobian`, with its errors naming `who` (hessian is the Jacobian of a gradient)."""
     if strategy != "reverse-mode":
-        raise ValueError(f"jacobian: only strategy='reverse-mode' is implemented, got {strategy!r}")
-    xs, single_in = _prepare("jacobian", inputs, create_graph)
+        raise ValueError(f"{who}: only strategy='reverse-mode' is implemented, got {strategy!r}")
+    xs, single_in = _prepare(who, inputs, create_graph)
     with enable_grad():
-        outs, single_out = _outputs("jacobian", func(*xs))
-    rows = tuple(_jacobian_of(out, xs, create_graph, strict) for out in outs)
+        outs, single_out = _outputs(who, func(*xs))
+    rows = tuple(_jacobian_of(who, k, out, xs, create_graph, strict) for k, out in enumerate(outs))
     rows = tuple(r[0] if single_in else r for r in rows)
     return rows[0] if single_out else rows
 
 
-def _jacobian_of(out: Node, xs: Sequence[Node], create_graph: bool, strict: bool) -> tuple[Any, ...]:
-    """Per input, d out / d input with shape out.shape + input.shape."""
+def _jacobian_of(who: str, k: int, out: Node, xs: Sequence[Node], create_graph: bool, strict: bool) -> tuple[Any, ...]:
+    """Per input, d out / d input with shape out.shape + input.shape (out is output k)."""
     if isinstance(out, Value):
         gs = grad(out, xs, create_graph=create_graph, allow_unused=True)
-        return _fill(gs, xs, "jacobian", strict, create_graph)
+        unused = [i for i, g in enumerate(gs) if g is None]  # (`None in gs` would compare nodes with ==)
+        if strict and unused:
+            raise _independent(who, k, unused[0])
+        return _fill(gs, xs, who, strict, create_graph)
     if not out.requires_grad:  # a constant output
         if strict:
-            raise RuntimeError("jacobian: an output does not depend on the inputs (strict=True)")
+            raise _independent(who, k, 0)
         return tuple(_jacobian_zeros(out, x, create_graph) for x in xs)
     per_input: list[list[Any]] = [[] for _ in xs]
     used = [False] * len(xs)
@@ -383,7 +416,7 @@ def _jacobian_of(out: Node, xs: Sequence[Node], create_graph: bool, strict: bool
             used[i] = used[i] or g is not None
             per_input[i].append(_zeros_like(x, create_graph) if g is None else g)
     if strict and not all(used):
-        raise RuntimeError(f"jacobian: the output does not depend on inputs[{used.index(False)}] (strict=True)")
+        raise _independent(who, k, used.index(False))
     result = []
     for rows, x in zip(per_input, xs):
         shape = (*out.data.shape, *x.data.shape)
@@ -396,6 +429,16 @@ def _jacobian_of(out: Node, xs: Sequence[Node], create_graph: bool, strict: bool
         else:
             result.append(np.stack(rows).reshape(shape))
     return tuple(result)
+
+
+def _independent(who: str, k: int, i: int) -> RuntimeError:
+    """The strict error: output k of the function (for hessian: the gradient for inputs[k]) ignores inputs[i]."""
+    if who == "hessian":
+        return RuntimeError(
+            f"hessian: the gradient with respect to inputs[{k}] does not depend on inputs[{i}], so that part of the "
+            "Hessian is 0 (strict=True refuses it: the function is linear in it, or does not mix the two)"
+        )
+    return RuntimeError(f"{who}: output {k} does not depend on inputs[{i}] (strict=True)")
 
 
 def _jacobian_zeros(out: Node, x: Node, as_node: bool) -> Any:
@@ -431,7 +474,8 @@ def hessian(
             raise RuntimeError("hessian: the output does not depend on every input (strict=True)")
         return tuple(_zeros_like(x, True) if g is None else g for g, x in zip(gs, xs))
 
-    h = jacobian(gradient, inputs, create_graph=create_graph, strategy=outer_jacobian_strategy)
+    # strict holds for the gradient too: a function linear in an input has a gradient that does not depend on it
+    h = _jacobian("hessian", gradient, inputs, create_graph, strict, outer_jacobian_strategy)
     return h[0] if single else h
 
 
@@ -447,7 +491,7 @@ def hvp(
         outs, _ = _outputs("hvp", func(*xs))
     if len(outs) != 1 or (_is_tensor(outs[0]) and outs[0].data.size != 1):
         raise RuntimeError("hvp: func must return a single number (a Value, or a one-element Tensor)")
-    vs = _vector("hvp", "v", v, xs, single_in)
+    vs = _vector("hvp", "v", v, xs, single_in, "input")
     gs = grad(outs[0], xs, create_graph=True, allow_unused=True)
     used = [(g, t) for g, t in zip(gs, vs) if g is not None]
     if strict and len(used) != len(xs):

@@ -197,7 +197,10 @@ class Optimizer:
             g = p.grad
             if isinstance(p, Value):
                 if type(g) is not float and (isinstance(g, bool) or not isinstance(g, numbers.Real)):
-                    raise TypeError(f"{who}.step: parameter {i} is a Value but its grad is {g!r}; it must be a float")
+                    raise TypeError(
+                        f"{who}.step: parameter {i} is a Value but its grad is {g!r}; it must be a float"
+                        + _graph_hint(g)
+                    )
             elif g is not None:
                 _check_writable(p, g, i, who)
         # The update reads p.data and p.grad, plain floats and arrays, so it records no graph (no no_grad() needed).
@@ -256,11 +259,10 @@ def _checked_buffer(p: Node, name: str, value: Any, index: int, who: str) -> Any
 def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
     """The ways `p.data -= delta` can fail, checked before any parameter moves, so no step stops half-way."""
     w = p.data
-    if not isinstance(g, np.ndarray):
-        raise TypeError(
-            f"{who}.step: parameter {i}'s gradient is a {type(g).__name__}, not a numpy array; set .grad to an "
-            "array of the parameter's shape (or let backward() set it)"
-        )
+    # A NumPy scalar is the gradient of a 0-d parameter (0-d arithmetic gives one): the shape check below holds it.
+    if not isinstance(g, np.ndarray) and not isinstance(g, np.generic):
+        fix = _graph_hint(g) or "; set .grad to an array of the parameter's shape (or let backward() set it)"
+        raise TypeError(f"{who}.step: parameter {i}'s gradient is a {type(g).__name__}, not a numpy array{fix}")
     if g.shape != w.shape:
         raise ValueError(
             f"{who}.step: parameter {i} has shape {w.shape} but its gradient has shape {g.shape}; "
@@ -275,6 +277,16 @@ def _check_writable(p: Node, g: Any, i: int, who: str) -> None:
         )
     if not w.flags.writeable:
         raise ValueError(f"{who}.step: parameter {i}'s data is a read-only array; give it a writable copy")
+
+
+def _graph_hint(g: Any) -> str:
+    """The fix when a gradient is a graph node, as backward(create_graph=True) leaves it."""
+    if not isinstance(g, Node):
+        return ""
+    return (
+        "; backward(create_graph=True) leaves graph nodes in .grad: call backward() without create_graph before "
+        "the step, or step on their numbers (p.grad = p.grad.data for each parameter)"
+    )
 
 
 def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
@@ -396,6 +408,13 @@ class Adam(Optimizer):
             "weight_decay": _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-2"),
         }
 
+    def step(self) -> None:
+        """One Adam step for every parameter that has a gradient (see `Optimizer.step`)."""
+        # An inf gradient makes m / sqrt(v) = inf / inf = NaN, which PyTorch writes into the weight without a word.
+        # NumPy would warn, and under warnings-as-errors (or np.seterr) stop half-way through the parameters.
+        with np.errstate(all="ignore"):
+            super().step()
+
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         beta1, beta2 = self.betas
         if self.weight_decay and not self._decoupled:
@@ -459,7 +478,10 @@ class LRScheduler:
         raise NotImplementedError
 
     def _checked_lr(self, epoch: int) -> float:
-        lr = self._lr_at(epoch)
+        try:
+            lr = self._lr_at(epoch)
+        except OverflowError:  # gamma ** epoch beyond the largest float (gamma > 1): Python raises, PyTorch gives inf
+            lr = math.inf
         if not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
             raise ValueError(
                 f"{type(self).__name__}: the schedule gives lr={lr!r} at epoch {epoch}; a learning rate must be a "

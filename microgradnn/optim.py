@@ -523,7 +523,8 @@ class LRScheduler:
                 f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
                 f"create a {state_dict['type']} to load it"
             )
-        base_lr = _check_number("base_lr", state_dict["base_lr"], who, low=0.0, strict=True)
+        # >= 0, not > 0: a scheduler made after another one ran down to 0 (CosineAnnealingLR's eta_min) starts there
+        base_lr = _check_number("base_lr", state_dict["base_lr"], who, low=0.0)
         last_epoch = _check_count("last_epoch", state_dict["last_epoch"], who, low=0)
         saved = state_dict["hyperparameters"]
         if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):

@@ -354,3 +354,17 @@ def test_no_grad_on_a_generator_can_run_to_the_end():
         yield result
 
     assert list(outer()) == [False, False, "done"]
+
+
+def test_a_scheduler_made_at_a_rate_of_0_saves_and_loads():
+    # A cosine schedule runs down to eta_min = 0; a scheduler made then has base_lr 0, and its own checkpoint loads.
+    p = Tensor(np.ones(2), requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    cosine = optim.CosineAnnealingLR(opt, T_max=2)
+    cosine.step()
+    cosine.step()
+    assert opt.lr == 0.0
+    after = optim.StepLR(opt, step_size=1)
+    state = after.state_dict()
+    after.load_state_dict(state)
+    assert after.base_lr == 0.0 and after.state_dict() == state

@@ -31,8 +31,9 @@ def test_arrays_keep_their_dtype_python_floats_become_float32_ints_int64_bools_b
     assert Tensor(np.zeros(2, dtype=np.float64)).dtype == np.float64
     assert Tensor(np.zeros(2, dtype=np.float16)).dtype == np.float16
     assert Tensor(np.arange(3, dtype=np.int32)).dtype == np.int32  # a NumPy array keeps its dtype
-    for data in (2.5, [[1.0, 2.0]], [1, 2.5], np.float64(3.0)):
+    for data in (2.5, [[1.0, 2.0]], [1, 2.5]):
         assert Tensor(data).dtype == np.float32, data
+    assert Tensor(np.float64(3.0)).dtype == np.float64  # a NumPy scalar is data too, as torch.tensor keeps it
     for data in (1, [1, 2], [[0, 1], [1, 0]]):
         assert Tensor(data).dtype == np.int64, data  # as torch.tensor([1, 2])
     assert Tensor([True, False]).dtype == np.bool_

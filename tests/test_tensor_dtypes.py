@@ -401,3 +401,11 @@ def test_the_ops_reference_lists_every_elementwise_activation_and_creation_op():
     others = ("Reductions, scans, sorting", "Shape and indexing", "Einsum and attention", "Convolution and pooling")
     for section in others:  # the sections whose rows the other developers of issue 13 fill in
         assert f"**{section}**" in page
+
+
+@pytest.mark.parametrize("scalar", [np.float64(1.5), np.float32(1.5), np.float16(1.5), np.int32(3), np.bool_(True)])
+def test_a_numpy_scalar_keeps_its_dtype_as_an_array_does(scalar):
+    # np.float64 is also a Python float, which becomes the default float32: a NumPy scalar is data, as in PyTorch.
+    t = Tensor(scalar)
+    assert t.dtype == np.asarray(scalar).dtype and t.shape == ()
+    assert Tensor(scalar, dtype=np.float32).dtype == np.float32  # an explicit dtype still wins

@@ -3,7 +3,8 @@
 * Python floats (and lists of them) become the default float dtype
   (float32 unless `set_default_dtype` says otherwise); Python ints become
   int64 and bools bool, as in PyTorch;
-* a NumPy array keeps its dtype (int32 stays int32, float64 stays float64);
+* a NumPy array keeps its dtype (int32 stays int32, float64 stays float64),
+  and so does a NumPy scalar (`np.float64(1.0)`, as in PyTorch and NumPy);
 * complex numbers, strings and objects are refused with a clear error;
 * only floating-point tensors can require gradients;
 * mixing an integer or bool tensor with a float one computes in the float
@@ -57,6 +58,8 @@ def dtype_arg(op: str, dtype: Any) -> np.dtype | None:
 def to_array(op: str, data: Any, dtype: Any, copy: bool) -> np.ndarray:
     """numbers, lists and arrays -> ndarray, by the rules in this module's docstring."""
     wanted = dtype_arg(op, dtype)
+    if isinstance(data, np.generic):  # np.float64(1.0) is a Python float too, but keeps its dtype, as an array does
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         if data.dtype.kind not in "biuf":
             raise _bad_kind(op, data.dtype, type(data).__name__)

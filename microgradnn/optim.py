@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
@@ -183,10 +183,37 @@ class Optimizer:
             object.__setattr__(self, name, value)
         self.state = new_state
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient before the next backward (gradients accumulate otherwise)."""
-        for p in self.params:
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient before the next backward (gradients accumulate otherwise).
+
+        A Tensor's gradient becomes None (PyTorch's default), or with ``set_to_none=False`` its array is filled
+        with zeros in place (a None gradient stays None). A Value's gradient is a float with no None state: 0.0
+        either way.
+        """
+        if set_to_none is True:
+            for p in self.params:
+                p.zero_grad()
+        else:
+            from microgradnn.nn.module import _zero_grads
+
+            _zero_grads(self.params, set_to_none, f"{type(self).__name__}.zero_grad")
+
+    @property
+    def param_groups(self) -> list[MutableMapping[str, Any]]:
+        """PyTorch's spelling of the settings: one group, so ``for g in opt.param_groups: g["lr"] = 0.01`` works.
+
+        The group holds "params" (a copy of the parameter list), "lr" and the hyperparameters, and reads and
+        writes this optimizer's own attributes, checked as at construction: a bad value raises and changes nothing.
+        """
+        return [_ParamGroup(self)]
+
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """Not supported: an optimizer here has one parameter group (see `param_groups`)."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.add_param_group: an optimizer here has one parameter group; for per-layer "
+            "learning rates make one optimizer per group, e.g. SGD(model[0].parameters(), lr=0.01) and "
+            "SGD(model[2].parameters(), lr=0.1), and call zero_grad() and step() on both"
+        )
 
     def step(self) -> None:
         """Move every parameter that has a gradient one step downhill: w = w - delta, in place."""
@@ -229,6 +256,55 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g})"
+
+
+class _ParamGroup(MutableMapping[str, Any]):
+    """`Optimizer.param_groups`'s one group: a dict-like view whose keys read and write the optimizer's attributes."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self._optimizer = optimizer
+
+    def _keys(self) -> tuple[str, ...]:
+        return ("params", "lr", *self._optimizer._hyperparameters)
+
+    def _unknown(self, key: Any) -> str:
+        return f"{type(self._optimizer).__name__}.param_groups[0] has no key {key!r}; its keys are {list(self._keys())}"
+
+    def __getitem__(self, key: str) -> Any:
+        opt = self._optimizer
+        if key == "params":
+            return list(opt.params)  # a copy: changing the list would leave the per-parameter state behind
+        if key == "lr" or key in opt._hyperparameters:
+            return getattr(opt, key)
+        raise KeyError(self._unknown(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        opt = self._optimizer
+        if key == "lr":
+            opt.lr = value  # the lr setter checks it
+        elif key in opt._hyperparameters:
+            hyper = {name: getattr(opt, name) for name in opt._hyperparameters}
+            hyper[key] = value
+            setattr(opt, key, opt._configure(**hyper)[key])  # checked with the others (nesterov needs momentum)
+        elif key == "params":
+            raise TypeError(
+                f"{type(opt).__name__}.param_groups[0]['params'] cannot be replaced; make a new optimizer over "
+                "the new parameters"
+            )
+        else:
+            raise KeyError(self._unknown(key))
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError(f"{type(self._optimizer).__name__}.param_groups[0]: keys cannot be deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _plain(value: Any) -> Any:
@@ -305,12 +381,20 @@ def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
         raise ValueError(f"{who}: got an empty parameter list; pass model.parameters() of a model that has weights")
     seen: dict[int, int] = {}
     for i, p in enumerate(result):
+        if isinstance(p, Mapping):
+            raise TypeError(
+                f"{who}: parameter {i} is a dict (a PyTorch parameter group); an optimizer here has one group: pass "
+                "model.parameters(), and for per-layer learning rates make one optimizer per group"
+            )
         if not isinstance(p, Node):
             raise TypeError(
                 f"{who}: parameter {i} is a {type(p).__name__}, not a Value or a Tensor; pass model.parameters()"
             )
         if not isinstance(p, Value) and not getattr(p, "requires_grad", False):
-            raise ValueError(f"{who}: parameter {i} is a Tensor with requires_grad=False; it never gets a gradient")
+            raise ValueError(
+                f"{who}: parameter {i} is a Tensor with requires_grad=False; it never gets a gradient (a frozen "
+                "layer?): pass the trainable ones, [p for p in model.parameters() if p.requires_grad]"
+            )
         if id(p) in seen:
             raise ValueError(f"{who}: parameter {i} is the same object as parameter {seen[id(p)]}; list it once")
         seen[id(p)] = i

@@ -11,7 +11,7 @@ from microgradnn.nn import functional, init
 from microgradnn.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from microgradnn.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, LeNet, MaxPool2d
 from microgradnn.nn.embedding import Embedding
-from microgradnn.nn.layers import Dropout, Flatten, Linear, Sequential
+from microgradnn.nn.layers import Dropout, Flatten, Linear, Sequential, Unflatten
 from microgradnn.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -65,6 +65,7 @@ __all__ = [
     "Softmax",
     "Step",
     "Tanh",
+    "Unflatten",
     "functional",
     "init",
     "is_parameter",

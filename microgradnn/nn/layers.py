@@ -1,4 +1,4 @@
-"""Tensor layers: `Linear`, `Sequential`, `Dropout`, `Flatten`.
+"""Tensor layers: `Linear`, `Sequential`, `Dropout`, `Flatten`, `Unflatten`.
 
 A `Linear` layer computes y = x W^T + b for a batch x of shape (N, in_features),
 with W of shape (out_features, in_features) as in PyTorch. It is one node in
@@ -12,6 +12,7 @@ the nodes to visit. Layers are chained with `Sequential`::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from microgradnn.nn.module import Module, ModuleList, Parameter
 from microgradnn.tensor import Tensor, get_default_dtype
 from microgradnn.tensor.fused import linear
 
-__all__ = ["Dropout", "Flatten", "Linear", "Sequential"]
+__all__ = ["Dropout", "Flatten", "Linear", "Sequential", "Unflatten"]
 
 _INITS = ("default", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal", "zeros")
 
@@ -174,3 +175,32 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis `dim` into the axes `unflattened_size`, Flatten's inverse: Unflatten(1, (8, 8)) takes (N, 64) to
+    (N, 8, 8). One size may be -1 (inferred); the sizes must multiply to the axis length, checked when called."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise TypeError(f"Unflatten: dim must be an int, got {dim!r}; e.g. Unflatten(1, (8, 8))")
+        sizes = unflattened_size
+        if not isinstance(sizes, (tuple, list)) or any(isinstance(n, bool) or not isinstance(n, int) for n in sizes):
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a tuple of ints, got {sizes!r}; e.g. Unflatten(1, (8, 8))"
+            )
+        if any(n < -1 for n in sizes) or list(sizes).count(-1) > 1:
+            raise ValueError(
+                f"Unflatten: unflattened_size {tuple(sizes)} may hold sizes >= 0 and at most one -1 (the size "
+                "inferred from the rest)"
+            )
+        self.dim, self.unflattened_size = dim, tuple(sizes)
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self!r}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
+        return x.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -271,10 +271,40 @@ class Module:
         return sum(int(np.size(p.data)) for p in self.parameters())
 
     # ---------------------------------------------------------------- state
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (0.0 for a Value, None for a Tensor)."""
-        for p in self.parameters():
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: None for a Tensor (PyTorch's default), or with ``set_to_none=False``
+        zeros written into its gradient array in place (a None gradient stays None). A Value's gradient is a float
+        with no None state: 0.0 either way."""
+        if set_to_none is True:
+            for p in self.parameters():
+                p.zero_grad()
+        else:
+            _zero_grads(self.parameters(), set_to_none, f"{type(self).__name__}.zero_grad")
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turn gradient tracking on or off for every Tensor parameter, as PyTorch does; returns self.
+
+        ``requires_grad_(False)`` freezes the module (fine-tuning the layers after it): its parameters stay in
+        `parameters()` and `state_dict()`, backward leaves their grad None, and an optimizer made before skips them.
+        A Value always gets a gradient, so freezing a module with Value parameters raises (leave them out of the
+        optimizer instead); ``requires_grad_(True)`` leaves Values as they are.
+        """
+        who = f"{type(self).__name__}.requires_grad_"
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"{who}: requires_grad must be True or False, got {requires_grad!r}")
+        named = self.named_parameters()
+        for name, p in named:  # every check first: after an error nothing has changed
+            if isinstance(p, Value) and not requires_grad:
+                raise TypeError(
+                    f"{who}: parameter {name!r} is a Value, and a Value always gets a gradient; to freeze a scalar "
+                    "module, leave its parameters out of the optimizer, e.g. SGD(model.layers[-1].parameters(), lr=0.1)"
+                )
+            if not isinstance(p, Value) and p._parents:
+                raise ValueError(f"{who}: parameter {name!r} is an op's result, not a leaf; only a leaf can change it")
+        for _, p in named:
+            if not isinstance(p, Value):
+                p.requires_grad_(bool(requires_grad))
+        return self
 
     def train(self, mode: bool = True) -> Module:
         """Training mode for this module and its submodules (Dropout drops); returns self."""
@@ -392,6 +422,22 @@ class Module:
 
     def _child_reprs(self) -> list[tuple[str, Any]]:
         return list(self._modules.items())
+
+
+def _zero_grads(params: Iterable[Node], set_to_none: Any, who: str) -> None:
+    """zero_grad(set_to_none) of a Module or an Optimizer. With False a Tensor's gradient array is filled with 0 in
+    place, as PyTorch's ``grad.zero_()`` (the engine never lets two gradients share memory); one that cannot be
+    (read-only, a graph node from create_graph) becomes a new zero array of its dtype."""
+    if not isinstance(set_to_none, (bool, np.bool_)):
+        raise TypeError(f"{who}: set_to_none must be True or False, got {set_to_none!r}")
+    for p in params:
+        g = p.grad
+        if set_to_none or g is None or isinstance(p, Value):
+            p.zero_grad()  # None for a Tensor, 0.0 for a Value (a float has no None state)
+        elif type(g) is np.ndarray and g.flags.writeable:
+            g.fill(0)
+        else:
+            p.grad = np.zeros_like(g.data if isinstance(g, Node) else g)
 
 
 def _mark_written(p: Node) -> None:

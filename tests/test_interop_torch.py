@@ -378,3 +378,17 @@ def test_an_embedding_takes_integer_ids_on_both_sides():
     assert c.ok and [r.name for r in c.rows] == ["output", "weight"]
     np.testing.assert_array_equal(c.rows[1].ours[2], [2.0, 2.0, 2.0])  # id 2 appears twice: its row sums both
     assert from_torch(to_torch(emb)).padding_idx == 0
+
+
+def test_max_pool_return_indices_carries_over_both_ways():
+    # Dropped in either direction, the converted layer would silently return plain values instead of the pair.
+    ours = nn.MaxPool2d(2, return_indices=True)
+    theirs = to_torch(ours)
+    assert theirs.return_indices is True
+    back = from_torch(torch.nn.MaxPool2d(2, return_indices=True))
+    assert back.return_indices is True
+    x = np.random.default_rng(7).normal(size=(1, 2, 4, 4))
+    values, indices = back(Tensor(x))
+    t_values, t_indices = theirs(torch.from_numpy(x))
+    np.testing.assert_array_equal(values.data, t_values.numpy())
+    np.testing.assert_array_equal(indices.data, t_indices.numpy())

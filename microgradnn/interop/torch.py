@@ -217,7 +217,12 @@ def _to_torch(module: nn.Module) -> torch.nn.Module:
         return _copy_into(theirs, {"weight": module.weight.data})
     if isinstance(module, nn.MaxPool2d):
         return torch.nn.MaxPool2d(
-            module.kernel_size, module.stride, module.padding, module.dilation, ceil_mode=module.ceil_mode
+            module.kernel_size,
+            module.stride,
+            module.padding,
+            module.dilation,
+            ceil_mode=module.ceil_mode,
+            return_indices=module.return_indices,
         )
     if isinstance(module, nn.AvgPool2d):
         return torch.nn.AvgPool2d(
@@ -299,7 +304,14 @@ def _from_torch(module: torch.nn.Module) -> nn.Module:
         ours.load_state_dict(_state(module))
         return ours
     if isinstance(module, torch.nn.MaxPool2d):
-        return nn.MaxPool2d(module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
+        return nn.MaxPool2d(
+            module.kernel_size,
+            module.stride,
+            module.padding,
+            module.dilation,
+            module.ceil_mode,
+            return_indices=module.return_indices,
+        )
     if isinstance(module, torch.nn.AvgPool2d):
         return nn.AvgPool2d(
             module.kernel_size, module.stride, module.padding, module.ceil_mode, module.count_include_pad,

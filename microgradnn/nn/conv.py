@@ -234,7 +234,9 @@ class ConvTranspose2d(_ConvNd):
 class MaxPool2d(Module):
     """The largest value of each window, as ``torch.nn.MaxPool2d`` (stride defaults to the kernel size).
 
-    The gradient goes to the first maximum of each window (PyTorch's convention at ties).
+    The gradient goes to the first maximum of each window (PyTorch's convention at ties). With
+    return_indices=True (by keyword: ceil_mode keeps its place after dilation here, where PyTorch puts
+    return_indices first) the layer returns (values, indices), as ``F.max_pool2d(..., return_indices=True)``.
     """
 
     def __init__(
@@ -244,6 +246,8 @@ class MaxPool2d(Module):
         padding: int | tuple[int, int] = 0,
         dilation: int | tuple[int, int] = 1,
         ceil_mode: bool = False,
+        *,
+        return_indices: bool = False,
     ) -> None:
         super().__init__()
         # Checked here, kept as given (PyTorch's repr shows kernel_size=2, not (2, 2)).
@@ -255,9 +259,14 @@ class MaxPool2d(Module):
         self.stride = kernel_size if stride is None else stride
         _pair("MaxPool2d", "dilation", dilation, 2, 1)
         self.dilation = dilation
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise TypeError(f"MaxPool2d: return_indices must be True or False, got {return_indices!r}")
+        self.return_indices = bool(return_indices)
         self.ceil_mode = ceil_mode
 
     def forward(self, x: Any) -> Any:
+        if self.return_indices:
+            return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, True)
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self) -> str:

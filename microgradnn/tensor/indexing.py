@@ -1,9 +1,10 @@
-"""Shape and indexing ops: pad, repeat, flip, roll, split, triangles, diagonals, gather and scatter.
+"""Shape and indexing ops: pad, repeat, flip, roll, split, triangles, diagonals, gather, index_select, take, scatter.
 
 Most are compositions of the primitives (indexing, reshape, broadcast_to,
 where), so their gradients come for free: `flip` and `roll` are an index with a
 permutation, `repeat` a reshape and a broadcast, `gather` an index with one
-integer array per axis (repeated picks add up, through `np.add.at`). Three ops
+integer array per axis, `index_select` an index along one axis and `take` an
+index into the flattened tensor (repeated picks add up, through `np.add.at`). Three ops
 are Functions of their own, because their backward is not an index: `Pad`
 (constant padding; its backward is the crop, i.e. padding by minus the pads),
 `Scatter` and `ScatterReduce`.
@@ -36,6 +37,7 @@ __all__ = [
     "diagonal",
     "flip",
     "gather",
+    "index_select",
     "masked_fill",
     "masked_select",
     "meshgrid",
@@ -49,6 +51,7 @@ __all__ = [
     "scatter_add",
     "scatter_reduce",
     "split",
+    "take",
     "tril",
     "triu",
     "unflatten",
@@ -79,7 +82,10 @@ def _mask(op: str, mask: Any) -> np.ndarray:
 def _index_array(op: str, index: Any) -> np.ndarray:
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor (int64), got dtype {idx.dtype}")
+        raise TypeError(
+            f"{op}: index must be an integer tensor (int64), got dtype {idx.dtype}; "
+            "convert it with index.long() (an array: index.astype(np.int64))"
+        )
     return idx.astype(np.int64, copy=False)
 
 
@@ -481,6 +487,51 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     source = x.reshape(1) if x.ndim == 0 else x
     out = C.index(source, key)
     return out.reshape(()) if x.ndim == 0 and np.ndim(index) == 0 else out
+
+
+def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
+    """torch.index_select (np.take with axis): the slices of x at the positions `index` (1-d) along `dim`.
+
+    `out = x[:, index]` for dim=1: an index, so an element picked twice gets both gradients added up.
+    """
+    op = "index_select"
+    axis = _dim(op, dim, x.shape)
+    idx = _index_array(op, index)
+    if idx.ndim > 1:
+        raise ValueError(
+            f"{op}: index must be 1-d (a list of positions along dim {dim}), got shape {idx.shape}; "
+            "flatten it with index.reshape(-1), or use gather or take for an index of another shape"
+        )
+    idx = idx.reshape(-1)  # a 0-d index is one position, as in PyTorch (the axis stays, with size 1)
+    n = x.shape[axis] if x.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(
+            f"{op}: index {bad} is out of range for dim {dim} of size {n} (tensor shape {x.shape}); "
+            f"positions must be in [0, {n - 1}]" + (" (negative positions are not allowed)" if bad < 0 else "")
+        )
+    if x.ndim == 0:  # PyTorch: a 0-d tensor takes an index of one position and stays 0-d
+        if idx.size != 1:
+            raise ValueError(f"{op}: a 0-d tensor takes an index of exactly one position, got {idx.size}")
+        return C.index(x.reshape(1), idx).reshape(())
+    return C.index(x, (slice(None),) * axis + (idx,))
+
+
+def take(x: Tensor, index: Any) -> Tensor:
+    """torch.take (np.take without axis): the elements of the flattened x at `index`, in index's shape.
+
+    Negative positions count from the end (-1 is the last element), as in PyTorch; an index into the flattened
+    tensor, so an element picked twice gets both gradients added up.
+    """
+    idx = _index_array("take", index)
+    n = x.size
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < -n else int(idx.max())
+        raise IndexError(
+            f"take: index {bad} is out of range for a tensor of {n} elements (shape {x.shape}); "
+            f"positions into the flattened tensor must be in [{-n}, {n - 1}]"
+        )
+    return C.index(x.reshape(-1), np.where(idx < 0, idx + n, idx))
 
 
 class Scatter(TensorFunction):

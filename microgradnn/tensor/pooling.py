@@ -22,7 +22,7 @@ import numpy as np
 from microgradnn.engine import Context
 from microgradnn.tensor.conv import Geometry, _cached, _check_tensor, _hashable, _pair, col2im, windows
 from microgradnn.tensor.primitives import scatter_add
-from microgradnn.tensor.tensor import Tensor, TensorFunction
+from microgradnn.tensor.tensor import Tensor, TensorFunction, leaf
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -172,15 +172,35 @@ def max_pool2d(
     dilation: Size = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
-    """The largest value of each (kh, kw) window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel)."""
-    if return_indices:
-        raise ValueError("max_pool2d: return_indices=True is not supported; use return_indices=False")
+) -> Any:
+    """The largest value of each (kh, kw) window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel).
+
+    return_indices=True returns (values, indices), as PyTorch: for each window the position of the element that
+    won (the one that gets the gradient) in its flattened (H * W) input plane, an int64 tensor without gradient.
+    """
     x, unbatched = _batched("max_pool2d", input)
     args = (kernel_size, stride, padding, dilation, ceil_mode)
     geom = _cached(_pool_geometry, "max_pool2d", x.shape, *map(_hashable, args))
     out = MaxPool2d.apply(x, geom=geom)
+    if return_indices:
+        indices = leaf(_argmax_positions(x, out, geom))
+        return (out.squeeze(0), indices.squeeze(0)) if unbatched else (out, indices)
     return out.squeeze(0) if unbatched else out
+
+
+def _argmax_positions(x: Tensor, out: Tensor, geom: Geometry) -> np.ndarray:
+    """Where each window's winner sits in its flattened input plane: row * W + column (PyTorch's indices)."""
+    ctx = out._ctx
+    if ctx is None:  # no node was recorded (no gradient needed): the forward again, for its window offsets
+        ctx = Context()
+        MaxPool2d.forward(ctx, x.data, geom=geom)
+    offset = ctx.idx  # the winner's offset within its window, (N, C, Ho, Wo)
+    (sh, sw), (dh, dw), kw = geom.stride, geom.dilation, geom.kernel[1]
+    ho, wo = geom.out_size
+    top, _, left, _ = geom.padding
+    rows = np.arange(ho).reshape((ho, 1)) * sh + (offset // kw) * dh - top
+    cols = np.arange(wo) * sw + (offset % kw) * dw - left
+    return (rows * geom.in_size[1] + cols).astype(np.int64)
 
 
 # ----------------------------------------------------------------- avg pool

@@ -932,6 +932,14 @@ class Tensor(Node):
         """torch.gather: `out[i][j] = self[index[i][j]][j]` (dim=0); repeated picks add their gradients."""
         return I.gather(self, dim, index)
 
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """torch.index_select: the slices at the 1-d positions `index` along dim; repeated picks add their gradients."""
+        return I.index_select(self, dim, index)
+
+    def take(self, index: Any) -> Tensor:
+        """torch.take: the elements of the flattened tensor at `index`, in index's shape (negatives from the end)."""
+        return I.take(self, index)
+
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
         """torch.scatter: a copy with src (or value) written at index along dim (reduce "add"/"multiply")."""
         return I.scatter(self, dim, index, src, value=value, reduce=reduce)

@@ -154,8 +154,8 @@ def test_the_errors_list_every_module_that_converts():
         nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 3, seed=0), nn.Neuron(2, seed=0), nn.Linear(2, 3),
         nn.Sequential(nn.Linear(2, 3)), nn.LeNet(), nn.Conv1d(1, 2, 3), nn.Conv2d(1, 2, 3),
         nn.ConvTranspose2d(1, 2, 3), nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.BatchNorm1d(2),
-        nn.BatchNorm2d(2), nn.LayerNorm(2), nn.Embedding(4, 2), nn.Flatten(), nn.Dropout(0.5), nn.ReLU(),
-        nn.LeakyReLU(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(), nn.Step(),
+        nn.BatchNorm2d(2), nn.LayerNorm(2), nn.Embedding(4, 2), nn.Flatten(), nn.Unflatten(1, (2, 1)),
+        nn.Dropout(0.5), nn.ReLU(), nn.LeakyReLU(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(), nn.Step(),
     ]  # fmt: skip
     assert sorted(type(m).__name__ for m in ours) == sorted(_TO_TORCH.split(", "))
     theirs = [to_torch(m) for m in ours[3:] if not isinstance(m, nn.LeNet)]  # (LeNet comes back as a Sequential)
@@ -392,3 +392,13 @@ def test_max_pool_return_indices_carries_over_both_ways():
     t_values, t_indices = theirs(torch.from_numpy(x))
     np.testing.assert_array_equal(values.data, t_values.numpy())
     np.testing.assert_array_equal(indices.data, t_indices.numpy())
+
+
+def test_unflatten_carries_over_both_ways():
+    ours = nn.Unflatten(1, (2, 3))
+    theirs = to_torch(ours)
+    assert isinstance(theirs, torch.nn.Unflatten) and tuple(theirs.unflattened_size) == (2, 3)
+    back = from_torch(torch.nn.Unflatten(-1, (3, 2)))
+    assert isinstance(back, nn.Unflatten) and back.dim == -1 and back.unflattened_size == (3, 2)
+    x = np.arange(12.0).reshape(2, 6)
+    np.testing.assert_array_equal(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).numpy())

@@ -3,7 +3,7 @@
 * `to_torch(module)` builds the equivalent ``torch.nn`` module holding the same
   weights (copies, in the same dtype): the scalar `Neuron`, `Layer` and `MLP`
   become a ``torch.nn.Sequential`` of ``Linear`` layers and activations; the
-  tensor `Linear`, `Sequential`, `Flatten`, `Dropout` and the activation
+  tensor `Linear`, `Sequential`, `Flatten`, `Unflatten`, `Dropout` and the activation
   modules map one to one.
 * `from_torch(module)` is the reverse, for the tensor modules.
 * Convolutions (`Conv1d`, `Conv2d`, `ConvTranspose2d`), pooling, `BatchNorm1d`/`2d` (with their
@@ -62,12 +62,12 @@ _SCALAR_ACTIVATIONS: dict[str, Callable[[], torch.nn.Module] | None] = {
 # What each direction converts, for the errors (and the docstrings) to list.
 _TO_TORCH = (
     "MLP, Layer, Neuron, Linear, Sequential, LeNet, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, "
-    "AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Flatten, Dropout, ReLU, LeakyReLU, Tanh, "
-    "Sigmoid, Softmax, Step"
+    "AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, "
+    "Tanh, Sigmoid, Softmax, Step"
 )
 _FROM_TORCH = (
     "Linear, Sequential, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, "
-    "BatchNorm2d, LayerNorm, Embedding, Flatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
+    "BatchNorm2d, LayerNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
 )
 
 
@@ -169,7 +169,7 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
     takes rows of numbers. The tensor modules map one to one and keep their child names, so
     ``to_torch(model).state_dict()`` has the keys of ``model.state_dict()``. Every module keeps its own
     train/eval mode. Supported: MLP, Layer, Neuron, Linear, Sequential, LeNet, the convolutions, pooling
-    and normalization layers, Embedding, Flatten, Dropout and the activations.
+    and normalization layers, Embedding, Flatten, Unflatten, Dropout and the activations.
     """
     converted = _to_torch(module)
     if isinstance(module, (nn.Neuron, nn.Layer, nn.MLP)):
@@ -246,6 +246,8 @@ def _to_torch(module: nn.Module) -> torch.nn.Module:
         return torch.nn.Softmax(dim=module.axis)
     if isinstance(module, nn.Flatten):
         return torch.nn.Flatten(module.start_dim, module.end_dim)
+    if isinstance(module, nn.Unflatten):
+        return torch.nn.Unflatten(module.dim, module.unflattened_size)
     if isinstance(module, nn.Dropout):
         return torch.nn.Dropout(module.p)
     raise TypeError(
@@ -266,7 +268,7 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
     """Our tensor module equivalent to a ``torch.nn`` one, holding copies of its weights (same dtype).
 
     Supported: ``Linear``, ``Sequential``, the convolutions, pooling and normalization layers,
-    ``Embedding``, ``Flatten``, ``Dropout``, ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Softmax``
+    ``Embedding``, ``Flatten``, ``Unflatten``, ``Dropout``, ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Softmax``
     and `TorchStep`. A ``Sequential`` keeps its child names; every module keeps its own train/eval mode.
     """
     ours = _from_torch(module)
@@ -345,6 +347,8 @@ def _from_torch(module: torch.nn.Module) -> nn.Module:
         return nn.Softmax(axis=module.dim)
     if isinstance(module, torch.nn.Flatten):
         return nn.Flatten(module.start_dim, module.end_dim)
+    if isinstance(module, torch.nn.Unflatten):
+        return nn.Unflatten(module.dim, tuple(module.unflattened_size))
     if isinstance(module, torch.nn.Dropout):
         return nn.Dropout(module.p)
     raise TypeError(

@@ -453,7 +453,7 @@ def _conv_geometry(
         )
     if bias_shape is not None and bias_shape != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {w_shape}, got {bias_shape}")
-    # Only the batch may be empty (as in PyTorch): no output channels, or an empty image padded out, is refused.
+    # Only the batch may be empty: no output channels or an empty image (refused by PyTorch too), nor input channels.
     if any(k == 0 for k in kernel_t) or 0 in x_shape[1:] or o == 0:
         raise ValueError(
             f"{op}: empty input {input_shape} or kernel {w_shape}; every size but the batch must be at least 1"

@@ -93,11 +93,14 @@ def read_model(model: Any, who: str = "draw_network") -> Net:
         return _checked(Net("scalar", sizes, acts, weights, biases), who)
     children = list(model) if hasattr(model, "__iter__") and hasattr(model, "__len__") else None
     if children:
+        from microgradnn.nn.layers import Linear
+
         weights, biases, acts, sizes = [], [], [], []
+        after_act = None  # the activation module just read, if the child before was one
         for k, child in enumerate(children):
             name = type(child).__name__
             weight = getattr(child, "weight", None)
-            if weight is not None and np.ndim(weight.data) == 2:
+            if isinstance(child, Linear) and weight is not None and np.ndim(weight.data) == 2:
                 out_f, in_f = np.shape(weight.data)
                 if sizes and sizes[-1] != in_f:
                     raise TypeError(f"{who}: layer {k} takes {in_f} inputs but the layer before gives {sizes[-1]}")
@@ -106,15 +109,28 @@ def read_model(model: Any, who: str = "draw_network") -> Net:
                 weights.append(weight)
                 biases.append(getattr(child, "bias", None))
                 acts.append("linear")
+                after_act = None
             elif name in ACTIVATION_MODULES and weights:
-                acts[-1] = ACTIVATION_MODULES[name]
-            elif name in ("Dropout", "Flatten") and weights:
+                if ACTIVATION_MODULES[name] == "linear":
+                    continue
+                if after_act is not None:
+                    raise TypeError(
+                        f"{who}: a {name} (child {k}) right after a {after_act}: draw_network draws one activation "
+                        "per layer; draw_graph draws any model"
+                    )
+                acts[-1], after_act = ACTIVATION_MODULES[name], name
+            elif name in ("Dropout", "Flatten"):
                 continue
             else:
                 raise TypeError(
                     f"{who}: cannot draw a {name} (child {k}) as neurons in layers; draw_network takes a scalar MLP "
                     "or a Sequential of Linear layers and activations (draw_graph draws any model)"
                 )
+        if not weights:
+            raise TypeError(
+                f"{who}: this {type(model).__name__} has no Linear layer to draw as neurons; draw_network takes a "
+                "scalar MLP or a Sequential of Linear layers and activations (draw_graph draws any model)"
+            )
         return _checked(Net("tensor", sizes, acts, weights, biases), who)
     raise TypeError(
         f"{who}: expected a scalar nn.MLP or an nn.Sequential of Linear layers and activations, "
@@ -153,7 +169,12 @@ def _names(net: Net, wiring: _Wiring | None = None) -> dict[str, list[Any]]:
     use_own = bool(own) and len(set(own)) == len(own) and not any(_DEFAULT_PARAM.match(s or "") for s in own)
     weights, biases = [], []
     w_count = b_count = 0
+    first_use: dict[int, int] = {}  # a tensor parameter used by several layers: the first layer that uses it
     for li in range(n_layers):
+        if net.kind == "tensor" and first_use.setdefault(id(net.weights[li]), li) != li:
+            weights.append(weights[first_use[id(net.weights[li])]])  # a module used twice: its weights' own names
+            biases.append(biases[first_use[id(net.weights[li])]])
+            continue
         wl, bl = [], []
         for j in range(net.sizes[li + 1]):
             row = []
@@ -225,7 +246,8 @@ def _caption_names(
                 bias = net.bias(li, j)
                 if bias is not None:
                     put(bias[0], names["biases"][li][j])
-        if net.kind == "tensor":
+        first_use = not any(w is net.weights[li] for w in net.weights[:li])  # a module used twice keeps its first W
+        if net.kind == "tensor" and first_use:
             put(net.weights[li], f"W[{li + 1}]")
             put(net.biases[li], f"b[{li + 1}]")
     put(root, _loss_name(root))
@@ -268,22 +290,22 @@ def _wire(net: Net, order: Sequence[Node], who: str) -> _Wiring:
         raise ValueError(
             f"{who}: none of the model's parameters is in the graph of the root; pass the model that computed it"
         )
+    claimed: set[int] = set()  # weighted sums already wired: a module used twice has one per use, in order
     for li in range(n_layers):
-        row, mem = [], []
+        row, mem, sums = [], [], set()
         for j in range(net.sizes[li + 1]):
             w, _ = net.weight(li, j, 0)
-            users = [c for c in children.get(id(w), []) if id(c) in ids]
+            users = [c for c in children.get(id(w), []) if id(c) in ids and id(c) not in claimed]
             if not users:
                 row.append((None, None))
                 mem.append(set())
                 continue
             z = users[0]  # the weighted sum (a scalar dot, or a tensor layer's fused linear node)
-            out = z
-            after = [c for c in children[id(z)] if c.parents == (z,)]
-            if net.activations[li] not in ("linear", "?") and after:
-                out = after[0]
+            sums.add(id(z))
+            path = _activation_path(z, net.activations[li], children)
+            out = path[-1]
             row.append((out, None if net.kind == "scalar" else j))
-            mem.append({id(z), id(out)})
+            mem.append({id(n) for n in path})
             if li == 0:
                 k = net.sizes[0]
                 if net.kind == "scalar":
@@ -292,9 +314,28 @@ def _wire(net: Net, order: Sequence[Node], who: str) -> _Wiring:
                 else:
                     x = next((p for p in z.parents if p is not net.weights[0] and p is not net.biases[0]), None)
                     inputs = [x] * k
+        if net.kind == "tensor":
+            claimed.update(sums)  # one node for all the layer's neurons: claimed once they are all wired
         units.append(row)
         members.append(mem)
     return _Wiring(inputs, units, members)
+
+
+def _activation_path(z: Node, activation: str, children: dict[int, list[Node]]) -> list[Node]:
+    """From a weighted sum to the node of its activation: [z, act], or [z, dropout, act] when a Dropout or
+    Flatten sits between them; [z] for a linear layer (or when the activation is not found)."""
+    if activation in ("linear", "?"):
+        return [z]
+    path = [z]
+    for _ in range(4):  # a Dropout (mask, scale) or Flatten between a Linear and its activation
+        after = children.get(id(path[-1]), [])
+        found = next((c for c in after if c.op == activation and c.parents[0] is path[-1]), None)
+        if found is not None:
+            return [*path, found]
+        if len(after) != 1:
+            break
+        path.append(after[0])
+    return [z]
 
 
 def _text_of(value: Any) -> str:

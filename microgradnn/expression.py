@@ -155,7 +155,8 @@ def evaluate(text: str, variables: Mapping[str, float | Value] | None = None) ->
     except SyntaxError as e:
         if "too many nested" in str(e.msg):
             raise too_deep from None
-        where = f" at column {e.offset}" if e.offset else ""
+        line = f"line {e.lineno}, " if e.lineno and e.lineno > 1 else ""  # a formula pasted over several lines
+        where = f" at {line}column {e.offset}" if e.offset else ""
         shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:77] + "..."
         raise ExpressionError(
             f"cannot parse {shown!r}{where}: {e.msg}; write it as in Python, e.g. tanh(x*w + b)"
@@ -215,7 +216,7 @@ class _Builder:
             return [node.args[0]]
         if isinstance(node, ast.Attribute):
             raise ExpressionError(
-                f"{_piece(self.text, node)!r}: attribute access is not allowed; write {node.attr}(...) as a function"
+                f"{_piece(self.text, node)!r}: attribute access is not allowed; {_call_hint(node.attr)}"
             )
         if isinstance(node, ast.Compare | ast.BoolOp):
             raise ExpressionError(
@@ -272,7 +273,7 @@ class _Builder:
     def _check_call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
-            raise ExpressionError(f"{_piece(self.text, node)!r}: method calls are not allowed; write {method}(...)")
+            raise ExpressionError(f"{_piece(self.text, node)!r}: method calls are not allowed; {_call_hint(method)}")
         if not isinstance(node.func, ast.Name):
             raise ExpressionError(f"{_piece(self.text, node.func)!r}: call a function by its plain name, e.g. tanh(x)")
         name = node.func.id
@@ -297,12 +298,25 @@ class _Builder:
         return out
 
 
+def _call_hint(name: str) -> str:
+    """What to write instead of x.name or x.name(): the function, when there is one by that name."""
+    if name in FUNCTIONS:
+        return f"write {name}(...) as a function"
+    return f"the functions are {', '.join(sorted(FUNCTIONS))}, called as tanh(x)"
+
+
 def _leaf(name: str, value: object) -> Value:
     if isinstance(value, Value):
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ExpressionError(f"variable {name!r}: expected a number or a Value, got {type(value).__name__}")
-    return Value(float(value), label=name)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ExpressionError(f"variable {name!r}: the number is too large for a float (max about 1.8e308)") from None
+    if not math.isfinite(number):  # as for --set: a formula to draw starts from finite numbers
+        raise ExpressionError(f"variable {name!r}: the value must be a finite number, got {number}")
+    return Value(number, label=name)
 
 
 def _literal(node: ast.expr) -> float | None:

@@ -327,7 +327,7 @@ NN = [
         "2*y - 1",
     ),
     Bad("MLP of None", lambda: MLP(2, [1])(None), TypeError, "MLP(nin=2)", "NoneType", "e.g. model([0.5, 0.5])"),
-    Bad("MLP of a 0-d array", lambda: MLP(1, [1])(np.array(1.0)), TypeError, "MLP(nin=1)", "shape ()", "1-d array"),
+    Bad("MLP of a 3-d array", lambda: MLP(2, [1])(np.ones((1, 1, 2))), TypeError, "MLP(nin=2)", "shape", "array"),
     Bad("MLP weights a number", lambda: MLP(2, [1], weights=5), TypeError, "MLP", "5 (int)", "one entry per layer"),
     Bad("MLP biases a number", lambda: MLP(2, [1], biases=5), TypeError, "MLP", "5 (int)", "biases=[["),
     Bad("MSELoss of None", lambda: nn.MSELoss()(None, None), TypeError, "mse_loss", "NoneType", "model's output"),
@@ -982,9 +982,7 @@ EXPRESSION = [
         "method calls",
         "write exp(...)",
     ),
-    Bad(
-        "attribute", lambda: evaluate("x.data", {"x": 1.0}), ExpressionError, "'x.data'", "attribute", "write data(...)"
-    ),
+    Bad("attribute", lambda: evaluate("x.data", {"x": 1.0}), ExpressionError, "'x.data'", "attribute", "functions are"),
     Bad("comparison", lambda: evaluate("x < 1", {"x": 1.0}), ExpressionError, "'x < 1'", "comparisons", "not allowed"),
     Bad("list", lambda: evaluate("[x]", {"x": 1.0}), ExpressionError, "'[x]'", "List", "use numbers, names"),
     Bad("string", lambda: evaluate("'a'", {}), ExpressionError, "\"'a'\"", "constants", "only real numbers"),

@@ -65,10 +65,15 @@ def _check_activation(activation: str, who: str) -> str:
     return activation
 
 
-def _resolve_nonlin(activation: str, nonlin: bool | None) -> str:
+def _resolve_nonlin(activation: str, nonlin: bool | None, who: str) -> str:
     """micrograd's `nonlin=True/False` means relu/linear; it overrides `activation` when given."""
     if nonlin is None:
         return activation
+    if not isinstance(nonlin, (bool, np.bool_)):
+        raise TypeError(
+            f"{who}: nonlin must be True (relu) or False (linear), as in micrograd, got {nonlin!r} "
+            f"({type(nonlin).__name__}); for another activation pass it by name instead, e.g. activation='tanh'"
+        )
     return "relu" if nonlin else "linear"
 
 
@@ -95,9 +100,14 @@ def _as_row(x: Any) -> Any:
 def _matrix(values: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     """Hand-set weights or biases as a float array of exactly `shape`, or a clear error."""
     try:
+        # Strings and bools are not numbers here, as for Value() and the inputs (numpy would read "1" as 1.0).
+        if np.asarray(values).dtype.kind in "USb":
+            raise TypeError
         array = np.asarray(values, dtype=np.float64)
     except (ValueError, TypeError):
         raise ValueError(f"{what}: expected numbers in shape {shape}, got {values!r} (ragged or not numeric)") from None
+    except OverflowError:
+        raise ValueError(f"{what}: a number in {values!r} is too large for a float (max about 1.8e308)") from None
     if array.shape != shape:
         raise ValueError(f"{what}: expected shape {shape}, got {array.shape} ({values!r})")
     return array
@@ -112,18 +122,18 @@ class _ScalarModule(Module):
     def __call__(self, x: ScalarInput) -> Any:
         """The output for one sample (a sequence of `nin` numbers or Values); a list of outputs for a batch."""
         if _is_batch(x):
-            return [self(row) for row in x]
+            return self._rows(x)
         x = _as_row(x)
         if not _is_sample(x):
+            if isinstance(x, np.ndarray) and x.ndim == 0:  # a 0-d array is one number, as a numpy scalar is
+                return self(x.reshape(1))
             got = f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else f"{type(x).__name__} {x!r}"
             raise TypeError(
                 f"{self._signature()}: expected one sample ({self.nin} numbers or Values: a list or a 1-d array) or "
                 f"a batch of them, got {got}; e.g. model({[0.5] * self.nin})"
             )
         if len(x) != self.nin:
-            raise ValueError(
-                f"{self._signature()}: expected {self.nin} inputs, got {len(x)}; pass {self.nin} numbers per sample"
-            )
+            raise ValueError(self._width_message(x))
         # Each input becomes one leaf Value, shared by every neuron that reads it (as in a picture of the network).
         x = [v if type(v) is Value else _input_value(v, i, self) for i, v in enumerate(x)]
         made: list[Any] = []  # [path, node, path, node, ...]: each neuron's dot and activation, for the pictures
@@ -131,6 +141,29 @@ class _ScalarModule(Module):
         if made:
             _tag_scopes(made, out)
         return out
+
+    def _rows(self, rows: Any) -> list[Any]:
+        """One output per row of a batch; a bad row is named by its index."""
+        out = []
+        for i, row in enumerate(rows):
+            try:
+                if _is_batch(row):
+                    raise TypeError(
+                        f"{self._signature()}: expected one sample ({self.nin} numbers) per row, got rows of rows; "
+                        "a batch is a list of samples (2-d), not deeper"
+                    )
+                out.append(self(row))
+            except (TypeError, ValueError, OverflowError) as e:
+                raise type(e)(f"{e} (in row {i} of the batch)") from None
+        return out
+
+    def _width_message(self, x: Any) -> str:
+        numbers = "1 number" if self.nin == 1 else f"{self.nin} numbers"
+        inputs = "1 input" if self.nin == 1 else f"{self.nin} inputs"
+        message = f"{self._signature()}: expected {inputs}, got {len(x)}; pass {numbers} per sample"
+        if self.nin == 1 and len(x) > 1:
+            message += ", and a batch of one-input samples as rows, e.g. [[0.5], [1.5], [2.0]]"
+        return message
 
     def _signature(self) -> str:
         raise NotImplementedError
@@ -179,7 +212,7 @@ class Neuron(_ScalarModule):
     ) -> None:
         super().__init__()
         self.nin = _check_size(nin, "nin", "Neuron")
-        self.activation = _check_activation(_resolve_nonlin(activation, nonlin), "Neuron")
+        self.activation = _check_activation(_resolve_nonlin(activation, nonlin, "Neuron"), "Neuron")
         self._act = ACTIVATIONS[self.activation]
         if weights is None:
             w = get_rng(seed).uniform(-1.0, 1.0, size=self.nin)
@@ -197,11 +230,23 @@ class Neuron(_ScalarModule):
     def w(self, weights: Sequence[Value]) -> None:
         weights = list(weights)
         if len(weights) != self.nin or not all(isinstance(v, Value) for v in weights):
-            raise ValueError(f"Neuron(nin={self.nin}): w must be a list of {self.nin} Values, got {weights!r}")
+            raise ValueError(
+                f"Neuron(nin={self.nin}): w must be a list of {self.nin} Values, got {weights!r}; "
+                "to change the numbers write neuron.w[i].data = ..."
+            )
         # Each weight is registered on its own, so state_dict names them "w0", "w1", ... (then "b").
         for i, wi in enumerate(weights):
             setattr(self, f"w{i}", wi)
         object.__setattr__(self, "_w", weights)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # b must stay a registered Value: a plain number would drop it from parameters() and break the forward.
+        if name == "b" and not isinstance(value, Value):
+            raise TypeError(
+                f"Neuron(nin={self.nin}): b must be a Value, got {type(value).__name__} ({value!r}); "
+                f"to change its number write neuron.b.data = {value!r}"
+            )
+        super().__setattr__(name, value)
 
     def _signature(self) -> str:
         return f"Neuron(nin={self.nin})"
@@ -235,7 +280,7 @@ class Layer(_ScalarModule):
     ) -> None:
         super().__init__()
         self.nin, self.nout = _check_size(nin, "nin", "Layer"), _check_size(nout, "nout", "Layer")
-        self.activation = _check_activation(_resolve_nonlin(activation, nonlin), "Layer")
+        self.activation = _check_activation(_resolve_nonlin(activation, nonlin, "Layer"), "Layer")
         w = None if weights is None else _matrix(weights, (self.nout, self.nin), "Layer weights (nout x nin)")
         b = None if biases is None else _matrix(biases, (self.nout,), "Layer biases (nout)")
         rng = get_rng(seed)
@@ -311,7 +356,7 @@ class MLP(_ScalarModule):
             output_activation = "linear" if activation in _LINEAR_OUTPUT_BY_DEFAULT else activation
         self.output_activation = _check_activation(output_activation, "MLP output_activation")
         for what, given in (("weights", weights), ("biases", biases)):
-            if given is not None and not isinstance(given, (Sequence, np.ndarray)):
+            if given is not None and (not isinstance(given, (Sequence, np.ndarray)) or isinstance(given, str)):
                 raise TypeError(
                     f"MLP: {what} must be a list with one entry per layer, got {given!r} ({type(given).__name__}); "
                     "e.g. MLP(2, [2, 1], weights=[[[1, 1], [1, 1]], [[-1, 1]]], biases=[[-1.5, -0.5], [-0.5]])"

@@ -34,7 +34,7 @@ def test_assigning_a_number_to_a_bias_is_refused_and_leaves_the_neuron_working()
         (lambda: Neuron(2, weights=[True, False]), r"Neuron\(nin=2\) weights: expected numbers"),
         (lambda: Neuron(2, bias="1.0"), r"Neuron\(nin=2\) bias: expected numbers"),
         (lambda: Layer(2, 2, biases=["1", "2"]), r"Layer biases \(nout\): expected numbers"),
-        (lambda: Neuron(2, weights=[10**400, 1]), r"Neuron\(nin=2\) weights: a number in .* too large for a float"),
+        (lambda: Neuron(2, weights=[10**400, 1]), r"Neuron\(nin=2\) weights: a number in them is too large"),
         (lambda: MLP(2, [2, 1], weights="ab"), r"MLP: weights must be a list with one entry per layer, got 'ab'"),
     ],
 )
@@ -103,3 +103,16 @@ def test_attribute_hints_name_only_real_functions(text, message):
 def test_a_syntax_error_on_a_later_line_names_the_line():
     with pytest.raises(ExpressionError, match="at line 2, column 1"):
         evaluate("x\n+1", {"x": 1.0})
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_a_huge_int_is_described_by_its_length_not_printed(digits):
+    # repr of an int past 4300 digits raises ValueError in Python 3.11, so printing it broke the error itself.
+    shown = rf"(1000+\.\.\. \()?an int of (about )?{digits + 1} digits\)?"  # its first digits, then its length
+    with pytest.raises(OverflowError, match=rf"Value\(\): {shown} is too large"):
+        Value(10**digits)
+
+
+def test_hand_set_weights_with_a_huge_int_get_the_overflow_message():
+    with pytest.raises(ValueError, match=r"Neuron\(nin=2\) weights: a number in them is too large for a float"):
+        Neuron(2, weights=[10**5000, 1])

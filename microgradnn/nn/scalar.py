@@ -107,7 +107,8 @@ def _matrix(values: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     except (ValueError, TypeError):
         raise ValueError(f"{what}: expected numbers in shape {shape}, got {values!r} (ragged or not numeric)") from None
     except OverflowError:
-        raise ValueError(f"{what}: a number in {values!r} is too large for a float (max about 1.8e308)") from None
+        # (not shown: the repr of an int past 4300 digits raises)
+        raise ValueError(f"{what}: a number in them is too large for a float (max about 1.8e308)") from None
     if array.shape != shape:
         raise ValueError(f"{what}: expected shape {shape}, got {array.shape} ({values!r})")
     return array

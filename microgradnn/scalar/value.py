@@ -90,8 +90,18 @@ def _checked_float(data: object, who: str = "Value()") -> float:
         return float(data)
     except OverflowError:
         raise OverflowError(
-            f"{who}: {data!r} is too large for a float (max about 1.8e308); scale the inputs down"
+            f"{who}: {_short(data)} is too large for a float (max about 1.8e308); scale the inputs down"
         ) from None
+
+
+def _short(number: object) -> str:
+    """A huge number for an error message: an int by its length (repr of one past 4300 digits raises), else cut."""
+    if isinstance(number, int) and number.bit_length() > 14_000:  # about 4200 digits: past it, repr may raise
+        return f"an int of about {int(number.bit_length() * 0.30103) + 1} digits"
+    shown = repr(number)
+    if isinstance(number, int) and len(shown) > 60:
+        return f"{shown[:20]}... (an int of {len(shown.lstrip('-'))} digits)"
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 class Value(Node):

@@ -426,6 +426,7 @@ def fit(
                 f"fit: val_data=(X_val, y_val) needs the same number of rows, at least 1, in both; got shapes "
                 f"{X_val.shape} and {y_val.shape}"
             )
+        val_data = (X_val, y_val)  # as arrays once, not again every epoch
     rng = datasets._rng(seed, "fit")
     epoch_batches = _epoch_batches(data, int(epochs), batch_size, shuffle, rng)
     scalar = _is_scalar_model(optimizer)
@@ -556,14 +557,14 @@ def _accuracy_function(
 def _validate(
     model: Callable[..., Any],
     loss_fn: Callable[..., Any],
-    val_data: tuple[Any, Any],
+    val_data: tuple[np.ndarray, np.ndarray],
     scalar: bool,
     dtype: Any,
     measure: Callable[[np.ndarray, np.ndarray], float | None] | None,
     history: History,
 ) -> None:
-    """Loss and accuracy on held-out data, in eval mode and without building a graph."""
-    X, y = np.asarray(_as_array(val_data[0])), np.asarray(_as_array(val_data[1]))
+    """Loss and accuracy on held-out data (arrays, as fit checked them), in eval mode and without building a graph."""
+    X, y = val_data
     set_mode = getattr(model, "train", None)
     if callable(set_mode):
         set_mode(False)

@@ -39,6 +39,21 @@ def _torch_backward(torch: Any, twin: Any) -> None:
     (twin(torch.from_numpy(X)) ** 2).sum().backward()
 
 
+def _step_both(model: Sequential, opt: Any, torch: Any, twin: Any, t_opt: Any) -> None:
+    """One training step of our model and of its torch twin, side by side."""
+    opt.zero_grad()
+    t_opt.zero_grad()
+    _backward(model)
+    _torch_backward(torch, twin)
+    opt.step()
+    t_opt.step()
+
+
+def _assert_same_weights(model: Sequential, twin: Any) -> None:
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
 # ------------------------------------------------------------------ zero_grad(set_to_none)
 def test_optimizer_zero_grad_set_to_none_false_zeroes_the_same_array_in_place() -> None:
     model = _model()
@@ -158,17 +173,11 @@ def test_a_frozen_layer_is_skipped_by_an_optimizer_made_before_as_torch() -> Non
         if step == 1:  # after one step every parameter has a momentum buffer; the first layer then freezes
             model[0].requires_grad_(False)
             twin[0].requires_grad_(False)
-        opt.zero_grad()
-        t_opt.zero_grad()
-        _backward(model)
-        _torch_backward(torch, twin)
-        opt.step()
-        t_opt.step()
+        _step_both(model, opt, torch, twin, t_opt)
         if step == 0:
             frozen = model[0].weight.data.copy()
     np.testing.assert_array_equal(model[0].weight.data, frozen)  # momentum did not move it: its grad is None
-    for p, q in zip(model.parameters(), twin.parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same_weights(model, twin)
 
 
 def test_an_optimizer_over_a_frozen_model_says_how_to_pass_the_trainable_parameters() -> None:
@@ -291,15 +300,9 @@ def test_the_tutorials_lr_loop_sets_the_rate_of_the_next_step_as_torch() -> None
             for g in t_opt.param_groups:
                 g["lr"] = 0.01
                 g["momentum"] = 0.5
-        opt.zero_grad()
-        t_opt.zero_grad()
-        _backward(model)
-        _torch_backward(torch, twin)
-        opt.step()
-        t_opt.step()
+        _step_both(model, opt, torch, twin, t_opt)
     assert opt.lr == 0.01 and opt.momentum == 0.5
-    for p, q in zip(model.parameters(), twin.parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same_weights(model, twin)
 
 
 def test_param_groups_lr_moves_a_weight_by_that_rate() -> None:

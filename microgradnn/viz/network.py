@@ -71,6 +71,12 @@ class Net:
         b = self.biases[li]
         return None if b is None else (b, (j,))
 
+    def first_use(self, li: int) -> int:
+        """The first layer holding layer li's weight: li itself, unless a tensor module is used twice."""
+        if self.kind == "scalar":
+            return li
+        return next(k for k in range(li + 1) if self.weights[k] is self.weights[li])
+
     def parameters(self) -> list[Node]:
         if self.kind == "scalar":
             return [
@@ -169,11 +175,11 @@ def _names(net: Net, wiring: _Wiring | None = None) -> dict[str, list[Any]]:
     use_own = bool(own) and len(set(own)) == len(own) and not any(_DEFAULT_PARAM.match(s or "") for s in own)
     weights, biases = [], []
     w_count = b_count = 0
-    first_use: dict[int, int] = {}  # a tensor parameter used by several layers: the first layer that uses it
     for li in range(n_layers):
-        if net.kind == "tensor" and first_use.setdefault(id(net.weights[li]), li) != li:
-            weights.append(weights[first_use[id(net.weights[li])]])  # a module used twice: its weights' own names
-            biases.append(biases[first_use[id(net.weights[li])]])
+        first = net.first_use(li)
+        if first != li:  # a module used twice: its weights keep the names of its first use
+            weights.append(weights[first])
+            biases.append(biases[first])
             continue
         wl, bl = [], []
         for j in range(net.sizes[li + 1]):
@@ -246,8 +252,7 @@ def _caption_names(
                 bias = net.bias(li, j)
                 if bias is not None:
                     put(bias[0], names["biases"][li][j])
-        first_use = not any(w is net.weights[li] for w in net.weights[:li])  # a module used twice keeps its first W
-        if net.kind == "tensor" and first_use:
+        if net.kind == "tensor" and net.first_use(li) == li:  # a module used twice keeps the W of its first use
             put(net.weights[li], f"W[{li + 1}]")
             put(net.biases[li], f"b[{li + 1}]")
     put(root, _loss_name(root))

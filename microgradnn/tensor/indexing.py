@@ -79,6 +79,16 @@ def _mask(op: str, mask: Any) -> np.ndarray:
     return m
 
 
+def _out_of_range(idx: np.ndarray, low: int, n: int) -> int | None:
+    """The first bad entry of an index that must lie in [low, n): its smallest if below low, else its largest."""
+    if not idx.size:
+        return None
+    smallest, largest = int(idx.min()), int(idx.max())
+    if smallest < low:
+        return smallest
+    return largest if largest >= n else None
+
+
 def _index_array(op: str, index: Any) -> np.ndarray:
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
@@ -317,7 +327,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the tensor's shape {x.shape}")
     if isinstance(value, Tensor) or x.dtype.kind == "f":
         v = value if isinstance(value, Tensor) else operand(value, x, "masked_fill")
-    else:  # a number for an int or bool tensor, range-checked below (operand raises NumPy's OverflowError for 300)
+    else:  # a number for an int or bool tensor: truncated and range-checked below (operand would make 2.7 a float)
         exact = isinstance(value, (numbers.Integral, np.bool_))
         v = leaf(np.asarray(value if exact else C.number("masked_fill", "value", value)))
     if v.dtype != x.dtype:  # PyTorch keeps x's dtype: 2.7 into an int tensor is 2, float64 into float32 is float32
@@ -471,8 +481,8 @@ def _along(op: str, x: Tensor, dim: Any, index: Any) -> tuple[int, np.ndarray, t
                 f"(only axis {axis}, the one indexed, may differ)"
             )
     n = xshape[axis]
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+    bad = _out_of_range(idx, 0, n)
+    if bad is not None:
         raise IndexError(f"{op}: index {bad} is out of range for axis {axis} of size {n} (shape {x.shape})")
     key = tuple(
         idx if d == axis else np.arange(idx.shape[d]).reshape((-1,) + (1,) * (idx.ndim - d - 1))
@@ -504,8 +514,8 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
         )
     idx = idx.reshape(-1)  # a 0-d index is one position, as in PyTorch (the axis stays, with size 1)
     n = x.shape[axis] if x.ndim else 1
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+    bad = _out_of_range(idx, 0, n)
+    if bad is not None:
         raise IndexError(
             f"{op}: index {bad} is out of range for dim {dim} of size {n} (tensor shape {x.shape}); "
             f"positions must be in [0, {n - 1}]" + (" (negative positions are not allowed)" if bad < 0 else "")
@@ -525,8 +535,8 @@ def take(x: Tensor, index: Any) -> Tensor:
     """
     idx = _index_array("take", index)
     n = x.size
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = int(idx.min()) if idx.min() < -n else int(idx.max())
+    bad = _out_of_range(idx, -n, n)
+    if bad is not None:
         raise IndexError(
             f"take: index {bad} is out of range for a tensor of {n} elements (shape {x.shape}); "
             f"positions into the flattened tensor must be in [{-n}, {n - 1}]"

@@ -190,7 +190,7 @@ class Optimizer:
         with zeros in place (a None gradient stays None). A Value's gradient is a float with no None state: 0.0
         either way.
         """
-        if set_to_none is True:
+        if set_to_none is True:  # every training step takes this path: the plain loop, without _zero_grads' checks
             for p in self.params:
                 p.zero_grad()
         else:

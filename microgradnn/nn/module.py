@@ -275,11 +275,7 @@ class Module:
         """Forget every parameter's gradient: None for a Tensor (PyTorch's default), or with ``set_to_none=False``
         zeros written into its gradient array in place (a None gradient stays None). A Value's gradient is a float
         with no None state: 0.0 either way."""
-        if set_to_none is True:
-            for p in self.parameters():
-                p.zero_grad()
-        else:
-            _zero_grads(self.parameters(), set_to_none, f"{type(self).__name__}.zero_grad")
+        _zero_grads(self.parameters(), set_to_none, f"{type(self).__name__}.zero_grad")
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turn gradient tracking on or off for every Tensor parameter, as PyTorch does; returns self.

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -70,6 +70,13 @@ def _check_number(
     return value
 
 
+def _check_flag(name: str, value: Any, who: str) -> bool:
+    """value must be True or False (a NumPy bool too), not a number or a string."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def _check_count(name: str, value: Any, who: str, low: int = 1) -> int:
     """value must be an int >= low (not a bool, not a float)."""
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
@@ -85,47 +92,111 @@ class Optimizer:
 
     `state[i]` keeps parameter i's buffers (momentum, running averages);
     `lr` is a plain attribute that schedulers change.
+
+    `params` is a list of parameters (one group), or PyTorch's list of parameter groups, dicts such as
+    ``{"params": model[0].parameters(), "lr": 0.01}``: each group is an optimizer of the same kind over its own
+    parameters, and what a group leaves out it takes from the constructor's arguments (`defaults`).
     """
 
     # The hyperparameters state_dict() records (besides lr) and the buffers a parameter's state may hold.
     _hyperparameters: tuple[str, ...] = ()
     _buffers: tuple[str, ...] = ()
+    # Hyperparameters added after checkpoints were first written, with the value a checkpoint without them meant.
+    _added_hyperparameters: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, params: Iterable[Node], lr: float) -> None:
+    def __init__(self, params: Iterable[Node] | Iterable[Mapping[str, Any]], lr: float, **hyperparameters: Any) -> None:
         who = type(self).__name__
-        self._lr = _check_number("lr (learning rate)", lr, who, low=0.0, strict=True, hint=_LR_HINT)
-        self.params = _collect_params(params, who)
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+        lr = _check_number("lr (learning rate)", lr, who, low=0.0, strict=True, hint=_LR_HINT)
+        hyper = self._configure(**hyperparameters)
+        self.defaults: dict[str, Any] = {"lr": lr, **hyper}
+        groups = _group_specs(params, who, ("params", "lr", *self._hyperparameters))
+        if len(groups) == 1 and not groups[0][1]:  # model.parameters(): this optimizer is its one group
+            self._lr = lr
+            for name, value in hyper.items():
+                setattr(self, name, value)
+            self.params = flat = _collect_params(groups[0][0], who)
+            self.state: list[dict[str, Any]] = [{} for _ in flat]
+            self._groups: list[Optimizer] = [self]
+            return
+        flat = _collect_params([p for group_params, _ in groups for p in group_params], who)  # (across the groups)
+        self._groups = [
+            self._new_group(group_params, overrides, i) for i, (group_params, overrides) in enumerate(groups)
+        ]
+        self.params = flat
+        self.state = [s for group in self._groups for s in group.state]  # the groups' own dicts: one state, two views
+
+    def _new_group(self, params: list[Node], overrides: Mapping[str, Any], index: int) -> Optimizer:
+        """Group `index`: an optimizer of this kind over `params`, with the defaults and the group's own settings."""
+        settings = {**self.defaults, **overrides}
+        try:
+            return type(self)(params, **settings)
+        except (TypeError, ValueError) as error:  # name the group: the check itself names the setting and the fix
+            raise type(error)(f"parameter group {index}: {error}") from None
+
+    def _only_group(self, what: str) -> Optimizer:
+        """The one group, whose attributes are the optimizer's own; several groups have no single `what`."""
+        groups = self._groups
+        if len(groups) != 1:
+            raise ValueError(
+                f"{type(self).__name__}.{what}: this optimizer has {len(groups)} parameter groups, each with its own "
+                f"{what}; use param_groups[i][{what!r}] (for group in opt.param_groups: group[{what!r}] = ...)"
+            )
+        return groups[0]
 
     @property
     def lr(self) -> float:
         """The learning rate of the next step (schedulers set it; 0 is allowed there, inf and NaN never)."""
-        return self._lr
+        return self._only_group("lr")._lr
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _check_number("lr (learning rate)", value, type(self).__name__, low=0.0, hint=_LR_HINT)
+        group = self._only_group("lr")
+        group._lr = _check_number("lr (learning rate)", value, type(self).__name__, low=0.0, hint=_LR_HINT)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when `name` is not an attribute: a hyperparameter of an optimizer with parameter groups.
+        if name in type(self)._hyperparameters and "_groups" in self.__dict__:
+            return getattr(self._only_group(name), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        groups = self.__dict__.get("_groups")
+        if groups is not None and groups[0] is not self and name in type(self)._hyperparameters:
+            setattr(self._only_group(name), name, value)  # the one group's, or an error naming param_groups
+            return
+        object.__setattr__(self, name, value)
 
     def _configure(self, **hyperparameters: Any) -> dict[str, Any]:
         """Check the hyperparameters; return them as they are stored. Subclasses with hyperparameters override."""
         return {}
 
+    def _settings(self) -> dict[str, Any]:
+        """This group's lr and hyperparameters, as state_dict() writes them."""
+        return {
+            "num_params": len(self.params),
+            "lr": self._lr,
+            "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
+        }
+
     def state_dict(self) -> dict[str, Any]:
         """The optimizer as a checkpoint entry: its type, lr, hyperparameters and every parameter's buffers.
 
         Buffers are copies (arrays for Tensor parameters, floats for Values), keyed by the parameter's index
-        in the list given to the optimizer. `microgradnn.save` writes the result without pickle.
+        in the list given to the optimizer (counted across the groups). With parameter groups, "groups" holds each
+        group's count, lr and hyperparameters. `microgradnn.save` writes the result without pickle.
         """
+        state = {str(i): {k: _copy(v) for k, v in s.items()} for i, s in enumerate(self.state) if s}
+        if self._groups[0] is self:
+            return {"type": type(self).__name__, **self._settings(), "state": state}
         return {
             "type": type(self).__name__,
             "num_params": len(self.params),
-            "lr": self.lr,
-            "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
-            "state": {str(i): {k: _copy(v) for k, v in s.items()} for i, s in enumerate(self.state) if s},
+            "groups": [group._settings() for group in self._groups],
+            "state": state,
         }
 
     def load_state_dict(self, state_dict: Any) -> None:
-        """Restore what `state_dict()` gave (for the same kind of optimizer over the same parameters).
+        """Restore what `state_dict()` gave (for the same kind of optimizer over the same parameters and groups).
 
         Everything is checked first (type, parameter count, buffer names and shapes, hyperparameters), so
         after an error the optimizer is unchanged. Resuming from it gives bit-identical training.
@@ -133,7 +204,13 @@ class Optimizer:
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{who}: expected the dict from optimizer.state_dict(), got {type(state_dict).__name__}")
-        missing = [k for k in ("type", "num_params", "lr", "hyperparameters", "state") if k not in state_dict]
+        grouped = "groups" in state_dict
+        needed = (
+            ("type", "num_params", "groups", "state")
+            if grouped
+            else ("type", "num_params", "lr", "hyperparameters", "state")
+        )
+        missing = [k for k in needed if k not in state_dict]
         if missing:
             raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from optimizer.state_dict()")
         if state_dict["type"] != type(self).__name__:
@@ -141,25 +218,18 @@ class Optimizer:
                 f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
                 f"create a {state_dict['type']} optimizer to load it"
             )
-        count = state_dict["num_params"]
-        if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
-            raise TypeError(
-                f"{who}: 'num_params' must be an int (the parameter count), got {type(count).__name__} {count!r}; "
-                "pass the dict from optimizer.state_dict() unchanged"
-            )
-        if count != len(self.params):
+        self._check_count(state_dict["num_params"], len(self.params), who, "")
+        entries = state_dict["groups"] if grouped else [state_dict]
+        if not isinstance(entries, Sequence) or isinstance(entries, str) or len(entries) != len(self._groups):
+            count = len(entries) if isinstance(entries, Sequence) and not isinstance(entries, str) else entries
             raise ValueError(
-                f"{who}: the state is for {state_dict['num_params']} parameters, this optimizer has "
-                f"{len(self.params)}; build the optimizer over the same model.parameters()"
+                f"{who}: the state has {count!r} parameter group(s), this optimizer has {len(self._groups)}; build "
+                "the optimizer with the same groups"
             )
-        lr = _check_number("lr (learning rate)", state_dict["lr"], who, low=0.0, hint=_LR_HINT)
-        saved = state_dict["hyperparameters"]
-        if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
-            raise ValueError(
-                f"{who}: hyperparameters {dict(saved) if isinstance(saved, Mapping) else saved!r} do "
-                f"not match {list(self._hyperparameters)}"
-            )
-        hyper = self._configure(**saved)
+        settings = [
+            group._checked_settings(entry, who, f"parameter group {i}: " if grouped else "")
+            for i, (group, entry) in enumerate(zip(self._groups, entries))
+        ]
         buffers = state_dict["state"]
         if not isinstance(buffers, Mapping):
             raise TypeError(f"{who}: 'state' must be a dict of per-parameter buffers, got {type(buffers).__name__}")
@@ -178,10 +248,44 @@ class Optimizer:
                 name: _checked_buffer(self.params[index], name, v, index, who) for name, v in entry.items()
             }
         # Every entry checked: only now does anything change.
-        self._lr = lr
-        for name, value in hyper.items():
-            object.__setattr__(self, name, value)
         self.state = new_state
+        start = 0
+        for group, (lr, hyper) in zip(self._groups, settings):
+            group._lr = lr
+            for name, value in hyper.items():
+                object.__setattr__(group, name, value)
+            if group is not self:
+                group.state = new_state[start : start + len(group.params)]
+            start += len(group.params)
+
+    @staticmethod
+    def _check_count(count: Any, expected: int, who: str, where: str) -> None:
+        if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
+            raise TypeError(
+                f"{who}: {where}'num_params' must be an int (the parameter count), got {type(count).__name__} "
+                f"{count!r}; pass the dict from optimizer.state_dict() unchanged"
+            )
+        if count != expected:
+            raise ValueError(
+                f"{who}: the state is for {count} parameters{where and ' in ' + where.rstrip(': ')}, this optimizer "
+                f"has {expected}; build the optimizer over the same model.parameters()"
+            )
+
+    def _checked_settings(self, entry: Any, who: str, where: str) -> tuple[float, dict[str, Any]]:
+        """A saved group's lr and hyperparameters, checked for this group (nothing is changed)."""
+        if not isinstance(entry, Mapping) or not {"num_params", "lr", "hyperparameters"} <= set(entry):
+            raise ValueError(f"{who}: {where}expected num_params, lr and hyperparameters, got {entry!r}")
+        self._check_count(entry["num_params"], len(self.params), who, where)
+        lr = _check_number("lr (learning rate)", entry["lr"], who, low=0.0, hint=_LR_HINT)
+        saved = entry["hyperparameters"]
+        if isinstance(saved, Mapping):  # a checkpoint from before a hyperparameter existed meant its old behaviour
+            saved = {**{k: v for k, v in self._added_hyperparameters.items() if k not in saved}, **saved}
+        if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
+            raise ValueError(
+                f"{who}: {where}hyperparameters {dict(saved) if isinstance(saved, Mapping) else saved!r} do "
+                f"not match {list(self._hyperparameters)}"
+            )
+        return lr, self._configure(**saved)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient before the next backward (gradients accumulate otherwise).
@@ -200,20 +304,38 @@ class Optimizer:
 
     @property
     def param_groups(self) -> list[MutableMapping[str, Any]]:
-        """PyTorch's spelling of the settings: one group, so ``for g in opt.param_groups: g["lr"] = 0.01`` works.
+        """PyTorch's spelling of the settings: one dict-like view per group, so
+        ``for g in opt.param_groups: g["lr"] = 0.01`` works.
 
-        The group holds "params" (a copy of the parameter list), "lr" and the hyperparameters, and reads and
-        writes this optimizer's own attributes, checked as at construction: a bad value raises and changes nothing.
+        A group holds "params" (a copy of its parameter list), "lr" and the hyperparameters, and reads and writes
+        that group's own settings, checked as at construction: a bad value raises and changes nothing.
         """
-        return [_ParamGroup(self)]
+        return [_ParamGroup(group, i, self) for i, group in enumerate(self._groups)]
 
     def add_param_group(self, param_group: Mapping[str, Any]) -> None:
-        """Not supported: an optimizer here has one parameter group (see `param_groups`)."""
-        raise NotImplementedError(
-            f"{type(self).__name__}.add_param_group: an optimizer here has one parameter group; for per-layer "
-            "learning rates make one optimizer per group, e.g. SGD(model[0].parameters(), lr=0.01) and "
-            "SGD(model[2].parameters(), lr=0.1), and call zero_grad() and step() on both"
-        )
+        """Add a group of parameters, as PyTorch does: settings it leaves out come from `defaults`.
+
+        Checked first: a parameter already in the optimizer, or a bad setting, raises and changes nothing.
+        """
+        who = f"{type(self).__name__}.add_param_group"
+        if not isinstance(param_group, Mapping):
+            raise TypeError(
+                f"{who}: expected a dict such as {{'params': model[2].parameters(), 'lr': 0.01}}, got {param_group!r}"
+            )
+        ((params, overrides),) = _group_specs([param_group], who, ("params", "lr", *self._hyperparameters))
+        _collect_params([*self.params, *params], who)  # (a parameter listed twice names its place in the whole list)
+        group = self._new_group(params, overrides, len(self._groups))
+        if self._groups[0] is self:  # from one group to several: the first becomes a group of its own, state and all
+            first = type(self)(
+                self.params, lr=self._lr, **{name: getattr(self, name) for name in self._hyperparameters}
+            )
+            first.state = self.state
+            for name in ("_lr", *self._hyperparameters):
+                object.__delattr__(self, name)
+            self._groups = [first]
+        self._groups.append(group)
+        self.params = [*self.params, *group.params]
+        self.state = [*self.state, *group.state]
 
     def step(self) -> None:
         """Move every parameter that has a gradient one step downhill: w = w - delta, in place."""
@@ -230,10 +352,15 @@ class Optimizer:
                     )
             elif g is not None:
                 _check_writable(p, g, i, who)
+        for group in self._groups:  # (just this optimizer, without parameter groups)
+            group._move()
+
+    def _move(self) -> None:
+        """The update of this group's parameters, after step()'s checks."""
         # The update reads p.data and p.grad, plain floats and arrays, so it records no graph (no no_grad() needed).
         for p, state in zip(self.params, self.state):
             g = p.grad
-            if g is None:  # a Tensor no loss reached: nothing to do, as in PyTorch
+            if g is None:  # a Tensor no loss reached, or a frozen one: nothing to do, as in PyTorch
                 continue
             # One parameter at a time, each move freed before the next is made: no second copy of the model.
             delta, new_state = self._update(p.data, g, state)
@@ -255,47 +382,50 @@ class Optimizer:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g})"
+        groups = self._groups
+        if groups[0] is self:
+            return f"{type(self).__name__}({len(self.params)} parameters, lr={self._lr:g})"
+        lrs = ", ".join(f"{group._lr:g}" for group in groups)
+        return f"{type(self).__name__}({len(self.params)} parameters in {len(groups)} groups, lr={lrs})"
 
 
 class _ParamGroup(MutableMapping[str, Any]):
-    """`Optimizer.param_groups`'s one group: a dict-like view whose keys read and write the optimizer's attributes."""
+    """One of `Optimizer.param_groups`: a dict-like view whose keys read and write that group's settings."""
 
-    def __init__(self, optimizer: Optimizer) -> None:
-        self._optimizer = optimizer
+    def __init__(self, group: Optimizer, index: int, owner: Optimizer) -> None:
+        self._group, self._index, self._who = group, index, f"{type(owner).__name__}.param_groups[{index}]"
 
     def _keys(self) -> tuple[str, ...]:
-        return ("params", "lr", *self._optimizer._hyperparameters)
+        return ("params", "lr", *self._group._hyperparameters)
 
     def _unknown(self, key: Any) -> str:
-        return f"{type(self._optimizer).__name__}.param_groups[0] has no key {key!r}; its keys are {list(self._keys())}"
+        return f"{self._who} has no key {key!r}; its keys are {list(self._keys())}"
 
     def __getitem__(self, key: str) -> Any:
-        opt = self._optimizer
+        group = self._group
         if key == "params":
-            return list(opt.params)  # a copy: changing the list would leave the per-parameter state behind
-        if key == "lr" or key in opt._hyperparameters:
-            return getattr(opt, key)
+            return list(group.params)  # a copy: changing the list would leave the per-parameter state behind
+        if key == "lr":
+            return group._lr
+        if key in group._hyperparameters:
+            return getattr(group, key)
         raise KeyError(self._unknown(key))
 
     def __setitem__(self, key: str, value: Any) -> None:
-        opt = self._optimizer
+        group = self._group
         if key == "lr":
-            opt.lr = value  # the lr setter checks it
-        elif key in opt._hyperparameters:
-            hyper = {name: getattr(opt, name) for name in opt._hyperparameters}
+            group._lr = _check_number("lr (learning rate)", value, self._who, low=0.0, hint=_LR_HINT)
+        elif key in group._hyperparameters:
+            hyper = {name: getattr(group, name) for name in group._hyperparameters}
             hyper[key] = value
-            setattr(opt, key, opt._configure(**hyper)[key])  # checked with the others (nesterov needs momentum)
+            object.__setattr__(group, key, group._configure(**hyper)[key])  # checked with the others (nesterov)
         elif key == "params":
-            raise TypeError(
-                f"{type(opt).__name__}.param_groups[0]['params'] cannot be replaced; make a new optimizer over "
-                "the new parameters"
-            )
+            raise TypeError(f"{self._who}['params'] cannot be replaced; make a new optimizer over the new parameters")
         else:
             raise KeyError(self._unknown(key))
 
     def __delitem__(self, key: str) -> None:
-        raise TypeError(f"{type(self._optimizer).__name__}.param_groups[0]: keys cannot be deleted")
+        raise TypeError(f"{self._who}: keys cannot be deleted")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys())
@@ -366,9 +496,7 @@ def _graph_hint(g: Any) -> str:
 
 
 def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
-    from microgradnn.nn.module import Module
-
-    if isinstance(params, Module):
+    if _is_module(params):
         raise TypeError(f"{who}: pass model.parameters(), not the model itself")
     if isinstance(params, Node):
         raise TypeError(f"{who}: params must be a list of parameters; wrap a single one as [p]")
@@ -383,17 +511,19 @@ def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
     for i, p in enumerate(result):
         if isinstance(p, Mapping):
             raise TypeError(
-                f"{who}: parameter {i} is a dict (a PyTorch parameter group); an optimizer here has one group: pass "
-                "model.parameters(), and for per-layer learning rates make one optimizer per group"
+                f"{who}: parameter {i} is a dict; parameter groups go in a list of their own, each a dict with "
+                "'params': [{'params': model[0].parameters()}, {'params': model[2].parameters(), 'lr': 0.01}]"
             )
         if not isinstance(p, Node):
             raise TypeError(
                 f"{who}: parameter {i} is a {type(p).__name__}, not a Value or a Tensor; pass model.parameters()"
             )
-        if not isinstance(p, Value) and not getattr(p, "requires_grad", False):
+        # A frozen Tensor (requires_grad=False) is accepted, as in PyTorch: its grad stays None, so step() skips it.
+        if p._parents:
             raise ValueError(
-                f"{who}: parameter {i} is a Tensor with requires_grad=False; it never gets a gradient (a frozen "
-                "layer?): pass the trainable ones, [p for p in model.parameters() if p.requires_grad]"
+                f"{who}: parameter {i} was computed by an op ({p.op}), so it is not a leaf and a step could not move "
+                "what it was computed from; pass the leaves, as model.parameters() gives them (PyTorch: can't "
+                "optimize a non-leaf Tensor)"
             )
         if id(p) in seen:
             raise ValueError(f"{who}: parameter {i} is the same object as parameter {seen[id(p)]}; list it once")
@@ -401,10 +531,49 @@ def _collect_params(params: Iterable[Node], who: str) -> list[Node]:
     return result
 
 
+def _is_module(x: Any) -> bool:
+    from microgradnn.nn.module import Module
+
+    return isinstance(x, Module)
+
+
+def _group_specs(params: Any, who: str, keys: tuple[str, ...]) -> list[tuple[list[Node], dict[str, Any]]]:
+    """(parameters, settings) for each group: a plain list is one group with no settings of its own."""
+    if isinstance(params, Mapping):
+        raise TypeError(f"{who}: a parameter group goes in a list: [{{'params': ..., 'lr': ...}}], not a bare dict")
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes, Node)) or _is_module(params):
+        return [(params, {})]  # not a list at all: _collect_params says what to pass
+    items = list(params)
+    if not any(isinstance(item, Mapping) for item in items):
+        return [(items, {})]  # one group (its parameters are checked by _collect_params)
+    specs = []
+    for i, group in enumerate(items):
+        if not isinstance(group, Mapping):
+            raise TypeError(
+                f"{who}: item {i} of the parameter groups is a {type(group).__name__}, not a dict; write every "
+                "group as a dict, e.g. {'params': model[0].parameters()}"
+            )
+        unknown = [key for key in group if key not in keys]
+        if unknown or "params" not in group:
+            what = f"has unknown keys {unknown}" if unknown else "has no 'params'"
+            raise ValueError(f"{who}: parameter group {i} {what}; a group's keys are {list(keys)}")
+        group_params = group["params"]
+        if isinstance(group_params, Node):
+            group_params = [group_params]  # PyTorch takes a single parameter here too
+        elif not isinstance(group_params, Iterable) or isinstance(group_params, (str, bytes, Mapping)):
+            raise TypeError(f"{who}: parameter group {i}'s 'params' must be a list of parameters, got {group_params!r}")
+        group_params = list(group_params)
+        if not group_params:
+            raise ValueError(f"{who}: parameter group {i} has no parameters")
+        specs.append((group_params, {key: value for key, value in group.items() if key != "params"}))
+    return specs
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, PyTorch's equations:
 
-    g = grad + weight_decay * w
+    g = -grad if maximize else grad                   (maximize: climb the objective instead)
+    g = g + weight_decay * w
     buf = g on the first step, else momentum * buf + (1 - dampening) * g
     g = g + momentum * buf if nesterov else buf       (only when momentum > 0)
     w = w - lr * g
@@ -418,44 +587,53 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        hyper = self._configure(momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
-        for name, value in hyper.items():
-            setattr(self, name, value)
+        hyper = {"momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": nesterov}
+        super().__init__(params, lr, **hyper, maximize=maximize)
 
-    _hyperparameters = ("momentum", "dampening", "weight_decay", "nesterov")
+    _hyperparameters = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
     _buffers = ("momentum_buffer",)
+    _added_hyperparameters: ClassVar[dict[str, Any]] = {"maximize": False}
 
     def _configure(self, **h: Any) -> dict[str, Any]:
         who = "SGD"
         momentum = _check_number("momentum", h["momentum"], who, low=0.0, hint="; e.g. momentum=0.9")
         dampening = _check_number("dampening", h["dampening"], who, low=0.0, hint="; e.g. dampening=0.0")
         weight_decay = _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-4")
-        nesterov = h["nesterov"]
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+        nesterov = _check_flag("nesterov", h["nesterov"], who)
         if nesterov and (momentum == 0.0 or dampening != 0.0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
-        return {"momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": bool(nesterov)}
+        return {
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": bool(nesterov),
+            "maximize": _check_flag("maximize", h["maximize"], who),
+        }
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             g = g + self.weight_decay * w
         if not self.momentum:
-            return self.lr * g, {}
+            return self._lr * g, {}
         buf = state.get("momentum_buffer")
         # The first step starts the buffer at g itself (no dampening), as PyTorch does.
         buf = _copy(g) if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
         g = g + self.momentum * buf if self.nesterov else buf
-        return self.lr * g, {"momentum_buffer": buf}
+        return self._lr * g, {"momentum_buffer": buf}
 
 
 class Adam(Optimizer):
     """Adam, PyTorch's equations (t counts this parameter's steps from 1):
 
-    g = grad + weight_decay * w                       (L2 penalty folded into the gradient)
+    g = -grad if maximize else grad
+    g = g + weight_decay * w                          (L2 penalty folded into the gradient)
     m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
+    v_max = max(v_max, v), and v is v_max below      (only with amsgrad: the step size never grows back)
     m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)
     w = w - lr * m_hat / (sqrt(v_hat) + eps)
     """
@@ -469,13 +647,17 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        for name, value in self._configure(betas=betas, eps=eps, weight_decay=weight_decay).items():
-            setattr(self, name, value)
+        super().__init__(
+            params, lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
+        )
 
-    _hyperparameters = ("betas", "eps", "weight_decay")
-    _buffers = ("step", "exp_avg", "exp_avg_sq")
+    _hyperparameters = ("betas", "eps", "weight_decay", "amsgrad", "maximize")
+    _buffers = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _added_hyperparameters: ClassVar[dict[str, Any]] = {"amsgrad": False, "maximize": False}
 
     def _configure(self, **h: Any) -> dict[str, Any]:
         who = type(self).__name__
@@ -490,6 +672,8 @@ class Adam(Optimizer):
             ),
             "eps": _check_number("eps", h["eps"], who, low=0.0, hint="; e.g. eps=1e-8"),
             "weight_decay": _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-2"),
+            "amsgrad": _check_flag("amsgrad", h["amsgrad"], who),
+            "maximize": _check_flag("maximize", h["maximize"], who),
         }
 
     def step(self) -> None:
@@ -501,17 +685,23 @@ class Adam(Optimizer):
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         beta1, beta2 = self.betas
+        if self.maximize:
+            g = -g
         if self.weight_decay and not self._decoupled:
             g = g + self.weight_decay * w
         t = state.get("step", 0) + 1
         m = beta1 * state.get("exp_avg", 0.0) + (1.0 - beta1) * g
         v = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
+        buffers = {"step": t, "exp_avg": m, "exp_avg_sq": v}
+        if self.amsgrad:  # the largest v so far scales the step (its first value is v itself)
+            v_max = np.maximum(state.get("max_exp_avg_sq", v), v)
+            v = buffers["max_exp_avg_sq"] = float(v_max) if isinstance(w, float) else v_max  # (a Value's: a float)
         m_hat = m / (1.0 - beta1**t)
         v_hat = v / (1.0 - beta2**t)
-        delta = self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        delta = self._lr * m_hat / (np.sqrt(v_hat) + self.eps)
         if self.weight_decay and self._decoupled:  # AdamW: shrink the weight directly, outside the adaptive scaling
-            delta = delta + self.lr * self.weight_decay * w
-        return delta, {"step": t, "exp_avg": m, "exp_avg_sq": v}
+            delta = delta + self._lr * self.weight_decay * w
+        return delta, buffers
 
 
 class AdamW(Adam):
@@ -529,8 +719,11 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
 def _copy(x: Any) -> Any:
@@ -539,10 +732,11 @@ def _copy(x: Any) -> Any:
 
 # ----------------------------------------------------------------- schedules
 class LRScheduler:
-    """Sets `optimizer.lr` from a closed-form function of the epoch; call `step()` once per epoch.
+    """Sets the optimizer's learning rate from a closed-form function of the epoch; call `step()` once per epoch.
 
-    Creating the scheduler sets the epoch-0 rate (as PyTorch does); `base_lr`
-    is the optimizer's rate at that moment.
+    Creating the scheduler sets the epoch-0 rate (as PyTorch does); `base_lrs` holds each parameter group's rate
+    at that moment (`base_lr` is the one rate of an optimizer without groups), and each group follows the
+    schedule from its own.
     """
 
     _hyperparameters: tuple[str, ...] = ()
@@ -554,16 +748,35 @@ class LRScheduler:
                 "pass the optimizer, e.g. StepLR(opt, step_size=10)"
             )
         self.optimizer = optimizer
-        self.base_lr = optimizer.lr
+        self.base_lrs = [group._lr for group in optimizer._groups]
         self.last_epoch = 0
-        optimizer.lr = self._checked_lr(0)
+        self._set_lrs(self._checked_lrs(0))
 
-    def _lr_at(self, epoch: int) -> float:
+    @property
+    def base_lr(self) -> float:
+        """The optimizer's rate when the scheduler was made (an optimizer with several groups has `base_lrs`)."""
+        if len(self.base_lrs) != 1:
+            raise ValueError(
+                f"{type(self).__name__}.base_lr: the optimizer has {len(self.base_lrs)} parameter groups; read "
+                "base_lrs, one rate per group"
+            )
+        return self.base_lrs[0]
+
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
         raise NotImplementedError
 
-    def _checked_lr(self, epoch: int) -> float:
+    def _checked_lrs(self, epoch: int) -> list[float]:
+        groups = self.optimizer._groups
+        if len(groups) != len(self.base_lrs):
+            raise ValueError(
+                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups but the scheduler was made "
+                f"for {len(self.base_lrs)}; make the scheduler after add_param_group"
+            )
+        return [self._checked_lr(epoch, base_lr) for base_lr in self.base_lrs]
+
+    def _checked_lr(self, epoch: int, base_lr: float) -> float:
         try:
-            lr = self._lr_at(epoch)
+            lr = self._lr_at(epoch, base_lr)
         except OverflowError:  # gamma ** epoch beyond the largest float (gamma > 1): Python raises, PyTorch gives inf
             lr = math.inf
         if not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
@@ -573,22 +786,27 @@ class LRScheduler:
             )
         return float(lr)
 
+    def _set_lrs(self, lrs: list[float]) -> None:
+        for group, lr in zip(self.optimizer._groups, lrs):
+            group._lr = lr
+
     def step(self) -> None:
-        """Advance one epoch and set the optimizer's learning rate for it."""
-        lr = self._checked_lr(self.last_epoch + 1)  # checked before anything changes
+        """Advance one epoch and set each parameter group's learning rate for it."""
+        lrs = self._checked_lrs(self.last_epoch + 1)  # checked before anything changes
         self.last_epoch += 1
-        self.optimizer.lr = lr
+        self._set_lrs(lrs)
 
     def get_last_lr(self) -> list[float]:
-        """The learning rate now in use, as a one-element list (PyTorch lists one per parameter group)."""
-        return [self.optimizer.lr]
+        """The learning rate now in use, one per parameter group (as PyTorch's)."""
+        return [group._lr for group in self.optimizer._groups]
 
     def state_dict(self) -> dict[str, Any]:
         """The schedule's position (last_epoch, base_lr) and settings, for a checkpoint (a LambdaLR's function is
-        not saved: make the same one again before loading)."""
+        not saved: make the same one again before loading). With parameter groups, "base_lrs" lists each group's."""
+        base = {"base_lr": self.base_lrs[0]} if len(self.base_lrs) == 1 else {"base_lrs": list(self.base_lrs)}
         return {
             "type": type(self).__name__,
-            "base_lr": self.base_lr,
+            **base,
             "last_epoch": self.last_epoch,
             "hyperparameters": {name: getattr(self, name) for name in self._hyperparameters},
         }
@@ -599,7 +817,8 @@ class LRScheduler:
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{who}: expected the dict from scheduler.state_dict(), got {type(state_dict).__name__}")
-        missing = [k for k in ("type", "base_lr", "last_epoch", "hyperparameters") if k not in state_dict]
+        base_key = "base_lrs" if "base_lrs" in state_dict else "base_lr"
+        missing = [k for k in ("type", base_key, "last_epoch", "hyperparameters") if k not in state_dict]
         if missing:
             raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from scheduler.state_dict()")
         if state_dict["type"] != type(self).__name__:
@@ -607,29 +826,40 @@ class LRScheduler:
                 f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
                 f"create a {state_dict['type']} to load it"
             )
+        saved_bases = state_dict[base_key]
+        if base_key == "base_lr":
+            saved_bases = [saved_bases]
+        elif not isinstance(saved_bases, Sequence) or isinstance(saved_bases, str):
+            raise TypeError(f"{who}: 'base_lrs' must be a list of rates, one per parameter group, got {saved_bases!r}")
+        if len(saved_bases) != len(self.base_lrs):
+            raise ValueError(
+                f"{who}: the state is for {len(saved_bases)} parameter group(s), the optimizer has "
+                f"{len(self.base_lrs)}; build the optimizer with the same groups"
+            )
         # >= 0, not > 0: a scheduler made after another one ran down to 0 (CosineAnnealingLR's eta_min) starts there
-        base_lr = _check_number("base_lr", state_dict["base_lr"], who, low=0.0)
+        base_lrs = [_check_number("base_lr", base_lr, who, low=0.0) for base_lr in saved_bases]
         last_epoch = _check_count("last_epoch", state_dict["last_epoch"], who, low=0)
         saved = state_dict["hyperparameters"]
         if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
             raise ValueError(f"{who}: hyperparameters {saved!r} do not match {list(self._hyperparameters)}")
         hyper = self._configure(**saved)
-        old = (self.base_lr, self.last_epoch, {name: getattr(self, name) for name in self._hyperparameters})
-        self.base_lr, self.last_epoch = base_lr, last_epoch
+        old = (self.base_lrs, self.last_epoch, {name: getattr(self, name) for name in self._hyperparameters})
+        self.base_lrs, self.last_epoch = base_lrs, last_epoch
         self.__dict__.update(hyper)
         try:
-            lr = self._checked_lr(last_epoch)
+            lrs = self._checked_lrs(last_epoch)
         except BaseException:
-            self.base_lr, self.last_epoch = old[0], old[1]
+            self.base_lrs, self.last_epoch = old[0], old[1]
             self.__dict__.update(old[2])
             raise
-        self.optimizer.lr = lr
+        self._set_lrs(lrs)
 
     def _configure(self, **hyperparameters: Any) -> dict[str, Any]:
         return {}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.optimizer.lr:g})"
+        lrs = ", ".join(f"{lr:g}" for lr in self.get_last_lr())
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={lrs})"
 
 
 class StepLR(LRScheduler):
@@ -647,8 +877,8 @@ class StepLR(LRScheduler):
             "gamma": _check_number("gamma", h["gamma"], "StepLR", low=0.0, strict=True, hint="; e.g. gamma=0.1"),
         }
 
-    def _lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class ExponentialLR(LRScheduler):
@@ -664,8 +894,8 @@ class ExponentialLR(LRScheduler):
         hint = "; e.g. gamma=0.95"
         return {"gamma": _check_number("gamma", h["gamma"], "ExponentialLR", low=0.0, strict=True, hint=hint)}
 
-    def _lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma**epoch
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma**epoch
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -684,8 +914,8 @@ class CosineAnnealingLR(LRScheduler):
             "eta_min": _check_number("eta_min", h["eta_min"], who, low=0.0, hint="; e.g. eta_min=0.0"),
         }
 
-    def _lr_at(self, epoch: int) -> float:
-        return self.eta_min + (self.base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
+        return self.eta_min + (base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
 
 
 class LinearLR(LRScheduler):
@@ -713,9 +943,9 @@ class LinearLR(LRScheduler):
             "total_iters": _check_count("total_iters", h["total_iters"], who),
         }
 
-    def _lr_at(self, epoch: int) -> float:
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
         fraction = min(epoch, self.total_iters) / self.total_iters
-        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * fraction)
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * fraction)
 
 
 class LambdaLR(LRScheduler):
@@ -730,8 +960,8 @@ class LambdaLR(LRScheduler):
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
 
-    def _lr_at(self, epoch: int) -> float:
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
         factor = self.lr_lambda(epoch)
         if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
             raise TypeError(f"LambdaLR: lr_lambda({epoch}) returned {factor!r}; it must return a number")
-        return self.base_lr * float(factor)
+        return base_lr * float(factor)

@@ -262,7 +262,7 @@ class _Snapshot:
                     buffer = self.arrays[i] = np.empty_like(p.data)
                 np.copyto(buffer, p.data)
         self.state = [dict(s) for s in self.optimizer.state]
-        self.lr = self.optimizer.lr
+        self.lrs = [group._lr for group in self.optimizer._groups]
 
     def restore(self) -> None:
         for p, buffer, value in zip(self.optimizer.params, self.arrays, self.floats):
@@ -274,7 +274,8 @@ class _Snapshot:
         for live, kept in zip(self.optimizer.state, self.state):
             live.clear()
             live.update(kept)
-        self.optimizer.lr = self.lr
+        for group, lr in zip(self.optimizer._groups, self.lrs):
+            group._lr = lr
 
 
 class _DeferredInterrupt:
@@ -492,7 +493,7 @@ def fit(
                 if count == 0:
                     raise ValueError(f"fit: epoch {epoch} had no batches; is the data empty?")
                 history.loss.append(total / count)
-                history.lr.append(optimizer.lr)
+                history.lr.append(optimizer._groups[0]._lr)  # (with parameter groups: the first group's)
                 if measure is not None:
                     _append(history.accuracy, measure(np.concatenate(outputs), np.concatenate(targets)))
                 if val_data is not None:

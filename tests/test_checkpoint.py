@@ -107,7 +107,13 @@ def test_optimizer_state_dict_holds_copies_and_hyperparameters():
     opt.step()
     state = opt.state_dict()
     assert state["type"] == "SGD" and state["lr"] == 0.1 and state["num_params"] == 1
-    assert state["hyperparameters"] == {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+    assert state["hyperparameters"] == {
+        "momentum": 0.9,
+        "dampening": 0.0,
+        "weight_decay": 0.0,
+        "nesterov": False,
+        "maximize": False,
+    }
     state["state"]["0"]["momentum_buffer"][0] = 99.0  # a copy: the optimizer's buffer is untouched
     assert opt.state[0]["momentum_buffer"][0] == 1.0
 

@@ -263,8 +263,10 @@ def test_bad_parameter_lists():
         optim.SGD([], lr=0.1)
     with pytest.raises(TypeError, match=r"model.parameters\(\)"):
         optim.SGD(Linear(2, 2), lr=0.1)
-    with pytest.raises(ValueError, match="requires_grad=False"):
-        optim.SGD([Tensor([1.0])], lr=0.1)
+    with pytest.raises(ValueError, match=r"parameter 0 was computed by an op \(\*\), so it is not a leaf"):
+        optim.SGD([Tensor([1.0], requires_grad=True) * 2], lr=0.1)
+    with pytest.raises(ValueError, match=r"parameter 1 was computed by an op \(\+\)"):
+        optim.SGD([Value(1.0), Value(1.0) + 1], lr=0.1)
     v = Value(1.0)
     with pytest.raises(ValueError, match="parameter 1 is the same object as parameter 0"):
         optim.SGD([v, v], lr=0.1)

@@ -180,13 +180,19 @@ def test_a_frozen_layer_is_skipped_by_an_optimizer_made_before_as_torch() -> Non
     _assert_same_weights(model, twin)
 
 
-def test_an_optimizer_over_a_frozen_model_says_how_to_pass_the_trainable_parameters() -> None:
+def test_an_optimizer_over_a_frozen_model_takes_every_parameter_and_skips_the_frozen_ones_as_torch() -> None:
     model = _model()
     model[0].requires_grad_(False)
-    with pytest.raises(ValueError, match=r"frozen layer\?\): pass the trainable ones"):
-        optim.SGD(model.parameters(), lr=0.1)
-    opt = optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
-    assert len(opt.params) == 2
+    torch, twin = _torch_copy(model)
+    twin[0].requires_grad_(False)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    t_opt = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
+    assert len(opt.params) == 4
+    frozen = model[0].weight.data.copy()
+    for _ in range(2):
+        _step_both(model, opt, torch, twin, t_opt)
+    np.testing.assert_array_equal(model[0].weight.data, frozen)
+    _assert_same_weights(model, twin)
 
 
 def test_requires_grad_on_a_scalar_module() -> None:
@@ -284,6 +290,7 @@ def test_param_groups_is_one_group_with_torchs_keys_and_values() -> None:
         "dampening",
         "weight_decay",
         "nesterov",
+        "maximize",
     ]
 
 
@@ -363,12 +370,3 @@ def test_state_dict_is_unaffected_by_param_groups() -> None:
     fresh.load_state_dict(saved)
     assert dict(fresh.param_groups[0]) == dict(opt.param_groups[0])
     assert fresh.param_groups[0]["weight_decay"] == 0.01 and fresh.param_groups[0]["lr"] == 0.1
-
-
-def test_only_one_param_group_is_supported() -> None:
-    model = _model()
-    opt = optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(NotImplementedError, match="one parameter group; for per-layer learning rates make one"):
-        opt.add_param_group({"params": model[2].parameters(), "lr": 0.01})
-    with pytest.raises(TypeError, match=r"parameter 0 is a dict \(a PyTorch parameter group\)"):
-        optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.01}], lr=0.1)

@@ -281,7 +281,7 @@ class Module:
         """Turn gradient tracking on or off for every Tensor parameter, as PyTorch does; returns self.
 
         ``requires_grad_(False)`` freezes the module (fine-tuning the layers after it): its parameters stay in
-        `parameters()` and `state_dict()`, backward leaves their grad None, and an optimizer made before skips them.
+        `parameters()` and `state_dict()`, backward leaves their grad None, and an optimizer skips them at step().
         A Value always gets a gradient, so freezing a module with Value parameters raises (leave them out of the
         optimizer instead); ``requires_grad_(True)`` leaves Values as they are.
         """

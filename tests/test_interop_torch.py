@@ -154,8 +154,9 @@ def test_the_errors_list_every_module_that_converts():
         nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 3, seed=0), nn.Neuron(2, seed=0), nn.Linear(2, 3),
         nn.Sequential(nn.Linear(2, 3)), nn.LeNet(), nn.Conv1d(1, 2, 3), nn.Conv2d(1, 2, 3),
         nn.ConvTranspose2d(1, 2, 3), nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.BatchNorm1d(2),
-        nn.BatchNorm2d(2), nn.LayerNorm(2), nn.Embedding(4, 2), nn.Flatten(), nn.Unflatten(1, (2, 1)),
-        nn.Dropout(0.5), nn.ReLU(), nn.LeakyReLU(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(), nn.Step(),
+        nn.BatchNorm2d(2), nn.LayerNorm(2), nn.GroupNorm(1, 2), nn.Embedding(4, 2), nn.Flatten(),
+        nn.Unflatten(1, (2, 1)), nn.Dropout(0.5), nn.ReLU(), nn.LeakyReLU(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(),
+        nn.Step(),
     ]  # fmt: skip
     assert sorted(type(m).__name__ for m in ours) == sorted(_TO_TORCH.split(", "))
     theirs = [to_torch(m) for m in ours[3:] if not isinstance(m, nn.LeNet)]  # (LeNet comes back as a Sequential)
@@ -318,6 +319,8 @@ def _layers_with_inputs():
         (nn.BatchNorm2d(3, momentum=0.2, dtype=np.float64), image),
         (nn.BatchNorm1d(3, dtype=np.float64), image[:, :, 0, 0]),
         (nn.LayerNorm((8, 8), dtype=np.float64), image),
+        (nn.GroupNorm(3, 3, dtype=np.float64), image),
+        (nn.Conv2d(3, 2, 3, padding=(2, 1), padding_mode="reflect", seed=4, dtype=np.float64), image),
     ]
 
 
@@ -325,7 +328,7 @@ def _layers_with_inputs():
     "layer, x", _layers_with_inputs(), ids=lambda v: type(v).__name__ if not hasattr(v, "shape") else ""
 )
 def test_convolution_pooling_and_norm_layers_carry_over_both_ways(layer, x):
-    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)) and layer.weight is not None:
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)) and layer.weight is not None:
         rng = np.random.default_rng(6)
         layer.load_state_dict(
             {"weight": rng.normal(size=layer.weight.shape), "bias": rng.normal(size=layer.bias.shape)},

@@ -6,8 +6,9 @@
   tensor `Linear`, `Sequential`, `Flatten`, `Unflatten`, `Dropout` and the activation
   modules map one to one.
 * `from_torch(module)` is the reverse, for the tensor modules.
-* Convolutions (`Conv1d`, `Conv2d`, `ConvTranspose2d`), pooling, `BatchNorm1d`/`2d` (with their
-  running statistics), `LayerNorm`, `Embedding` and `LeNet` map too; train/eval mode is kept.
+* Convolutions (`Conv1d`, `Conv2d`, `ConvTranspose2d`, with their `padding_mode`), pooling,
+  `BatchNorm1d`/`2d` (with their running statistics), `LayerNorm`, `GroupNorm`, `Embedding` and
+  `LeNet` map too; train/eval mode is kept.
 * `compare_with_torch(fn, *inputs)` runs one function (or one model) on both
   engines and returns a `Comparison`: a table of the forward values and the
   gradients with their largest differences, that prints as text and shows as
@@ -62,12 +63,13 @@ _SCALAR_ACTIVATIONS: dict[str, Callable[[], torch.nn.Module] | None] = {
 # What each direction converts, for the errors (and the docstrings) to list.
 _TO_TORCH = (
     "MLP, Layer, Neuron, Linear, Sequential, LeNet, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, "
-    "AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, "
-    "Tanh, Sigmoid, Softmax, Step"
+    "AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, "
+    "LeakyReLU, Tanh, Sigmoid, Softmax, Step"
 )
 _FROM_TORCH = (
     "Linear, Sequential, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, "
-    "BatchNorm2d, LayerNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, TorchStep"
+    "BatchNorm2d, LayerNorm, GroupNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, "
+    "Softmax, TorchStep"
 )
 
 
@@ -103,7 +105,10 @@ def _param(p: Any) -> np.ndarray | None:
 
 def _conv_to_torch(module: nn.Module) -> torch.nn.Module:
     dtype = _torch_dtype(module.weight.data.dtype)
-    common = dict(stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups)
+    common = dict(
+        stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups,
+        padding_mode=module.padding_mode,
+    )  # fmt: skip
     bias = module.bias is not None
     if isinstance(module, nn.ConvTranspose2d):
         theirs = torch.nn.ConvTranspose2d(
@@ -123,6 +128,14 @@ def _norm_to_torch(module: nn.Module) -> torch.nn.Module:
             module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
             bias=module.bias is not None, dtype=dtype,
         )  # fmt: skip
+        return _copy_into(theirs, {"weight": _param(module.weight), "bias": _param(module.bias)})
+    if isinstance(module, nn.GroupNorm):
+        dtype = _torch_dtype(module.weight.data.dtype) if module.weight is not None else torch.float32
+        # bias=False only when asked for: older PyTorch versions have no bias argument on GroupNorm
+        no_bias = {"bias": False} if module.affine and module.bias is None else {}
+        theirs = torch.nn.GroupNorm(
+            module.num_groups, module.num_channels, eps=module.eps, affine=module.affine, dtype=dtype, **no_bias
+        )
         return _copy_into(theirs, {"weight": _param(module.weight), "bias": _param(module.bias)})
     kind = torch.nn.BatchNorm1d if isinstance(module, nn.BatchNorm1d) else torch.nn.BatchNorm2d
     stats = module.running_mean if module.running_mean is not None else None
@@ -207,7 +220,7 @@ def _to_torch(module: nn.Module) -> torch.nn.Module:
         return converted
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d)):
         return _conv_to_torch(module)
-    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)):
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)):
         return _norm_to_torch(module)
     if isinstance(module, nn.Embedding):
         theirs = torch.nn.Embedding(
@@ -298,6 +311,14 @@ def _from_torch(module: torch.nn.Module) -> nn.Module:
         )  # fmt: skip
         ours.load_state_dict(_state(module))
         return ours
+    if isinstance(module, torch.nn.GroupNorm):
+        dtype = _numpy_dtype(module.weight.dtype) if module.weight is not None else None
+        ours = nn.GroupNorm(
+            module.num_groups, module.num_channels, eps=module.eps, affine=module.affine,
+            bias=module.bias is not None, dtype=dtype,
+        )  # fmt: skip
+        ours.load_state_dict(_state(module))
+        return ours
     if isinstance(module, torch.nn.Embedding):
         ours = nn.Embedding(
             module.num_embeddings, module.embedding_dim, padding_idx=module.padding_idx,
@@ -368,17 +389,13 @@ def _conv_from_torch(module: torch.nn.Module) -> nn.Module:
     if isinstance(module, torch.nn.ConvTranspose2d):
         ours = nn.ConvTranspose2d(
             module.in_channels, module.out_channels, module.kernel_size, module.stride, module.padding,
-            module.output_padding, module.groups, bias, module.dilation, dtype=dtype,
+            module.output_padding, module.groups, bias, module.dilation, module.padding_mode, dtype=dtype,
         )  # fmt: skip
     else:
         kind = nn.Conv1d if isinstance(module, torch.nn.Conv1d) else nn.Conv2d
-        if module.padding_mode != "zeros":
-            raise ValueError(
-                f"from_torch: {type(module).__name__} with padding_mode={module.padding_mode!r}; ours pads with zeros"
-            )
         ours = kind(
             module.in_channels, module.out_channels, module.kernel_size, module.stride, module.padding,
-            module.dilation, module.groups, bias, dtype=dtype,
+            module.dilation, module.groups, bias, module.padding_mode, dtype=dtype,
         )  # fmt: skip
     ours.load_state_dict(_state(module))
     return ours

@@ -24,7 +24,7 @@ from microgradnn.nn.losses import (
     SmoothL1Loss,
 )
 from microgradnn.nn.module import IncompatibleKeys, Module, ModuleList, Parameter, is_parameter
-from microgradnn.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from microgradnn.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from microgradnn.nn.scalar import MLP, Layer, Neuron
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GroupNorm",
     "HingeLoss",
     "HuberLoss",
     "IncompatibleKeys",

@@ -6,6 +6,10 @@ graph (shown as e.g. "conv2d 3x3 s1 p1 (1->16)"). Weights start as in PyTorch:
 uniform in +-1/sqrt(fan_in), fan_in = in_channels/groups * kernel area::
 
     model = Sequential(Conv2d(1, 16, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(16 * 4 * 4, 10))
+
+`padding_mode` ('zeros', the default, 'reflect', 'replicate' or 'circular', as in PyTorch) says what
+Conv1d and Conv2d pad with; any but 'zeros' pads the input first with `tensor.pad` in that mode (its own
+node, whose gradient adds back into the copied elements) and then convolves without padding.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from microgradnn.nn.activations import ReLU
 from microgradnn.nn.init import Seed
 from microgradnn.nn.layers import Flatten, Linear, Sequential, _float_dtype
 from microgradnn.nn.module import Module, Parameter
-from microgradnn.tensor import Tensor
-from microgradnn.tensor.conv import _pair, conv1d, conv2d, conv_transpose2d
+from microgradnn.tensor import Tensor, pad
+from microgradnn.tensor.conv import _padding_arg, _pair, conv1d, conv2d, conv_transpose2d
 from microgradnn.tensor.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "LeNet", "MaxPool2d"]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _positive(who: str, name: str, value: Any) -> int:
@@ -62,6 +68,7 @@ class _ConvNd(Module):
         dilation: int | tuple[int, ...] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         *,
         output_padding: int | tuple[int, ...] = 0,
         seed: Seed = None,
@@ -90,6 +97,13 @@ class _ConvNd(Module):
         else:
             self.padding = _pair(who, "padding", padding, n, 0)
         self.output_padding = _pair(who, "output_padding", output_padding, n, 0)
+        if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"{who}: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', got {padding_mode!r}"
+            )
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f"{who}: only padding_mode='zeros' is supported (as in PyTorch), got {padding_mode!r}")
+        self.padding_mode = padding_mode
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"{who}: bias must be True or False, got {bias!r}")
         dtype = _float_dtype(dtype, who)
@@ -122,13 +136,30 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"  # unquoted, as PyTorch prints it
         return text
+
+    def _pad(self, x: Tensor) -> Tensor:
+        """x padded in self.padding_mode by the layer's padding ('same' too), for a convolution with padding 0."""
+        who = type(self).__name__
+        top, bottom, left, right = _padding_arg(
+            who, self.padding, self._n, self.kernel_size, self.dilation, self.stride
+        )
+        pads = (left, right) if self._n == 1 else (left, right, top, bottom)  # F.pad's order: the last axis first
+        if not any(pads):
+            return x
+        try:
+            return pad(x, pads, mode=self.padding_mode)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}; use less padding or another padding_mode") from None
 
 
 class Conv2d(_ConvNd):
     """A 2-d convolution layer: (N, in_channels, H, W) -> (N, out_channels, H', W'), as ``torch.nn.Conv2d``.
 
     weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,); padding may be 'same' or 'valid'.
+    padding_mode: what the padding holds, 'zeros' (the default), 'reflect', 'replicate' or 'circular'.
     seed: an int or a numpy Generator for reproducible weights.
     """
 
@@ -144,21 +175,28 @@ class Conv2d(_ConvNd):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         *,
         seed: Seed = None,
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, seed=seed, dtype=dtype
-        )
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+            seed=seed, dtype=dtype,
+        )  # fmt: skip
 
     def forward(self, x: Any) -> Any:
         _check_input(self, x, (3, 4), self.in_channels, "(N, C, H, W)")
+        if self.padding_mode != "zeros":
+            return conv2d(self._pad(x), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
-    """A 1-d convolution layer: (N, in_channels, L) -> (N, out_channels, L'), as ``torch.nn.Conv1d``."""
+    """A 1-d convolution layer: (N, in_channels, L) -> (N, out_channels, L'), as ``torch.nn.Conv1d``.
+
+    Its settings are Conv2d's with one spatial axis, padding_mode included.
+    """
 
     _n = 1
 
@@ -172,16 +210,20 @@ class Conv1d(_ConvNd):
         dilation: int | tuple[int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         *,
         seed: Seed = None,
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, seed=seed, dtype=dtype
-        )
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+            seed=seed, dtype=dtype,
+        )  # fmt: skip
 
     def forward(self, x: Any) -> Any:
         _check_input(self, x, (2, 3), self.in_channels, "(N, C, L)")
+        if self.padding_mode != "zeros":
+            return conv1d(self._pad(x), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -189,7 +231,8 @@ class ConvTranspose2d(_ConvNd):
     """A transposed 2-d convolution (upsampling) layer, as ``torch.nn.ConvTranspose2d``.
 
     weight (in_channels, out_channels/groups, kh, kw); the output has height
-    (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
+    (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1. padding_mode is
+    'zeros' only, as in PyTorch.
     """
 
     _n = 2
@@ -206,6 +249,7 @@ class ConvTranspose2d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         dilation: int | tuple[int, int] = 1,
+        padding_mode: str = "zeros",
         *,
         seed: Seed = None,
         dtype: Any = None,
@@ -219,6 +263,7 @@ class ConvTranspose2d(_ConvNd):
             dilation,
             groups,
             bias,
+            padding_mode,
             output_padding=output_padding,
             seed=seed,
             dtype=dtype,

@@ -1,10 +1,11 @@
-"""Normalisation layers: `BatchNorm1d`, `BatchNorm2d` (running statistics, train/eval) and `LayerNorm`.
+"""Normalisation layers: `BatchNorm1d`, `BatchNorm2d` (running statistics, train/eval), `LayerNorm` and `GroupNorm`.
 
-All three compute y = (x - mean) / sqrt(var + eps) * weight + bias, composed from
+All four compute y = (x - mean) / sqrt(var + eps) * weight + bias, composed from
 tensor ops (mean, subtraction, power, sqrt), so their gradients, also of
 second order, come from those ops. What differs is the axes the statistics
-are taken over: every axis but the channels (batch norm) or the last few
-(layer norm).
+are taken over: every axis but the channels (batch norm), the last few
+(layer norm), or each sample's group of channels with all their positions
+(group norm).
 
 Batch norm in training mode normalises with the batch's own statistics and
 updates running estimates, ``running = (1 - momentum) * running + momentum *
@@ -29,7 +30,7 @@ from microgradnn.nn.layers import _float_dtype
 from microgradnn.nn.module import Module, Parameter
 from microgradnn.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm"]
 
 
 def _check_eps_momentum(who: str, eps: Any, momentum: Any) -> tuple[float, float | None]:
@@ -226,3 +227,73 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         bias = self.bias is not None
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, bias={bias}"
+
+
+class GroupNorm(Module):
+    """Normalise each sample over groups of channels, as ``torch.nn.GroupNorm``.
+
+    The C = num_channels channels of an input (N, C, *) are split into num_groups groups of
+    C / num_groups neighbouring channels; each sample's group is normalised with the mean and the
+    (biased) variance of all its values, over its channels and every position. weight (ones) and bias
+    (zeros) have shape (C,), one number per channel. The same in training and eval mode (no running
+    statistics, and any batch size works). GroupNorm(1, C) normalises each sample as a whole, as
+    LayerNorm over (C, *) does; GroupNorm(C, C) each channel of each sample on its own (instance norm).
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        bias: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"GroupNorm: {name} must be a positive int, got {value!r}; e.g. GroupNorm(2, 16)")
+        if num_channels % num_groups:
+            divisors = ", ".join(str(g) for g in range(1, int(num_channels) + 1) if num_channels % g == 0)
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups}); "
+                f"choose num_groups from the divisors of {num_channels}: {divisors}"
+            )
+        self.num_groups, self.num_channels = int(num_groups), int(num_channels)
+        self.eps, _ = _check_eps_momentum("GroupNorm", eps, None)
+        self.affine = bool(affine)
+        dtype = _float_dtype(dtype, "GroupNorm")
+        self.weight = Parameter(np.ones(self.num_channels, dtype=dtype), label="weight") if affine else None
+        self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype), label="bias") if affine and bias else None
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self!r}: expected a Tensor, got {type(x).__name__}; wrap arrays as Tensor(X)")
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            if x.ndim >= 1 and x.shape[0] == self.num_channels:
+                fix = "add the batch axis first, x.unsqueeze(0)"
+            else:
+                fix = "fix the previous layer, or build the layer for the channels the input has"
+            raise ValueError(
+                f"{self!r}: expected input (N, {self.num_channels}, *), the {self.num_channels} channels on axis 1, "
+                f"got shape {x.shape}; {fix}"
+            )
+        shape = (1, -1) + (1,) * (x.ndim - 2)  # per-channel weight and bias broadcast against (N, C, ...)
+        if x.size == 0:  # an empty batch or an empty image: an empty result, as in PyTorch
+            y = x * 1
+        else:  # each sample's group of C / G channels, with all their positions, on one axis
+            grouped = x.reshape((x.shape[0], self.num_groups, -1))
+            mean = grouped.mean(axis=2, keepdims=True)
+            centred = grouped - mean
+            var = (centred * centred).mean(axis=2, keepdims=True)
+            y = (centred / ((var + self.eps) ** 0.5)).reshape(x.shape)
+        if self.weight is not None:
+            y = y * self.weight.reshape(shape)
+        if self.bias is not None:
+            y = y + self.bias.reshape(shape)
+        return y
+
+    def extra_repr(self) -> str:
+        bias = self.bias is not None
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={bias}"

@@ -204,8 +204,13 @@ def _to_4d(x: Any, spatial: int) -> Any:
     return x if spatial == 2 else x.reshape((x.shape[0], x.shape[1], 1, x.shape[-1]))
 
 
-def _from_4d(x: Any, spatial: int) -> Any:
-    return x if spatial == 2 else x.reshape((x.shape[0], x.shape[1], x.shape[-1]))
+def _from_4d(x: Any, like: Any) -> Any:
+    """A (N, C, 1, L) result back as (N, C, L) where `like`, the operand it goes with, is a 1-d convolution's.
+
+    Inside a higher-order backward the operands of a 1-d convolution come already as (N, C, 1, L), and so
+    must their results and gradients: each follows its operand's own layout.
+    """
+    return x if like.ndim == 4 else x.reshape((x.shape[0], x.shape[1], x.shape[-1]))
 
 
 class Conv2d(TensorFunction):
@@ -230,7 +235,7 @@ class Conv2d(TensorFunction):
         ctx.cols = cols
         if b is not None:
             out += b.reshape((-1, 1, 1))
-        return _from_4d(out, geom.spatial)
+        return _from_4d(out, x)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
@@ -241,7 +246,7 @@ class Conv2d(TensorFunction):
         g4 = _to_4d(grad, s)
         gx = gw = None
         if needs[0]:
-            gx = _from_4d(_call(ConvTranspose2d, g4, _to_4d(w, s), geom), s)
+            gx = _from_4d(_call(ConvTranspose2d, g4, _to_4d(w, s), geom), x)
         if needs[1]:
             if isinstance(grad, Tensor) or isinstance(x, Tensor):
                 gw = _call(Conv2dWeightGrad, _to_4d(x, s), g4, geom)
@@ -277,7 +282,7 @@ class ConvTranspose2d(TensorFunction):
         out = _input_grad(_to_4d(gy, s), _to_4d(w, s), geom)
         if b is not None:
             out = out + b.reshape((-1, 1, 1))
-        return _from_4d(out, s)
+        return _from_4d(out, gy)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
@@ -286,7 +291,7 @@ class ConvTranspose2d(TensorFunction):
         needs = ctx.needs_input_grad
         s = geom.spatial
         g4 = _to_4d(grad, s)
-        d_gy = _from_4d(_call(Conv2d, g4, _to_4d(w, s), geom), s) if needs[0] else None
+        d_gy = _from_4d(_call(Conv2d, g4, _to_4d(w, s), geom), gy) if needs[0] else None
         d_w = None
         if needs[1]:
             d_w = _call(Conv2dWeightGrad, g4, _to_4d(gy, s), geom)

@@ -1,8 +1,8 @@
 """Optimizers and learning-rate schedules: how gradients become better weights.
 
 Gradient descent is the chapter's update w' = w - lr * dL/dw. `SGD` adds
-momentum, Nesterov momentum and weight decay; `Adam` and `AdamW` scale each
-step by running averages of the gradient. The update equations are
+momentum, Nesterov momentum and weight decay; `Adagrad`, `RMSprop`, `Adam` and
+`AdamW` scale each weight's step by what its gradients have been so far. The update equations are
 PyTorch's, written out in each `step`, and they work the same for `Value`
 parameters (a float) and `Tensor` parameters (a numpy array, updated in place
 so it keeps its dtype).
@@ -19,6 +19,7 @@ Typical loop::
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -31,6 +32,7 @@ from microgradnn.scalar import Value
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
     "AdamW",
     "CosineAnnealingLR",
@@ -38,7 +40,10 @@ __all__ = [
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
+    "MultiStepLR",
     "Optimizer",
+    "RMSprop",
+    "ReduceLROnPlateau",
     "StepLR",
 ]
 
@@ -110,7 +115,10 @@ class Optimizer:
         hyper = self._configure(**hyperparameters)
         self.defaults: dict[str, Any] = {"lr": lr, **hyper}
         groups = _group_specs(params, who, ("params", "lr", *self._hyperparameters))
-        if len(groups) == 1 and not groups[0][1]:  # model.parameters(): this optimizer is its one group
+        if len(groups) == 1:  # model.parameters() (or one group as a dict): this optimizer is its one group
+            if groups[0][1]:
+                one = self._new_group(*groups[0], 0)  # (checks the group's own settings)
+                lr, hyper = one._lr, {name: getattr(one, name) for name in self._hyperparameters}
             self._lr = lr
             for name, value in hyper.items():
                 setattr(self, name, value)
@@ -153,17 +161,14 @@ class Optimizer:
         group = self._only_group("lr")
         group._lr = _check_number("lr (learning rate)", value, type(self).__name__, low=0.0, hint=_LR_HINT)
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when `name` is not an attribute: a hyperparameter of an optimizer with parameter groups.
-        if name in type(self)._hyperparameters and "_groups" in self.__dict__:
-            return getattr(self._only_group(name), name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def __setattr__(self, name: str, value: Any) -> None:
+        # With several groups the optimizer has no hyperparameter attributes of its own (reading one is an
+        # AttributeError), and setting one would make an attribute no step reads: refused, naming param_groups.
+        # (No __getattr__ to explain the read as well: a class with one makes every attribute read slower, +2% on
+        # the 64-32-10 MLP step, callgrind.)
         groups = self.__dict__.get("_groups")
         if groups is not None and groups[0] is not self and name in type(self)._hyperparameters:
-            setattr(self._only_group(name), name, value)  # the one group's, or an error naming param_groups
-            return
+            self._only_group(name)  # raises
         object.__setattr__(self, name, value)
 
     def _configure(self, **hyperparameters: Any) -> dict[str, Any]:
@@ -371,6 +376,14 @@ class Optimizer:
             else:
                 p.data -= delta  # in place, as hand-written numpy does: no new array, same dtype and references
                 p._bump()  # a write through the library: a backward of a graph that saved p now raises
+
+    def _gradient(self, w: Any, g: Any, l2: bool = True) -> Any:
+        """The gradient an update follows: -grad with maximize (to climb), plus weight_decay * w (the L2 penalty's)."""
+        if self.maximize:
+            g = -g
+        if l2 and self.weight_decay:
+            g = g + self.weight_decay * w
+        return g
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """How far one parameter moves (its new value is w - delta), from its value w and gradient g, and its new
@@ -614,6 +627,7 @@ class SGD(Optimizer):
         }
 
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        # _gradient written out: a call per parameter is 1% of the benchmarked 64-32-10 step (callgrind)
         if self.maximize:
             g = -g
         if self.weight_decay:
@@ -627,7 +641,126 @@ class SGD(Optimizer):
         return self._lr * g, {"momentum_buffer": buf}
 
 
-class Adam(Optimizer):
+class _Adaptive(Optimizer):
+    """An optimizer that divides by a running size of the gradient (Adagrad, RMSprop, Adam)."""
+
+    def step(self) -> None:
+        """One step for every parameter that has a gradient (see `Optimizer.step`)."""
+        # An inf gradient makes g / sqrt(v) = inf / inf = NaN, which PyTorch writes into the weight without a word.
+        # NumPy would warn, and under warnings-as-errors (or np.seterr) stop half-way through the parameters.
+        with np.errstate(all="ignore"):
+            super().step()
+
+
+class Adagrad(_Adaptive):
+    """Adagrad, PyTorch's equations (t counts this parameter's steps from 1):
+
+    g = -grad if maximize else grad
+    g = g + weight_decay * w
+    sum = sum + g^2                                   (starting at initial_accumulator_value)
+    w = w - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(sum) + eps)
+
+    A weight whose gradients have been large takes ever smaller steps, and the steps of all of them shrink.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Node],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        hyper = {
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+        }
+        super().__init__(params, lr, **hyper, eps=eps, maximize=maximize)
+
+    _hyperparameters = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
+    _buffers = ("step", "sum")
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "Adagrad"
+        return {
+            "lr_decay": _check_number("lr_decay", h["lr_decay"], who, low=0.0, hint="; e.g. lr_decay=0.0"),
+            "weight_decay": _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-4"),
+            "initial_accumulator_value": _check_number(
+                "initial_accumulator_value", h["initial_accumulator_value"], who, low=0.0, hint="; e.g. 0.1"
+            ),
+            "eps": _check_number("eps", h["eps"], who, low=0.0, hint="; e.g. eps=1e-10"),
+            "maximize": _check_flag("maximize", h["maximize"], who),
+        }
+
+    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        g = self._gradient(w, g)
+        t = state.get("step", 0) + 1
+        total = state.get("sum", self.initial_accumulator_value) + g * g
+        lr = self._lr / (1.0 + (t - 1) * self.lr_decay)
+        return lr * g / (np.sqrt(total) + self.eps), {"step": t, "sum": total}
+
+
+class RMSprop(_Adaptive):
+    """RMSprop, PyTorch's equations:
+
+    g = -grad if maximize else grad
+    g = g + weight_decay * w
+    v = alpha * v + (1 - alpha) * g^2                 (v starts at 0)
+    size = sqrt(v - mean^2) + eps, with mean = alpha * mean + (1 - alpha) * g, if centered; else sqrt(v) + eps
+    buf = momentum * buf + g / size;  w = w - lr * buf    (with momentum > 0; else w = w - lr * g / size)
+
+    Each weight's step is its gradient divided by the root of its recent mean square: a running average, so unlike
+    Adagrad's sum the steps do not shrink for ever.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Node],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        hyper = {"alpha": alpha, "eps": eps, "weight_decay": weight_decay, "momentum": momentum, "centered": centered}
+        super().__init__(params, lr, **hyper, maximize=maximize)
+
+    _hyperparameters = ("alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _buffers = ("step", "square_avg", "momentum_buffer", "grad_avg")
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "RMSprop"
+        return {
+            "alpha": _check_number("alpha", h["alpha"], who, low=0.0, high=1.0, hint="; e.g. alpha=0.99"),
+            "eps": _check_number("eps", h["eps"], who, low=0.0, hint="; e.g. eps=1e-8"),
+            "weight_decay": _check_number("weight_decay", h["weight_decay"], who, low=0.0, hint="; e.g. 1e-4"),
+            "momentum": _check_number("momentum", h["momentum"], who, low=0.0, hint="; e.g. momentum=0.9"),
+            "centered": _check_flag("centered", h["centered"], who),
+            "maximize": _check_flag("maximize", h["maximize"], who),
+        }
+
+    def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        alpha = self.alpha
+        g = self._gradient(w, g)
+        v = alpha * state.get("square_avg", 0.0) + (1.0 - alpha) * g * g
+        buffers = {"step": state.get("step", 0) + 1, "square_avg": v}
+        if self.centered:  # the variance about the running mean, not the mean square
+            mean = buffers["grad_avg"] = alpha * state.get("grad_avg", 0.0) + (1.0 - alpha) * g
+            v = v - mean * mean
+        scaled = g / (np.sqrt(v) + self.eps)
+        if self.momentum:
+            scaled = buffers["momentum_buffer"] = self.momentum * state.get("momentum_buffer", 0.0) + scaled
+        return self._lr * scaled, buffers
+
+
+class Adam(_Adaptive):
     """Adam, PyTorch's equations (t counts this parameter's steps from 1):
 
     g = -grad if maximize else grad
@@ -676,19 +809,9 @@ class Adam(Optimizer):
             "maximize": _check_flag("maximize", h["maximize"], who),
         }
 
-    def step(self) -> None:
-        """One Adam step for every parameter that has a gradient (see `Optimizer.step`)."""
-        # An inf gradient makes m / sqrt(v) = inf / inf = NaN, which PyTorch writes into the weight without a word.
-        # NumPy would warn, and under warnings-as-errors (or np.seterr) stop half-way through the parameters.
-        with np.errstate(all="ignore"):
-            super().step()
-
     def _update(self, w: Any, g: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         beta1, beta2 = self.betas
-        if self.maximize:
-            g = -g
-        if self.weight_decay and not self._decoupled:
-            g = g + self.weight_decay * w
+        g = self._gradient(w, g, l2=not self._decoupled)  # (AdamW decays the weight itself, below)
         t = state.get("step", 0) + 1
         m = beta1 * state.get("exp_avg", 0.0) + (1.0 - beta1) * g
         v = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
@@ -965,3 +1088,185 @@ class LambdaLR(LRScheduler):
         if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
             raise TypeError(f"LambdaLR: lr_lambda({epoch}) returned {factor!r}; it must return a number")
         return base_lr * float(factor)
+
+
+class MultiStepLR(LRScheduler):
+    """lr = base_lr * gamma ** (how many milestones the epoch has reached): multiply by gamma at each milestone.
+
+    A milestone listed twice multiplies twice, as in PyTorch.
+    """
+
+    _hyperparameters = ("milestones", "gamma")
+
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1) -> None:
+        self.__dict__.update(self._configure(milestones=milestones, gamma=gamma))
+        super().__init__(optimizer)
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "MultiStepLR"
+        milestones = h["milestones"]
+        if not isinstance(milestones, Iterable) or isinstance(milestones, (str, bytes, Mapping)):
+            raise TypeError(f"{who}: milestones must be a list of epochs, got {milestones!r}; e.g. milestones=[30, 80]")
+        return {
+            "milestones": sorted(_check_count("a milestone", m, who, low=0) for m in milestones),
+            "gamma": _check_number("gamma", h["gamma"], who, low=0.0, strict=True, hint="; e.g. gamma=0.1"),
+        }
+
+    def _lr_at(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply each group's lr by `factor` when a metric has stopped improving, as ``torch.optim.lr_scheduler``'s.
+
+    Call ``step(metric)`` once per epoch with the number to watch (a validation loss, or with mode="max" an
+    accuracy). A metric better than the best so far (by more than `threshold`: a fraction of the best with
+    threshold_mode "rel", an amount with "abs") resets the count of bad epochs; after more than `patience` bad
+    epochs in a row every group's lr becomes max(lr * factor, min_lr), unless that changes it by eps or less, and
+    the next `cooldown` epochs count as good. Not a closed form of the epoch: it follows the metrics it was given.
+    """
+
+    _hyperparameters = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lrs", "eps")
+    _counters = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch")
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"ReduceLROnPlateau: expected an optimizer, got {type(optimizer).__name__}; "
+                "pass the optimizer, e.g. ReduceLROnPlateau(opt, patience=5)"
+            )
+        groups = len(optimizer._groups)
+        if isinstance(min_lr, Sequence) and not isinstance(min_lr, str):
+            if len(min_lr) != groups:
+                raise ValueError(
+                    f"ReduceLROnPlateau: min_lr lists {len(min_lr)} rates for {groups} parameter group(s); give one "
+                    "per group, or one number for all"
+                )
+            min_lrs = list(min_lr)
+        else:
+            min_lrs = [min_lr] * groups
+        self.__dict__.update(
+            self._configure(
+                mode=mode,
+                factor=factor,
+                patience=patience,
+                threshold=threshold,
+                threshold_mode=threshold_mode,
+                cooldown=cooldown,
+                min_lrs=min_lrs,
+                eps=eps,
+            )
+        )
+        self.optimizer = optimizer
+        self.base_lrs = [group._lr for group in optimizer._groups]
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+
+    def _configure(self, **h: Any) -> dict[str, Any]:
+        who = "ReduceLROnPlateau"
+        for name, allowed in (("mode", ("min", "max")), ("threshold_mode", ("rel", "abs"))):
+            if h[name] not in allowed:
+                raise ValueError(f"{who}: {name} must be {allowed[0]!r} or {allowed[1]!r}, got {h[name]!r}")
+        return {
+            "mode": h["mode"],
+            "factor": _check_number("factor", h["factor"], who, low=0.0, high=1.0, hint="; e.g. factor=0.1"),
+            "patience": _check_count("patience", h["patience"], who, low=0),
+            "threshold": _check_number("threshold", h["threshold"], who, low=0.0, hint="; e.g. threshold=1e-4"),
+            "threshold_mode": h["threshold_mode"],
+            "cooldown": _check_count("cooldown", h["cooldown"], who, low=0),
+            "min_lrs": [_check_number("min_lr", m, who, low=0.0, hint="; e.g. min_lr=1e-6") for m in h["min_lrs"]],
+            "eps": _check_number("eps", h["eps"], who, low=0.0, hint="; e.g. eps=1e-8"),
+        }
+
+    def _is_better(self, metric: float) -> bool:
+        best, threshold = self.best, self.threshold
+        if self.mode == "min":
+            return metric < (best * (1.0 - threshold) if self.threshold_mode == "rel" else best - threshold)
+        return metric > (best * (1.0 + threshold) if self.threshold_mode == "rel" else best + threshold)
+
+    def step(self, metrics: Any = None) -> None:  # type: ignore[override]
+        """Count one epoch with its `metrics` (a number: the loss or accuracy to watch), and lower the rates after
+        more than `patience` epochs without improvement."""
+        if metrics is None:
+            raise TypeError(
+                "ReduceLROnPlateau.step: give the metric to watch, e.g. scheduler.step(val_loss); it lowers the rate "
+                "when that number stops improving"
+            )
+        if isinstance(metrics, Node):
+            metrics = metrics.data
+        if isinstance(metrics, np.ndarray) and metrics.size == 1:
+            metrics = metrics.item()
+        if isinstance(metrics, bool) or not isinstance(metrics, numbers.Real):
+            raise TypeError(f"ReduceLROnPlateau.step: the metric must be a number, got {metrics!r}")
+        groups = self.optimizer._groups
+        if len(groups) != len(self.min_lrs):
+            raise ValueError(
+                f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups but the scheduler was made for "
+                f"{len(self.min_lrs)}; make the scheduler after add_param_group"
+            )
+        current = float(metrics)  # (a NaN is never better: it counts as a bad epoch, as in PyTorch)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:  # just after a reduction: the epoch counts as good
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(groups, self.min_lrs):
+                new = max(group._lr * self.factor, min_lr)
+                if group._lr - new > self.eps:  # a change smaller than eps is not made
+                    group._lr = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The settings and the counters (best so far, bad epochs, cooldown left, epochs seen), for a checkpoint."""
+        return {
+            "type": "ReduceLROnPlateau",
+            "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
+            **{name: getattr(self, name) for name in self._counters},
+        }
+
+    def load_state_dict(self, state_dict: Any) -> None:
+        """Restore what `state_dict()` gave (the rates themselves are in the optimizer's checkpoint); checked first,
+        so after an error nothing has changed."""
+        who = "ReduceLROnPlateau.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{who}: expected the dict from scheduler.state_dict(), got {type(state_dict).__name__}")
+        missing = [k for k in ("type", "hyperparameters", *self._counters) if k not in state_dict]
+        if missing:
+            raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from scheduler.state_dict()")
+        if state_dict["type"] != "ReduceLROnPlateau":
+            raise ValueError(f"{who}: the state was saved from {state_dict['type']!r}, not 'ReduceLROnPlateau'")
+        saved = state_dict["hyperparameters"]
+        if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
+            raise ValueError(f"{who}: hyperparameters {saved!r} do not match {list(self._hyperparameters)}")
+        hyper = self._configure(**saved)
+        if len(hyper["min_lrs"]) != len(self.optimizer._groups):
+            raise ValueError(
+                f"{who}: the state is for {len(hyper['min_lrs'])} parameter group(s), the optimizer has "
+                f"{len(self.optimizer._groups)}"
+            )
+        best = state_dict["best"]
+        if isinstance(best, bool) or not isinstance(best, numbers.Real):
+            raise TypeError(f"{who}: 'best' must be a number, got {best!r}")
+        counters = {name: _check_count(name, state_dict[name], who, low=0) for name in self._counters[1:]}
+        self.__dict__.update(hyper)
+        self.best = float(best)
+        self.__dict__.update(counters)
+
+    def __repr__(self) -> str:
+        lrs = ", ".join(f"{lr:g}" for lr in self.get_last_lr())
+        return f"ReduceLROnPlateau(mode={self.mode!r}, best={self.best:g}, bad epochs={self.num_bad_epochs}, lr={lrs})"

@@ -33,7 +33,7 @@ import numpy as np
 from microgradnn import data as datasets
 from microgradnn.engine import Node, no_grad
 from microgradnn.nn.module import _mark_written
-from microgradnn.optim import LRScheduler, Optimizer
+from microgradnn.optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from microgradnn.scalar import Value
 
 __all__ = ["History", "TrainingError", "accuracy", "fit"]
@@ -382,7 +382,8 @@ def fit(
     not class labels), a function ``(outputs, targets) -> float``, or None.
     progress: a tqdm bar over epochs; None shows it in a Jupyter notebook (a widget,
     via tqdm.auto) or when stdout and stderr are terminals, and stays quiet otherwise.
-    scheduler: stepped once after every epoch. callback(epoch, history): called
+    scheduler: stepped once after every epoch (a ReduceLROnPlateau with the epoch's
+    validation loss, or its training loss without val_data). callback(epoch, history): called
     after every epoch; returning True stops training.
     A NaN or infinite loss or gradient, or a step that makes a weight NaN or
     infinite, raises `TrainingError` (a FloatingPointError) naming the
@@ -498,7 +499,9 @@ def fit(
                     _append(history.accuracy, measure(np.concatenate(outputs), np.concatenate(targets)))
                 if val_data is not None:
                     _validate(model, loss_fn, val_data, scalar, dtype, measure, history)
-                if scheduler is not None:
+                if isinstance(scheduler, ReduceLROnPlateau):  # it watches the validation loss, else the training loss
+                    scheduler.step(history.val_loss[-1] if val_data is not None else history.loss[-1])
+                elif scheduler is not None:
                     scheduler.step()
                 bar.set_postfix(_postfix(history))
                 if callback is not None and callback(epoch, history):

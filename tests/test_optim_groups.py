@@ -24,6 +24,18 @@ def _torch_groups(twin, **second):
     return [{"params": twin[0].parameters()}, {"params": twin[2].parameters(), **second}]
 
 
+def _train_both(kind: str, settings: dict, steps: int):
+    """Our optimizer `kind` and torch's, with the same settings, after `steps` steps of the same model."""
+    model = _model()
+    torch, twin = _torch_copy(model)
+    opt = getattr(optim, kind)(model.parameters(), **settings)
+    t_opt = getattr(torch.optim, kind)(twin.parameters(), **settings)
+    for _ in range(steps):
+        _step_both(model, opt, torch, twin, t_opt)
+    _assert_same_weights(model, twin)
+    return opt, t_opt, twin
+
+
 # ------------------------------------------------------------------ several groups
 @pytest.mark.parametrize(
     ("kind", "defaults", "second"),
@@ -78,9 +90,10 @@ def test_a_group_setting_changes_that_group_alone() -> None:
 def test_with_several_groups_there_is_no_single_lr_and_the_error_says_where_each_one_is() -> None:
     model = _model()
     opt = optim.SGD(_groups(model, lr=0.01), lr=0.1, momentum=0.9)
-    for read in (lambda: opt.lr, lambda: opt.momentum):
-        with pytest.raises(ValueError, match=r"has 2 parameter groups, each with its own \w+; use param_groups\[i\]"):
-            read()
+    with pytest.raises(ValueError, match=r"has 2 parameter groups, each with its own lr; use param_groups\[i\]"):
+        opt.lr  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'momentum'"):
+        opt.momentum  # noqa: B018 (each group has its own: param_groups[i]["momentum"])
     with pytest.raises(ValueError, match="each with its own lr"):
         opt.lr = 0.5
     with pytest.raises(ValueError, match="each with its own momentum"):
@@ -155,15 +168,20 @@ def test_add_param_group_checks_first_and_changes_nothing_after_an_error() -> No
 
 
 # ------------------------------------------------------------------ checkpoints with groups
+def _train(model, opt, steps: int):
+    """`steps` steps of `opt` on the same batch every time (so two runs can be compared bit for bit)."""
+    for _ in range(steps):
+        opt.zero_grad()
+        (model(Tensor(np.ones((2, 3), dtype=np.float32))) ** 2).sum().backward()
+        opt.step()
+    return model
+
+
 def test_a_grouped_optimizer_resumes_bit_identically_from_a_file(tmp_path) -> None:
     def run(steps, opt=None, model=None):
         model = model or _model()
         opt = opt or optim.SGD(_groups(model, lr=0.01, nesterov=True, momentum=0.5), lr=0.1, momentum=0.9)
-        for _ in range(steps):
-            opt.zero_grad()
-            (model(Tensor(np.ones((2, 3), dtype=np.float32))) ** 2).sum().backward()
-            opt.step()
-        return model, opt
+        return _train(model, opt, steps), opt
 
     straight, _ = run(4)
     model, opt = run(2)
@@ -226,13 +244,7 @@ def test_a_checkpoint_from_before_amsgrad_and_maximize_still_loads() -> None:
     ],
 )
 def test_amsgrad_and_maximize_step_as_torch(kind, settings) -> None:
-    model = _model()
-    torch, twin = _torch_copy(model)
-    opt = getattr(optim, kind)(model.parameters(), **settings)
-    t_opt = getattr(torch.optim, kind)(twin.parameters(), **settings)
-    for _ in range(5):
-        _step_both(model, opt, torch, twin, t_opt)
-    _assert_same_weights(model, twin)
+    opt, t_opt, twin = _train_both(kind, settings, 5)
     if settings.get("amsgrad"):
         for i, q in enumerate(twin.parameters()):
             t_state = t_opt.state[q]

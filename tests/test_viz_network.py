@@ -12,7 +12,7 @@ from test_viz_graph import needs_dot
 from test_viz_player import chapter, wide
 
 from microgradnn import Tensor, Value
-from microgradnn.nn import MLP, Linear, ReLU, Sequential, Sigmoid
+from microgradnn.nn import MLP, Dropout, Linear, ReLU, Sequential, Sigmoid
 from microgradnn.viz import draw_network
 from microgradnn.viz.frames import record_pass
 from microgradnn.viz.layout import layout
@@ -125,6 +125,67 @@ def test_wide_layers_stay_legible_one_neuron_at_a_time():
             assert not overlap(ra, rb), k
     svg = draw_network(net).source
     assert 'class="label pending quiet"' in svg
+
+
+def sized_model(kind: str, sizes: tuple[int, ...]):
+    """A scalar MLP, or a tensor Sequential with a ReLU and a Dropout after each hidden Linear, and a loss."""
+    if kind == "scalar":
+        model = MLP(sizes[0], list(sizes[1:]), seed=0)
+        out = model([Value(0.5 * (i + 1)) for i in range(sizes[0])])
+        loss = sum(((y - 1.0) ** 2 for y in (out if isinstance(out, list) else [out])), Value(0.0))
+    else:
+        layers = []
+        for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+            layers.append(Linear(n_in, n_out, seed=k))
+            if k < len(sizes) - 2:
+                layers += [ReLU(), Dropout(0.5, seed=k)]
+        model = Sequential(*layers)
+        x = Tensor(np.random.default_rng(0).normal(size=(5, sizes[0])).astype("float32"))
+        loss = ((model(x) - 1.0) ** 2).mean()
+    loss.label = "L"
+    return model, loss
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("when", ["before backward", "after backward", "recorded pass"])
+@pytest.mark.parametrize("sizes", [(3, 4, 2), (2, 3, 1), (3, 4, 4, 2), (4, 5, 3)], ids=lambda s: "-".join(map(str, s)))
+@pytest.mark.parametrize("kind", ["scalar", "tensor"])
+def test_labels_shown_together_never_meet_nor_cover_a_neuron(kind, sizes, when, lang):
+    model, loss = sized_model(kind, sizes)
+    record = record_pass(loss) if when == "recorded pass" else None
+    if when == "after backward":
+        loss.backward()
+    scene, states = network_scene(model, record, lang)
+    lay = layout(scene)
+    rects = label_rects(scene, lay)
+    for box_id, (cx, cy, w, h) in lay.boxes.items():
+        for key, rect in rects.items():
+            assert not overlap(rect, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)), (key, box_id)
+    heads = {e.id: e.head for e in scene.edges}
+    # all labels at once, or (quiet labels) those into one neuron, and in every frame those it shows
+    together = (
+        [list(rects)]
+        if not scene.quiet_labels
+        else [[key for key in rects if heads[key] == head] for head in set(heads.values())]
+    )
+    together += [[e for e, s in state["cls"].items() if s == "active" and e in rects] for state in states]
+    for group in together:
+        for a, b in itertools.combinations(group, 2):
+            assert not overlap(rects[a], rects[b]), (a, b)
+
+
+def test_a_tensor_layer_too_wide_to_show_its_labels_at_once_is_drawn_without_them():
+    model, loss = sized_model("tensor", (2, 8, 1))  # one backward step gives all 24 weights into the 8 neurons
+    record = record_pass(loss)
+    scene, states = network_scene(model, record, "ko")
+    lay = layout(scene)
+    shown = label_rects(scene, lay)
+    assert sorted(e.id for e in scene.edges if e.label and e.id not in shown) == sorted(
+        [f"w0_{j}_{i}" for j in range(8) for i in range(2)] + [f"b0_{j}" for j in range(8)]
+    )
+    for state in states:
+        active = [shown[e] for e, s in state["cls"].items() if s == "active" and e in shown]
+        assert not any(overlap(a, b) for a, b in itertools.combinations(active, 2))
 
 
 @needs_dot

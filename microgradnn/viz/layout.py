@@ -4,7 +4,9 @@ A graph scene is placed by Graphviz's `dot` (one run, `-Tjson`): every box is
 handed over at its measured size and every edge label as an empty box of its
 measured size, so dot keeps labels apart and each sits on its own edge. A
 network scene needs no Graphviz: neurons go in columns, edges are straight,
-and each gap's labels sit at a point along the edges where no two of them meet.
+and each gap's labels sit at a point along the edges where no two of them meet
+(in a gap too crowded for that, no two that show together; the columns move
+apart for those when they must).
 
 Coordinates are CSS pixels with y pointing down, as in SVG.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from microgradnn.viz.dot import Html, layout_limits, pipe_source
@@ -68,16 +71,42 @@ def layout(scene: Scene) -> Layout:
     """Place `scene`: with dot for a graph, in columns for a network."""
     if scene.kind != "network":
         return _dot(scene)
-    # A small network gets the room to show every label at once; a wide one shows them neuron by neuron.
+    # A small network gets the room to show every label at once; a wide one shows them step by step.
     tallest = max(len(col) for col in scene.columns)
-    if tallest <= 8:
-        for gap in (100.0, 150.0, 60.0, ROW_GAP) if tallest <= 4 else (60.0, 100.0, ROW_GAP):
-            scene.quiet_labels = False
-            lay = _columns(scene, gap)
-            if not scene.quiet_labels:
-                return lay
-    scene.quiet_labels = False
-    return _columns(scene, ROW_GAP)
+    row_gaps = ((100.0, 150.0, 60.0, ROW_GAP) if tallest <= 4 else (60.0, 100.0, ROW_GAP)) if tallest <= 8 else ()
+    crowded_at: dict[float, set[int]] = {}
+    for gap in row_gaps:
+        lay, crowded_at[gap] = _columns(scene, gap)
+        if not scene.quiet_labels:
+            return lay
+    lay, crowded = _columns(scene, ROW_GAP)
+    if not crowded:
+        return lay
+    crowded_at[ROW_GAP] = crowded
+    # Labels that show together would meet (a tensor layer's: one backward step gives all of them their
+    # gradients): the columns around them move apart until each of those labels has a place of its own.
+    fallbacks = []
+    for gap, crowded in crowded_at.items():
+        stretch: dict[int, float] = {}
+        hopeless: set[int] = set()
+        while crowded - hopeless:
+            for c in crowded - hopeless:
+                if stretch.get(c, 1.0) < STRETCH[-1]:
+                    stretch[c] = next(k for k in STRETCH if k > stretch.get(c, 1.0))
+                else:
+                    hopeless.add(c)
+                    del stretch[c]
+            lay, crowded = _columns(scene, gap, stretch)
+        if not crowded:
+            return lay if stretch or hopeless else _columns(scene, gap)[0]
+        fallbacks.append((gap, stretch))
+    # Too many even so: those labels are left out; the neurons still show every value and gradient.
+    lay, crowded = _columns(scene, *fallbacks[0])
+    column_of = {box_id: c for c, col in enumerate(scene.columns) for box_id in col}
+    for edge in scene.edges:
+        if column_of[edge.tail] in crowded:
+            lay.edges[edge.id].label = None
+    return lay
 
 
 # ------------------------------------------------------------------- graphs
@@ -230,9 +259,13 @@ def _labels_on_edges(scene: Scene, lay: Layout) -> None:
 # ----------------------------------------------------------------- networks
 COLUMN_GAP = 200.0
 ROW_GAP = 26.0
+STRETCH = (1.25, 1.5, 1.75, 2.0, 2.5, 3.0)  # wider gaps between columns, for labels that show together
 
 
-def _columns(scene: Scene, row_gap: float) -> Layout:
+def _columns(scene: Scene, row_gap: float, stretch: dict[int, float] | None = None) -> tuple[Layout, set[int]]:
+    """The network in columns `row_gap` apart (the gap after column c `stretch[c]` times as wide), with the
+    labels placed; and the gaps where labels that show together still meet."""
+    stretch = stretch or {}
     sizes = {box.id: box.size for box in scene.boxes}
     heights = [sum(sizes[b][1] for b in col) + row_gap * (len(col) - 1) for col in scene.columns]
     widest = [max(sizes[b][0] for b in col) for col in scene.columns]
@@ -248,7 +281,7 @@ def _columns(scene: Scene, row_gap: float) -> Layout:
     x = MARGIN + widest[0] / 2
     for c, col in enumerate(scene.columns):
         if c:  # room for the labels between the circles, with some air
-            x += max(COLUMN_GAP, (widest[c - 1] + widest[c]) / 2 + label_w[c - 1] * 1.5 + 48)
+            x += max(COLUMN_GAP, (widest[c - 1] + widest[c]) / 2 + label_w[c - 1] * 1.5 + 48) * stretch.get(c - 1, 1.0)
         y = top + (inner_h - heights[c]) / 2
         for box_id in col:
             w, h = sizes[box_id]
@@ -264,41 +297,55 @@ def _columns(scene: Scene, row_gap: float) -> Layout:
         start = (tx + tw / 2 * math.cos(angle), ty + tw / 2 * math.sin(angle))
         tip = (hx - hw / 2 * math.cos(angle), hy - hw / 2 * math.sin(angle))
         lay.edges[edge.id] = Route([start, tip], tip)
-    _place_labels(scene, lay)
-    return lay
+    scene.quiet_labels = False
+    return lay, _place_labels(scene, lay, stretch)
 
 
-def _place_labels(scene: Scene, lay: Layout) -> None:
+def _place_labels(scene: Scene, lay: Layout, stretch: dict[int, float]) -> set[int]:
     """Put each label on its own edge where it touches no other label, no neuron and no other edge, so
     no label leaves doubt about its edge; when a gap is too crowded for that, mark the labels quiet
-    (shown for one neuron at a time) and keep apart only the labels of edges into the same neuron."""
+    (each shown with those of its backward step: the edges into one neuron, or a tensor layer's edges)
+    and keep apart only the labels that show together. Returns the gaps where even those meet."""
     column_of = {box_id: c for c, col in enumerate(scene.columns) for box_id in col}
     gaps: dict[int, list] = {}
     for edge in scene.edges:
         if edge.label:
             gaps.setdefault(column_of[edge.tail], []).append(edge)
-    preferred = sorted((0.25 + 0.02 * k for k in range(26)), key=lambda t: abs(t - 0.5))  # middle first
-    for edges in gaps.values():
-        placed = _search_labels(edges, lay, preferred) if len(edges) <= 40 else {}
+    taken: list[tuple[float, ...]] = []  # labels of the gaps placed before: all of them show at once
+    crowded = set()
+    for c, edges in gaps.items():
+        # middle first; in a gap stretched for room, out to near either end
+        ends = 0.25 if stretch.get(c, 1.0) == 1.0 else 0.12
+        preferred = sorted(
+            (ends + 0.02 * k for k in range(round((1 - 2 * ends) / 0.02) + 1)), key=lambda t: abs(t - 0.5)
+        )
+        placed = _search_labels(edges, lay, preferred, taken) if len(edges) <= 40 else {}
+        taken += placed.values()
         if len(placed) < len(edges):
             scene.quiet_labels = True
-            # Shown one neuron at a time: labels of edges into the same neuron must not meet.
             for t in [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7]:
-                heads: dict[str, list] = {}
+                together: dict[str, list] = {}
                 for e in edges:
-                    heads.setdefault(e.head, []).append(_label_rect(e, lay, t))
-                if not any(_overlap(a, b) for rects in heads.values() for a, b in itertools.combinations(rects, 2)):
+                    together.setdefault(e.shown_with or e.head, []).append(_label_rect(e, lay, t))
+                if all(_clear(r, lay) for rects in together.values() for r in rects) and not any(
+                    _overlap(a, b) for rects in together.values() for a, b in itertools.combinations(rects, 2)
+                ):
                     break
+            else:
+                crowded.add(c)
             for e in edges:
                 e.at = t
         for e in edges:
             x0, y0, x1, y1 = _label_rect(e, lay, e.at if e.at is not None else 0.5)
             lay.edges[e.id].label = ((x0 + x1) / 2, (y0 + y1) / 2)
+    return crowded
 
 
-def _search_labels(edges: list, lay: Layout, preferred: list[float]) -> dict[str, tuple[float, ...]]:
-    """Labels for every edge of a gap with none overlapping, found by a small depth-first search over
-    each label's clear places (middle first); {} when there is none within the search's budget."""
+def _search_labels(
+    edges: list, lay: Layout, preferred: list[float], taken: Sequence[tuple[float, ...]] = ()
+) -> dict[str, tuple[float, ...]]:
+    """Labels for every edge of a gap with none overlapping (nor any of `taken`), found by a small depth-first
+    search over each label's clear places (middle first); {} when there is none within the search's budget."""
     options = []
     for edge in edges:
         others = [e for e in edges if e is not edge]
@@ -322,7 +369,7 @@ def _search_labels(edges: list, lay: Layout, preferred: list[float]) -> dict[str
             budget[0] -= 1
             if budget[0] < 0:
                 return False
-            if not any(_overlap(rect, r, 6.0) for r in chosen.values()):
+            if not any(_overlap(rect, r, 6.0) for r in itertools.chain(chosen.values(), taken)):
                 chosen[edge.id] = rect
                 edge.at = t
                 if place(k + 1):
@@ -340,7 +387,16 @@ def _crosses(points: list[tuple[float, float]], rect: tuple[float, float, float,
     steps = max(2, int(math.hypot(ex - sx, ey - sy) / 2))
     quarter = (rect[2] - rect[0]) / 4
     x0, y0, x1, y1 = rect[0] + quarter, rect[1] + 1, rect[2] - quarter, rect[3] - 1
-    for k in range(steps + 1):
+    # Only the points near where the line meets the rectangle can be inside it: those (and one more each side).
+    lo, hi = 0.0, 1.0
+    for start, run, low, high in ((sx, ex - sx, x0, x1), (sy, ey - sy, y0, y1)):
+        if run == 0:
+            if not low < start < high:
+                return False
+        else:
+            a, b = sorted(((low - start) / run, (high - start) / run))
+            lo, hi = max(lo, a), min(hi, b)
+    for k in range(max(0, math.floor(lo * steps) - 1), min(steps, math.ceil(hi * steps) + 1) + 1):
         x, y = sx + (ex - sx) * k / steps, sy + (ey - sy) * k / steps
         if x0 < x < x1 and y0 < y < y1:
             return True

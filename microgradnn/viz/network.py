@@ -411,6 +411,9 @@ def _scene(
             scene.boxes.append(Box(f"one{li}", [Text("+1", "title")], "bias", "circle", min_size=40))
             columns[-1].append(f"one{li}")
         col = []
+        # A tensor layer is one node for all its neurons: one backward step gives every weight of it its gradient,
+        # so all its labels show together (a scalar neuron's, those into it).
+        step = None if net.kind == "scalar" else f"layer{li}"
         for j in range(net.sizes[li + 1]):
             node, index = wiring.units[li][j] if wiring else (None, None)
             name = names["units"][li][j]
@@ -427,13 +430,13 @@ def _scene(
                 label = [Text(f"{names['weights'][li][j][i]} = {_num(_element(w, where))}", "label")]
                 if any_grad:
                     label.append(Text("grad ?", "label", id=f"w{li}_{j}_{i}.g", widest="grad ?"))
-                scene.edges.append(Edge(f"w{li}_{j}_{i}", tails[i], f"u{li}_{j}", label, kind="weight"))
+                scene.edges.append(Edge(f"w{li}_{j}_{i}", tails[i], f"u{li}_{j}", label, "weight", shown_with=step))
             b = net.bias(li, j)
             if b is not None:
                 label = [Text(f"{names['biases'][li][j]} = {_num(_element(*b))}", "label")]
                 if any_grad:
                     label.append(Text("grad ?", "label", id=f"b{li}_{j}.g", widest="grad ?"))
-                scene.edges.append(Edge(f"b{li}_{j}", f"one{li}", f"u{li}_{j}", label, kind="weight"))
+                scene.edges.append(Edge(f"b{li}_{j}", f"one{li}", f"u{li}_{j}", label, "weight", shown_with=step))
         columns.append(col)
     if record is not None:
         root = record.root

@@ -157,6 +157,9 @@ class Edge:
     label: list[Text] = field(default_factory=list)
     kind: str = "data"
     at: float | None = None  # where along a straight edge the label sits (0 tail .. 1 head); layout decides if None
+    # Network: labels with the same key show at once even when labels are quiet (one backward step gives them
+    # their gradients: all of a tensor layer's), so they must never meet; None: those into the same neuron.
+    shown_with: str | None = None
 
     @property
     def label_size(self) -> tuple[float, float]:
@@ -195,7 +198,7 @@ class Scene:
     columns: list[list[str]] = field(default_factory=list)
     column_titles: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    quiet_labels: bool = False  # network: edge labels too dense to show all at once (shown for the current neuron)
+    quiet_labels: bool = False  # network: edge labels too dense to show all at once (shown for the current step)
 
     def box(self, box_id: str) -> Box:
         for box in self.boxes:

@@ -39,12 +39,16 @@ def _torch_backward(torch: Any, twin: Any) -> None:
     (twin(torch.from_numpy(X)) ** 2).sum().backward()
 
 
-def _step_both(model: Sequential, opt: Any, torch: Any, twin: Any, t_opt: Any) -> None:
-    """One training step of our model and of its torch twin, side by side."""
+def _step_both(model: Sequential, opt: Any, torch: Any, twin: Any, t_opt: Any, between: Any = None) -> None:
+    """One training step of our model and of its torch twin, side by side; `between` is a pair of functions, each
+    called with its side's model between backward and step (gradient clipping)."""
     opt.zero_grad()
     t_opt.zero_grad()
     _backward(model)
     _torch_backward(torch, twin)
+    if between is not None:
+        between[0](model)
+        between[1](twin)
     opt.step()
     t_opt.step()
 

@@ -4,10 +4,11 @@ Scalar networks on `Value` (micrograd style): `Neuron`, `Layer`, `MLP`.
 Tensor networks on `Tensor` (PyTorch style): `Linear`, `Sequential` and the
 activation modules. Both are `Module`s: `parameters()`, `state_dict()`,
 `zero_grad()` and the printed tree work the same way. Losses and activations
-as functions are in `microgradnn.nn.functional`.
+as functions are in `microgradnn.nn.functional`; gradient clipping in
+`microgradnn.nn.utils`.
 """
 
-from microgradnn.nn import functional, init
+from microgradnn.nn import functional, init, utils
 from microgradnn.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from microgradnn.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, LeNet, MaxPool2d
 from microgradnn.nn.embedding import Embedding
@@ -70,4 +71,5 @@ __all__ = [
     "functional",
     "init",
     "is_parameter",
+    "utils",
 ]

@@ -374,3 +374,15 @@ def test_state_dict_is_unaffected_by_param_groups() -> None:
     fresh.load_state_dict(saved)
     assert dict(fresh.param_groups[0]) == dict(opt.param_groups[0])
     assert fresh.param_groups[0]["weight_decay"] == 0.01 and fresh.param_groups[0]["lr"] == 0.1
+
+
+# ------------------------------------------------------------------ optim.lr_scheduler
+def test_schedulers_are_where_pytorch_keeps_them() -> None:
+    from microgradnn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+
+    assert StepLR is optim.StepLR and ReduceLROnPlateau is optim.lr_scheduler.ReduceLROnPlateau
+    torch = pytest.importorskip("torch")
+    for name in optim.lr_scheduler.__all__:  # every schedule of ours has torch's name and place
+        assert hasattr(torch.optim.lr_scheduler, name), name
+    for name in ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer"):
+        assert hasattr(torch.optim, name) and hasattr(optim, name), name

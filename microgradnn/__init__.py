@@ -37,6 +37,7 @@ _LAZY = {
     "TrainingError": "microgradnn.training",
     "LoadError": "microgradnn.serialization",
     "grad": "microgradnn.functional",
+    "manual_seed": "microgradnn.tensor.creation",
 }
 _SUBMODULES = {"nn", "optim", "data", "viz", "testing", "cli", "training", "serialization", "functional"}
 

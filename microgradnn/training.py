@@ -149,7 +149,7 @@ def _auto_threshold(loss_fn: Callable[..., Any]) -> float:
 def _epoch_batches(
     data: Any, epochs: int, batch_size: int | None, shuffle: bool, rng: np.random.Generator
 ) -> Callable[[], Iterable[Any]]:
-    """A function giving one epoch's batches, from (X, y), a function of no arguments, or a re-iterable."""
+    """One epoch's batches, as a function: from (X, y), a function of no arguments, or a re-iterable (a DataLoader)."""
     if isinstance(data, list) and len(data) == 2 and all(isinstance(d, (np.ndarray, Node)) for d in data):
         data = tuple(data)  # [X, y]: two arrays, as (X, y)
     if isinstance(data, (np.ndarray, Node)):
@@ -177,7 +177,7 @@ def _epoch_batches(
         return data
     if not isinstance(data, Iterable):
         raise TypeError(
-            "fit: data must be (X, y), a list of (X, y) batches, or a function returning them; "
+            "fit: data must be (X, y), a list of (X, y) batches, a DataLoader, or a function returning the batches; "
             f"got {type(data).__name__}"
         )
     if iter(data) is data and epochs > 1:
@@ -376,7 +376,8 @@ def fit(
 
     data: ``(X, y)`` arrays (full batch, or `batch_size` rows at a time,
     reshuffled every epoch when `shuffle`, from `seed`), a list of (X, y)
-    batches, or a function returning the batches of one epoch.
+    batches, a `microgradnn.data.DataLoader` (it batches and shuffles itself;
+    `shuffle` and `seed` are then unused), or a function returning the batches of one epoch.
     accuracy: "auto" (argmax for several outputs; for one output, a threshold
     of 0 after logits or hinge losses, else 0.5; skipped when the targets are
     not class labels), a function ``(outputs, targets) -> float``, or None.

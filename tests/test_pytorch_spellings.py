@@ -386,3 +386,41 @@ def test_schedulers_are_where_pytorch_keeps_them() -> None:
         assert hasattr(torch.optim.lr_scheduler, name), name
     for name in ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer"):
         assert hasattr(torch.optim, name) and hasattr(optim, name), name
+
+
+# ------------------------------------------------------------------ manual_seed
+def test_manual_seed_makes_every_unseeded_draw_reproducible_as_torch_manual_seed() -> None:
+    import microgradnn
+    from microgradnn import tensor
+    from microgradnn.data import DataLoader, TensorDataset, batches, moons
+    from microgradnn.nn import functional as F
+
+    def draws():
+        x = Tensor(np.ones((4, 6)))
+        q = Tensor(np.ones((1, 3, 4)))
+        return [
+            tensor.randn(5).data,
+            tensor.rand(2, 2).data,
+            tensor.randint(0, 10, (3,)).data,
+            Linear(3, 2).weight.data,
+            F.dropout(x, 0.5, training=True).data,
+            tensor.scaled_dot_product_attention(q, q, q, dropout_p=0.5).data,
+            np.array([p.data for p in MLP(2, [3, 1]).parameters()]),
+            np.concatenate([xb.data for (xb,) in DataLoader(TensorDataset(np.arange(6)), 4, shuffle=True)]),
+            np.concatenate([b for b, _ in batches(np.arange(5), np.arange(5), 2, shuffle=True)]),
+            moons(4)[0],
+        ]
+
+    microgradnn.manual_seed(7)
+    first = draws()
+    microgradnn.manual_seed(7)
+    again = draws()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    different = draws()  # the generator moved on: the next draws differ
+    assert not all(np.array_equal(a, b) for a, b in zip(first, different))
+    assert microgradnn.manual_seed is nn.init.manual_seed
+    np.testing.assert_array_equal(tensor.randn(3, seed=1).data, tensor.randn(3, seed=1).data)  # a seed= still wins
+    for bad in (-1, 1.5, True, "0"):
+        with pytest.raises(ValueError, match="manual_seed: seed must be an int >= 0"):
+            microgradnn.manual_seed(bad)

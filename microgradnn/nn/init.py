@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from microgradnn.tensor.creation import default_generator, manual_seed
+
 __all__ = [
     "calculate_gain",
     "constant_",
@@ -37,18 +39,11 @@ __all__ = [
 
 Seed = int | np.random.Generator | None
 
-_DEFAULT = {"rng": np.random.default_rng()}
-
-
-def manual_seed(seed: int) -> None:
-    """Reseed the generator used whenever no `seed=` is given (layers, init functions, Dropout)."""
-    _DEFAULT["rng"] = np.random.default_rng(seed)
-
 
 def get_rng(seed: Seed = None) -> np.random.Generator:
     """A Generator for `seed`: a new one for an int, the same one for a Generator, the shared default for None."""
     if seed is None:
-        return _DEFAULT["rng"]
+        return default_generator()  # the one manual_seed sets: random tensors draw from it too
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):

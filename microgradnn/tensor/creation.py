@@ -55,12 +55,32 @@ def _float(op: str, dtype: Any) -> np.dtype:
     return get_default_dtype() if d is None else d
 
 
+# The generator of every draw given neither a seed nor a generator: random tensors, initial weights, Dropout,
+# attention's dropout. manual_seed() replaces it, as torch.manual_seed reseeds torch's.
+_DEFAULT_GENERATOR = {"rng": np.random.default_rng()}
+
+
+def manual_seed(seed: int) -> None:
+    """Make every later unseeded draw reproducible (random tensors, layers' initial weights, Dropout), as
+    ``torch.manual_seed`` does; a `seed=` or `generator=` given to one call still wins for that call."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"manual_seed: seed must be an int >= 0, got {seed!r}; e.g. manual_seed(0)")
+    _DEFAULT_GENERATOR["rng"] = np.random.default_rng(int(seed))
+
+
+def default_generator() -> np.random.Generator:
+    """The generator unseeded draws use (the one `manual_seed` set last)."""
+    return _DEFAULT_GENERATOR["rng"]
+
+
 def _rng(seed: int | None, generator: np.random.Generator | None) -> np.random.Generator:
     if seed is not None and generator is not None:
         raise ValueError("give either seed or generator, not both")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
         raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    return generator if generator is not None else np.random.default_rng(seed)
+    if generator is not None:
+        return generator
+    return np.random.default_rng(seed) if seed is not None else _DEFAULT_GENERATOR["rng"]
 
 
 def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -28,6 +28,7 @@ import numpy as np
 
 from microgradnn.engine import Context
 from microgradnn.tensor import composed as C
+from microgradnn.tensor.creation import default_generator
 from microgradnn.tensor.tensor import Tensor, TensorFunction, leaf, operand
 
 __all__ = ["Einsum", "einsum", "scaled_dot_product_attention"]
@@ -183,9 +184,6 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 
 
 # ------------------------------------------------------------------ attention
-_RNG = {"rng": np.random.default_rng()}
-
-
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,
@@ -241,6 +239,6 @@ def scaled_dot_product_attention(
     else:
         weights = scores.softmax(axis=-1)
     if p > 0:
-        keep = _RNG["rng"].random(weights.shape) >= p
+        keep = default_generator().random(weights.shape) >= p
         weights = weights * (keep / (1 - p)).astype(weights.dtype)
     return weights @ value

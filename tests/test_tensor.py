@@ -121,10 +121,14 @@ def test_constructors():
     np.testing.assert_array_equal(tensor_module.full((2,), 7.0).data, [7, 7])
     np.testing.assert_array_equal(tensor_module.eye(2).data, [[1, 0], [0, 1]])
     assert tensor_module.eye(2, 3).shape == (2, 3)
-    np.testing.assert_array_equal(tensor_module.arange(3).data, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(tensor_module.arange(3).data, [0, 1, 2])
     np.testing.assert_array_equal(tensor_module.arange(1, 2, 0.5).data, [1.0, 1.5])
-    assert tensor_module.arange(3).dtype == np.float32
-    assert tensor_module.arange(3, dtype=np.int64).dtype == np.int64
+    assert tensor_module.arange(3).dtype == np.int64  # ints give int64, as NumPy and PyTorch: probs[arange(n), ys]
+    assert tensor_module.arange(3.0).dtype == tensor_module.arange(0, 1, 0.5).dtype == np.float32
+    assert tensor_module.arange(3, dtype=np.float64).dtype == np.float64
+    assert tensor_module.arange(3.0, requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match="arange: only floating-point tensors can require gradients"):
+        tensor_module.arange(3, requires_grad=True)
     w = tensor_module.randn(3, 2, seed=1, requires_grad=True)
     assert w.requires_grad and w.dtype == np.float32
     np.testing.assert_array_equal(w.data, tensor_module.randn(3, 2, seed=1).data)
@@ -151,6 +155,21 @@ def test_item_float_and_bool():
         Tensor(np.zeros((2, 3))).item()
     with pytest.raises(ValueError, match="ambiguous"):
         bool(Tensor([1.0, 2.0]))
+
+
+def test_pytorchs_nelement_tolist_format_and_retain_grad():
+    x = Tensor([[1.5, 2.0, 3.0]], requires_grad=True)
+    assert x.nelement() == x.numel() == 3 and Tensor.nelement is Tensor.numel
+    assert x.tolist() == [[1.5, 2.0, 3.0]] and Tensor(2).tolist() == 2 and isinstance(Tensor(2).tolist(), int)
+    assert f"{x.sum():.3f}" == "6.500" and f"{Tensor(3):4d}" == "   3" and f"{x}" == str(x)
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{x:.2f}"  # as PyTorch: only a 0-d tensor takes a number's format
+    h = x * 2
+    assert h.retain_grad() is None  # a no-op spelling: interior gradients are kept anyway
+    h.sum().backward()
+    np.testing.assert_array_equal(h.grad, [[1.0, 1.0, 1.0]])
+    with pytest.raises(RuntimeError, match="retain_grad: this tensor does not require grad"):
+        Tensor([1.0]).retain_grad()
 
 
 def test_detach_shares_data_and_leaves_the_graph():

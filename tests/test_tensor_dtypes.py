@@ -283,6 +283,59 @@ def test_randint_has_numpys_and_pytorchs_spellings():
     assert Tensor.randint(3, (2,)).shape == (2,) and Tensor.linspace(0, 1, 3).shape == (3,)
 
 
+def _second_draw(p):
+    """P(the second draw without replacement is j) = sum over i != j of p_i p_j / (1 - p_i)."""
+    return np.array([sum(p[i] * p[j] / (1 - p[i]) for i in range(len(p)) if i != j) for j in range(len(p))])
+
+
+def test_multinomial_draws_as_torch_with_and_without_replacement():
+    weights = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)  # need not sum to 1
+    p = weights / weights.sum()
+    out = T.multinomial(Tensor(weights), 20000, replacement=True, generator=np.random.default_rng(0))
+    assert out.dtype == np.int64 and out.shape == (20000,) and not out.requires_grad
+    np.testing.assert_allclose(np.bincount(out.data, minlength=4) / 20000, p, atol=0.015)
+    rows = T.multinomial(Tensor(np.tile(weights, (4000, 1))), 2, seed=1)  # 2-d: one row of weights per draw
+    assert rows.shape == (4000, 2) and (rows.data[:, 0] != rows.data[:, 1]).all()
+    np.testing.assert_allclose(np.bincount(rows.data[:, 0], minlength=4) / 4000, p, atol=0.03)
+    np.testing.assert_allclose(np.bincount(rows.data[:, 1], minlength=4) / 4000, _second_draw(p), atol=0.03)
+    torch = pytest.importorskip("torch")
+    ref = torch.multinomial(torch.tensor(np.tile(weights, (4000, 1))), 2, generator=torch.Generator().manual_seed(1))
+    assert tuple(ref.shape) == rows.shape and ref.numpy().dtype == rows.dtype
+    np.testing.assert_allclose(np.bincount(ref[:, 1].numpy(), minlength=4) / 4000, _second_draw(p), atol=0.03)
+    assert sorted(T.multinomial(Tensor(weights), 4).tolist()) == [0, 1, 2, 3]  # a permutation, as PyTorch's
+
+
+def test_multinomial_is_reproducible_and_a_method_too():
+    p = Tensor([0.2, 0.0, 0.8])
+    a = T.multinomial(p, num_samples=50, replacement=True, generator=np.random.default_rng(2147483647))
+    b = p.multinomial(50, True, generator=np.random.default_rng(2147483647))
+    np.testing.assert_array_equal(a.data, b.data)
+    assert 1 not in a.tolist()  # a weight of 0 is never drawn
+    np.testing.assert_array_equal(a.data, T.multinomial(p, 50, True, seed=2147483647).data)
+    assert T.multinomial(p, num_samples=1, replacement=True).item() in (0, 2)  # makemore's sampling step
+    assert T.multinomial(Tensor(np.zeros((0, 3))), 2).shape == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: T.multinomial(Tensor([1, 2]), 1), TypeError, r"multinomial: the weights must be a float tensor"),
+        (lambda: T.multinomial(Tensor(1.0), 1), ValueError, r"must be 1-d or 2-d .* got shape \(\)"),
+        (lambda: T.multinomial(Tensor([1.0]), 0), ValueError, "num_samples must be >= 1, got 0"),
+        (lambda: T.multinomial(Tensor([1.0]), 1.0), TypeError, "num_samples must be an int"),
+        (lambda: T.multinomial(Tensor([1.0, -1.0]), 1), ValueError, "finite and >= 0"),
+        (lambda: T.multinomial(Tensor([1.0, np.nan]), 1), ValueError, "finite and >= 0"),
+        (lambda: T.multinomial(Tensor([[1.0], [0.0]]), 1), ValueError, "positive sum"),
+        (lambda: T.multinomial(Tensor([1.0, 0.0]), 2), ValueError, "without replacement: a row has only 1"),
+        (lambda: T.multinomial(Tensor([1.0]), 1, replacement=1), TypeError, "replacement must be True or False"),
+        (lambda: T.multinomial(Tensor([1.0]), 1, seed=1, generator=np.random.default_rng()), ValueError, "either"),
+    ],
+)
+def test_multinomial_refuses_bad_weights_and_counts(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

@@ -14,7 +14,7 @@ from torch_reference import against_torch, leaf
 
 from microgradnn import Tensor, gradcheck
 from microgradnn.gradcheck import gradgradcheck
-from microgradnn.tensor import meshgrid
+from microgradnn.tensor import cat, meshgrid, unbind
 from microgradnn.testing import strategies as mst
 
 torch = pytest.importorskip("torch")
@@ -223,6 +223,23 @@ def test_split_and_chunk_match_torch_piece_by_piece():
         leaf(x).split([2, 3], 1)
     with pytest.raises(ValueError, match="chunk: chunks must be positive"):
         leaf(x).chunk(0)
+
+
+def test_unbind_matches_finite_differences_and_torch_slice_by_slice():
+    x = np.arange(24.0).reshape(2, 3, 4) / 7
+    for dim in (0, 1, 2, -1):
+        pieces, ref = leaf(x).unbind(dim), torch.tensor(x).unbind(dim)
+        assert [p.shape for p in pieces] == [tuple(r.shape) for r in ref]
+        for i in range(len(ref)):
+            gradcheck(lambda t, i=i, d=dim: t.unbind(d)[i] * 2, [leaf(x)])
+            against_torch(lambda t, i=i, d=dim: unbind(t, d)[i] * 2, lambda t, i=i, d=dim: t.unbind(d)[i] * 2, [x])
+    # makemore's cat(unbind(emb, 1), 1) is emb.view(n, -1), values and gradient: every slice used once
+    against_torch(lambda t: cat(unbind(t, 1), 1) ** 2, lambda t: torch.cat(torch.unbind(t, 1), 1) ** 2, [x])
+    assert leaf(np.zeros((2, 0))).unbind(1) == ()
+    with pytest.raises(ValueError, match="unbind: a 0-d tensor has no axis"):
+        leaf(1.0).unbind()
+    with pytest.raises(ValueError, match="unbind"):
+        leaf(x).unbind(3)
 
 
 def test_meshgrid_matches_torch_in_both_indexings():

@@ -70,6 +70,10 @@ def test_std_defaults_follow_each_librarys_spelling():
     np.testing.assert_allclose(t.std().data, np.std(x))  # NumPy: ddof 0
     np.testing.assert_allclose(t.std(dim=1).data, torch.tensor(x).std(dim=1).numpy())  # PyTorch: correction 1
     np.testing.assert_allclose(t.std(axis=1).data, np.std(x, axis=1))
+    xt = torch.tensor(x)  # PyTorch's keepdim= with a positional dim is PyTorch's call, so correction 1 (makemore's BN)
+    np.testing.assert_allclose(t.std(0, keepdim=True).data, xt.std(0, keepdim=True).numpy())
+    np.testing.assert_allclose(t.var(1, keepdim=False).data, xt.var(1, keepdim=False).numpy())
+    np.testing.assert_allclose(t.var(1, keepdims=True).data, np.var(x, axis=1, keepdims=True))  # NumPy's keepdims
     with pytest.raises(TypeError, match="std: give ddof"):
         t.std(ddof=1, correction=1)
     with pytest.raises(ValueError, match="std: 3 elements with ddof=3"):

@@ -26,8 +26,9 @@ from microgradnn.nn.losses import (
 )
 from microgradnn.scalar import Value
 
-# Convolution and pooling, as in torch.nn.functional (they live in microgradnn.tensor).
+# Convolution, pooling and one_hot, as in torch.nn.functional (they live in microgradnn.tensor).
 from microgradnn.tensor.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+from microgradnn.tensor.indexing import one_hot
 from microgradnn.tensor.pooling import adaptive_avg_pool2d, avg_pool2d, interpolate, max_pool2d
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "one_hot",
     "relu",
     "sigmoid",
     "smooth_l1_loss",

@@ -123,7 +123,9 @@ def var(
     if ddof is not None and correction is not None:
         raise TypeError("var: give ddof (NumPy's name) or correction (PyTorch's), not both")
     if correction is None and ddof is None:
-        ddof = 1 if dim is not None else 0  # each library's own default with its own spelling
+        # each library's own default with its own spelling: PyTorch's dim= or keepdim= (x.std(0, keepdim=True),
+        # makemore's batch norm) give its correction=1, NumPy's (axis, keepdims, or no arguments) ddof=0
+        ddof = 1 if dim is not None or keepdim is not None else 0
     ddof = ddof if ddof is not None else correction
     axes, keep = reduce_args("var", x.shape, axis, dim, keepdims, keepdim)
     n = count(x.shape, axes)

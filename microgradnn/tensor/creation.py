@@ -1,5 +1,6 @@
-"""Creation functions: zeros, ones, empty, full, rand, randn, randint, arange, linspace, eye, and the
-`*_like` forms (zeros_like, ones_like, empty_like, full_like, rand_like, randn_like, randint_like).
+"""Creation functions: zeros, ones, empty, full, rand, randn, randint, arange, linspace, eye, the
+`*_like` forms (zeros_like, ones_like, empty_like, full_like, rand_like, randn_like, randint_like), and
+`multinomial` (indices drawn from the rows of a probability tensor).
 
 Sizes are checked (ints >= 0), dtypes follow `tensor.dtypes` (floats default
 to float32, `randint` gives int64), and random tensors are reproducible with
@@ -29,6 +30,7 @@ __all__ = [
     "full",
     "full_like",
     "linspace",
+    "multinomial",
     "ones",
     "ones_like",
     "rand",
@@ -239,14 +241,18 @@ def _samples(
 def arange(
     start: float, stop: float | None = None, step: float = 1, *, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """Evenly spaced values in [start, stop) as numpy's arange, in the default float dtype unless `dtype` is given."""
-    for name, v in (("start", start), ("stop", stop), ("step", step)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+    """Evenly spaced values in [start, stop), as NumPy's and PyTorch's arange: int64 when start, stop and step
+    are all ints (so ``probs[arange(n), ys]`` indexes), else the default float dtype; `dtype` overrides both."""
+    bounds = (("start", start), ("stop", stop), ("step", step))
+    for name, v in bounds:
+        if v is not None and (isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real)):
             raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} ({v!r})")
     if step == 0:
         raise ValueError("arange: step must not be 0 (it would never reach stop)")
     data = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    return Tensor(data.astype(_float("arange", dtype)), requires_grad=requires_grad, copy=False)
+    ints = all(v is None or isinstance(v, numbers.Integral) for _, v in bounds)
+    d = dtype_arg("arange", dtype) or (np.dtype(np.int64) if ints else get_default_dtype())
+    return _made("arange", data.astype(d), requires_grad)
 
 
 def _integer(op: str, name: str, v: Any) -> int:
@@ -300,6 +306,50 @@ def randint_like(
     like = _like("randint_like", t)
     d = dtype_arg("randint_like", dtype) or (like.dtype if like.dtype.kind in "iu" else np.dtype(np.int64))
     return randint(low, high, like.shape, seed=seed, generator=generator, dtype=d)
+
+
+def multinomial(
+    input: Any,
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    seed: int | None = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Indices drawn from each row of `input`, as torch.multinomial: an int64 tensor of shape (num_samples,) for a
+    1-d input, (rows, num_samples) for a 2-d one; no gradient (the draws are integers).
+
+    P(index j) = input[j] / sum(input): the weights need not sum to 1, only be >= 0 and finite with a positive
+    sum. With ``replacement=True`` the draws are independent; without it each draw is taken from the categories
+    not drawn yet (so at most as many as have a weight > 0: PyTorch then picks weight-0 categories, here it is
+    an error). Reproducible with `seed` or a NumPy `generator`: ``np.random.default_rng(2147483647)`` plays the
+    part of ``torch.Generator().manual_seed(2147483647)`` (the same seed gives other numbers than PyTorch's).
+    """
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if data.dtype.kind != "f":
+        raise TypeError(f"multinomial: the weights must be a float tensor, got dtype {data.dtype}; use .float()")
+    if data.ndim not in (1, 2):
+        raise ValueError(f"multinomial: the weights must be 1-d or 2-d (one row per draw), got shape {data.shape}")
+    n = _integer("multinomial", "num_samples", num_samples)
+    if n <= 0:
+        raise ValueError(f"multinomial: num_samples must be >= 1, got {n}")
+    if not isinstance(replacement, (bool, np.bool_)):
+        raise TypeError(f"multinomial: replacement must be True or False, got {replacement!r}")
+    rows = data.reshape(-1, data.shape[-1]).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: the weights must be finite and >= 0 (they contain inf, nan or a negative)")
+    if (rows.sum(axis=1) <= 0).any():
+        raise ValueError("multinomial: every row of weights needs a positive sum (a row is all zeros)")
+    nonzero = int((rows > 0).sum(axis=1).min()) if len(rows) else n
+    if not replacement and n > nonzero:
+        raise ValueError(
+            f"multinomial: cannot draw {n} samples without replacement: a row has only {nonzero} categories with "
+            "weight > 0; pass replacement=True or ask for fewer"
+        )
+    rng = _rng(seed, generator)
+    picks = [rng.choice(len(row), size=n, replace=bool(replacement), p=row / row.sum()) for row in rows]
+    out = np.array(picks, dtype=np.int64).reshape(*data.shape[:-1], n)
+    return Tensor(out, copy=False)
 
 
 def linspace(

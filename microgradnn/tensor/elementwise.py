@@ -61,6 +61,7 @@ __all__ = [
     "cos",
     "cosh",
     "erf",
+    "exp",
     "exp2",
     "expm1",
     "floor",
@@ -70,6 +71,7 @@ __all__ = [
     "isinf",
     "isnan",
     "lerp",
+    "log",
     "log1p",
     "log2",
     "log10",
@@ -85,6 +87,7 @@ __all__ = [
     "sign",
     "sin",
     "sinh",
+    "sqrt",
     "square",
     "tan",
     "trunc",
@@ -541,6 +544,21 @@ def atanh(x: Operand) -> Tensor:
 def erf(x: Operand) -> Tensor:
     """The error function, 2/sqrt(pi) * integral_0^x e^(-t^2) dt."""
     return _unary(Erf, "erf", x)
+
+
+def exp(x: Operand) -> Tensor:
+    """e^x, elementwise (torch.exp; the method `x.exp()`, whose Function gives d/dx e^x = e^x)."""
+    return tensor_arg("exp", x).exp()
+
+
+def log(x: Operand) -> Tensor:
+    """The natural log, elementwise (torch.log; the method `x.log()`: d/dx ln x = 1/x, log 0 = -inf)."""
+    return tensor_arg("log", x).log()
+
+
+def sqrt(x: Operand) -> Tensor:
+    """The square root, elementwise (torch.sqrt; the method `x.sqrt()`: d/dx sqrt x = 1 / (2 sqrt x), inf at 0)."""
+    return tensor_arg("sqrt", x).sqrt()
 
 
 def log1p(x: Operand) -> Tensor:

@@ -54,6 +54,7 @@ __all__ = [
     "take",
     "tril",
     "triu",
+    "unbind",
     "unflatten",
 ]
 
@@ -280,6 +281,19 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         raise ValueError("chunk: a 0-d tensor has no axis to split")
     n = x.shape[axis]
     return split(x, max(math.ceil(n / chunks), 1) if n else 0, axis) if n else (x,)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """PyTorch's unbind: the slices of x along `dim`, that axis removed: out_i = x[:, ..., i, ...].
+
+    Each slice is an index, so d out_i / dx is 1 on slice i and 0 elsewhere: the gradients of the slices land
+    back in their places (``cat(unbind(emb, 1), 1)`` is ``emb.view(n, -1)``, gradient included).
+    """
+    axis = _dim("unbind", dim, x.shape)
+    if x.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no axis to unbind; use .item() or x[None]")
+    prefix = (slice(None),) * axis
+    return tuple(C.index(x, (*prefix, i)) for i in range(x.shape[axis]))
 
 
 def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:

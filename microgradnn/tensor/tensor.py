@@ -296,6 +296,8 @@ class Tensor(Node):
         """The number of elements (PyTorch's spelling of `size`)."""
         return self.data.size
 
+    nelement = numel  # PyTorch's other name
+
     @property
     def version(self) -> int:
         """How many times the library wrote into this tensor in place (t[...] = v, add_, optimizer steps)."""
@@ -309,6 +311,10 @@ class Tensor(Node):
     def numpy(self) -> np.ndarray:
         """The data itself, not a copy (as in PyTorch): writing to it changes the tensor."""
         return self.data
+
+    def tolist(self) -> Any:
+        """The elements as (nested) Python lists of Python numbers; a 0-d tensor gives one number (as PyTorch)."""
+        return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None:
@@ -332,6 +338,12 @@ class Tensor(Node):
 
     def __float__(self) -> float:
         return float(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``, as PyTorch); any other takes no format spec."""
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
 
     def __int__(self) -> int:
         return int(self.item())
@@ -361,6 +373,15 @@ class Tensor(Node):
             raise ValueError("requires_grad_: only a leaf can change requires_grad; use .detach() for an op's result")
         self.requires_grad = bool(requires_grad)
         return self
+
+    def retain_grad(self) -> None:
+        """PyTorch's call to keep an interior tensor's gradient. Here every node keeps the gradient of the latest
+        backward pass already (docs/design.md), so this only checks that the tensor takes part in gradients."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "retain_grad: this tensor does not require grad (no gradient will reach it); "
+                "set requires_grad=True on the leaves it is computed from"
+            )
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=60, edgeitems=3, prefix="Tensor(")
@@ -888,6 +909,10 @@ class Tensor(Node):
         """At most `chunks` pieces of equal size (the last may be smaller) along `dim` (torch.chunk)."""
         return I.chunk(self, chunks, dim)
 
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along `dim`, that axis removed (torch.unbind); each slice's gradient lands in its place."""
+        return I.unbind(self, dim)
+
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
         """Split axis `dim` into `sizes` (a reshape)."""
         return I.unflatten(self, dim, sizes)
@@ -915,6 +940,17 @@ class Tensor(Node):
     def one_hot(self, num_classes: int = -1) -> Tensor:
         """Integer class indices as int64 one-hot rows (F.one_hot)."""
         return I.one_hot(self, num_classes)
+
+    def multinomial(
+        self,
+        num_samples: int,
+        replacement: bool = False,
+        *,
+        seed: int | None = None,
+        generator: np.random.Generator | None = None,
+    ) -> Tensor:
+        """Indices drawn from each row of these weights (torch.multinomial): int64, no gradient."""
+        return K.multinomial(self, num_samples, replacement, seed=seed, generator=generator)
 
     def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
         """Each element repeated along `dim` (flattened when dim is None); repeated picks add their gradients."""
@@ -1323,6 +1359,7 @@ def _flat(items: Any) -> Iterator[Any]:
 # Imported last: the ops below are TensorFunctions and functions of Tensors, defined above.
 from microgradnn.tensor import activations as A  # noqa: E402
 from microgradnn.tensor import composed as C  # noqa: E402
+from microgradnn.tensor import creation as K  # noqa: E402
 from microgradnn.tensor import einsum as X  # noqa: E402
 from microgradnn.tensor import elementwise as E  # noqa: E402
 from microgradnn.tensor import indexing as I  # noqa: E402

@@ -109,3 +109,21 @@ def test_leaving_the_graph_on_purpose() -> None:
     t = Tensor([1.0, 2.0], requires_grad=True)
     assert type(np.asarray(t)) is np.ndarray and type(t.numpy()) is np.ndarray
     assert np.shape(t) == (2,) and np.ndim(t) == 1
+
+
+def test_numbers_written_into_a_plain_array_as_makemore_updates_its_weights() -> None:
+    # makemore's learning-rate search: lr = lrs[i] is a Tensor, and p.data += -lr * p.grad updates the numbers.
+    lrs = Tensor([0.5, 0.1])
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    p.grad = np.array([2.0, 4.0])
+    data = p.data
+    p.data += -lrs[0] * p.grad
+    assert p.data is data  # in place, as PyTorch's p.data += ...
+    np.testing.assert_array_equal(p.data, [0.0, 0.0])
+    out = np.zeros(2)
+    assert np.exp(Tensor([0.0, 1.0]), out=out) is out
+    np.testing.assert_allclose(out, [1.0, np.e])
+    with pytest.raises(TypeError, match=r"bypass the graph.*numbers: lr\.item\(\), t\.detach\(\)"):
+        np.exp(p, out=np.zeros(2))  # p needs a gradient: writing it into numbers would lose it
+    with pytest.raises(TypeError, match="bypass the graph"):
+        np.add(Tensor([1.0]), 1.0, out=(Tensor([0.0]),))  # nor into a Tensor

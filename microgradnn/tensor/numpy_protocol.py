@@ -66,11 +66,17 @@ _REDUCE = {np.add: Tensor.sum, np.maximum: Tensor.max, np.minimum: Tensor.min}
 
 def array_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     """`Tensor.__array_ufunc__`: the ufunc as our op, or a TypeError naming it."""
-    if kwargs.get("out") is not None:
-        raise TypeError(
-            f"np.{ufunc.__name__}(..., out=...) on a Tensor: writing into an output array would bypass the graph; "
-            "use the result instead"
-        )
+    out = kwargs.get("out")
+    if out is not None:
+        if any(isinstance(o, Tensor) for o in out) or any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+            raise TypeError(
+                f"np.{ufunc.__name__}(..., out=...) on a Tensor: writing into an output array would bypass the graph; "
+                "use the result instead (or, to update numbers such as p.data += -lr * p.grad, numbers: lr.item(), "
+                "t.detach())"
+            )
+        # Numbers into a plain array, and no gradient to lose: NumPy's own arithmetic on the data, so
+        # p.data += -lr * p.grad works with a Tensor lr (makemore's lrs[i]) as PyTorch's does.
+        return getattr(ufunc, method)(*[x.data if isinstance(x, Tensor) else x for x in inputs], **kwargs)
     like = next(x for x in inputs if isinstance(x, Tensor))
     if method == "reduce" and ufunc in _REDUCE and len(inputs) == 1:
         axis = kwargs.get("axis", 0)

@@ -340,3 +340,27 @@ def test_fit_restores_every_groups_rate_after_a_failed_step() -> None:
     opt.param_groups[0]["lr"], opt.param_groups[1]["lr"] = 0.5, 0.6
     snapshot.restore()
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]
+
+
+def test_a_group_may_have_lr_0_and_add_param_group_works_after_a_schedule_ran_down_to_0() -> None:
+    model = _model()
+    torch, twin = _torch_copy(model)
+    opt = optim.SGD([{"params": model[0].parameters(), "lr": 0.0}, {"params": model[2].parameters()}], lr=0.1)
+    t_opt = torch.optim.SGD([{"params": twin[0].parameters(), "lr": 0.0}, {"params": twin[2].parameters()}], lr=0.1)
+    frozen = model[0].weight.data.copy()
+    _step_both(model, opt, torch, twin, t_opt)
+    np.testing.assert_array_equal(model[0].weight.data, frozen)  # a group held still, as PyTorch's
+    _assert_same_weights(model, twin)
+    ran_down = optim.SGD(model[0].parameters(), lr=0.1)
+    sched = optim.CosineAnnealingLR(ran_down, T_max=2)
+    sched.step()
+    sched.step()
+    assert ran_down.lr == 0.0
+    ran_down.add_param_group({"params": model[2].parameters()})
+    assert [g["lr"] for g in ran_down.param_groups] == [0.0, 0.1]
+
+
+def test_hasattr_and_getattr_answer_for_lr_with_several_groups() -> None:
+    opt = optim.SGD(_groups(_model()), lr=0.1)
+    assert not hasattr(opt, "lr") and getattr(opt, "lr", None) is None
+    assert hasattr(optim.SGD(_model().parameters(), lr=0.1), "lr")

@@ -424,3 +424,14 @@ def test_manual_seed_makes_every_unseeded_draw_reproducible_as_torch_manual_seed
     for bad in (-1, 1.5, True, "0"):
         with pytest.raises(ValueError, match="manual_seed: seed must be an int >= 0"):
             microgradnn.manual_seed(bad)
+
+
+def test_a_data_loader_made_before_manual_seed_follows_it() -> None:
+    import microgradnn
+    from microgradnn.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(np.arange(8.0)), batch_size=8, shuffle=True)
+    microgradnn.manual_seed(3)
+    first = next(iter(loader))[0].data.copy()
+    microgradnn.manual_seed(3)
+    np.testing.assert_array_equal(next(iter(loader))[0].data, first)  # the same order again, as torch's

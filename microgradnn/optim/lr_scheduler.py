@@ -39,6 +39,12 @@ class LRScheduler:
     _hyperparameters: tuple[str, ...] = ()
 
     def __init__(self, optimizer: Optimizer) -> None:
+        self._attach(optimizer)
+        self.last_epoch = 0
+        self._set_lrs(self._checked_lrs(0))
+
+    def _attach(self, optimizer: Optimizer) -> None:
+        """Check `optimizer` and keep it, with each group's rate now as its base rate."""
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
                 f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}; "
@@ -46,8 +52,16 @@ class LRScheduler:
             )
         self.optimizer = optimizer
         self.base_lrs = [group._lr for group in optimizer._groups]
-        self.last_epoch = 0
-        self._set_lrs(self._checked_lrs(0))
+
+    def _groups(self) -> list[Optimizer]:
+        """The optimizer's groups, which must be those the scheduler was made for."""
+        groups = self.optimizer._groups
+        if len(groups) != len(self.base_lrs):
+            raise ValueError(
+                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups but the scheduler was made "
+                f"for {len(self.base_lrs)}; make the scheduler after add_param_group"
+            )
+        return groups
 
     @property
     def base_lr(self) -> float:
@@ -63,12 +77,7 @@ class LRScheduler:
         raise NotImplementedError
 
     def _checked_lrs(self, epoch: int) -> list[float]:
-        groups = self.optimizer._groups
-        if len(groups) != len(self.base_lrs):
-            raise ValueError(
-                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups but the scheduler was made "
-                f"for {len(self.base_lrs)}; make the scheduler after add_param_group"
-            )
+        self._groups()
         return [self._checked_lr(epoch, base_lr) for base_lr in self.base_lrs]
 
     def _checked_lr(self, epoch: int, base_lr: float) -> float:
@@ -315,11 +324,7 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr: float | Sequence[float] = 0.0,
         eps: float = 1e-8,
     ) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"ReduceLROnPlateau: expected an optimizer, got {type(optimizer).__name__}; "
-                "pass the optimizer, e.g. ReduceLROnPlateau(opt, patience=5)"
-            )
+        self._attach(optimizer)
         groups = len(optimizer._groups)
         if isinstance(min_lr, Sequence) and not isinstance(min_lr, str):
             if len(min_lr) != groups:
@@ -342,8 +347,6 @@ class ReduceLROnPlateau(LRScheduler):
                 eps=eps,
             )
         )
-        self.optimizer = optimizer
-        self.base_lrs = [group._lr for group in optimizer._groups]
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
 
@@ -383,12 +386,7 @@ class ReduceLROnPlateau(LRScheduler):
             metrics = metrics.item()
         if isinstance(metrics, bool) or not isinstance(metrics, numbers.Real):
             raise TypeError(f"ReduceLROnPlateau.step: the metric must be a number, got {metrics!r}")
-        groups = self.optimizer._groups
-        if len(groups) != len(self.min_lrs):
-            raise ValueError(
-                f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups but the scheduler was made for "
-                f"{len(self.min_lrs)}; make the scheduler after add_param_group"
-            )
+        groups = self._groups()
         current = float(metrics)  # (a NaN is never better: it counts as a bad epoch, as in PyTorch)
         self.last_epoch += 1
         if self._is_better(current):

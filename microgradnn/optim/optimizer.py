@@ -63,11 +63,16 @@ def _check_count(name: str, value: Any, who: str, low: int = 1) -> int:
 _LR_HINT = "; e.g. lr=0.01 (try several: 0.001, 0.01, 0.1)"
 
 
+class _SeveralGroupsError(ValueError, AttributeError):
+    """No single lr (or hyperparameter) with several parameter groups: a ValueError saying so, and an
+    AttributeError too, so ``hasattr(opt, "lr")`` and ``getattr(opt, "lr", None)`` answer instead of raising."""
+
+
 class Optimizer:
     """Holds the parameters and the learning rate; subclasses define `_update` for one parameter.
 
-    `state[i]` keeps parameter i's buffers (momentum, running averages);
-    `lr` is a plain attribute that schedulers change.
+    `state[i]` keeps parameter i's buffers (momentum, running averages); `lr` is the rate of the next step,
+    checked when set (schedulers set each group's).
 
     `params` is a list of parameters (one group), or PyTorch's list of parameter groups, dicts such as
     ``{"params": model[0].parameters(), "lr": 0.01}``: each group is an optimizer of the same kind over its own
@@ -88,7 +93,7 @@ class Optimizer:
         groups = _group_specs(params, who, ("params", "lr", *self._hyperparameters))
         if len(groups) == 1:  # model.parameters() (or one group as a dict): this optimizer is its one group
             if groups[0][1]:
-                one = self._new_group(*groups[0], 0)  # (checks the group's own settings)
+                one = self._new_group(groups[0][0], {**self.defaults, **groups[0][1]}, 0)  # (checks the group's own)
                 lr, hyper = one._lr, {name: getattr(one, name) for name in self._hyperparameters}
             self._lr = lr
             for name, value in hyper.items():
@@ -99,24 +104,32 @@ class Optimizer:
             return
         flat = _collect_params([p for group_params, _ in groups for p in group_params], who)  # (across the groups)
         self._groups = [
-            self._new_group(group_params, overrides, i) for i, (group_params, overrides) in enumerate(groups)
+            self._new_group(group_params, {**self.defaults, **overrides}, i)
+            for i, (group_params, overrides) in enumerate(groups)
         ]
         self.params = flat
         self.state = [s for group in self._groups for s in group.state]  # the groups' own dicts: one state, two views
 
-    def _new_group(self, params: list[Node], overrides: Mapping[str, Any], index: int) -> Optimizer:
-        """Group `index`: an optimizer of this kind over `params`, with the defaults and the group's own settings."""
-        settings = {**self.defaults, **overrides}
+    def _new_group(self, params: list[Node], settings: Mapping[str, Any], index: int) -> Optimizer:
+        """Group `index`: an optimizer of this kind over `params` with `settings` (its lr and hyperparameters).
+
+        A group's lr may be 0, as in PyTorch (a group held still, or a schedule run down to 0): the group is built
+        at the constructor's rate, which is > 0, and then given its own.
+        """
+        settings = dict(settings)
         try:
-            return type(self)(params, **settings)
+            lr = _check_number("lr (learning rate)", settings.pop("lr"), type(self).__name__, low=0.0, hint=_LR_HINT)
+            group = type(self)(params, lr=self.defaults["lr"], **settings)
         except (TypeError, ValueError) as error:  # name the group: the check itself names the setting and the fix
             raise type(error)(f"parameter group {index}: {error}") from None
+        group._lr = lr
+        return group
 
     def _only_group(self, what: str) -> Optimizer:
         """The one group, whose attributes are the optimizer's own; several groups have no single `what`."""
         groups = self._groups
         if len(groups) != 1:
-            raise ValueError(
+            raise _SeveralGroupsError(
                 f"{type(self).__name__}.{what}: this optimizer has {len(groups)} parameter groups, each with its own "
                 f"{what}; use param_groups[i][{what!r}] (for group in opt.param_groups: group[{what!r}] = ...)"
             )
@@ -194,7 +207,7 @@ class Optimizer:
                 f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
                 f"create a {state_dict['type']} optimizer to load it"
             )
-        self._check_count(state_dict["num_params"], len(self.params), who, "")
+        self._check_num_params(state_dict["num_params"], len(self.params), who, "")
         entries = state_dict["groups"] if grouped else [state_dict]
         if not isinstance(entries, Sequence) or isinstance(entries, str) or len(entries) != len(self._groups):
             count = len(entries) if isinstance(entries, Sequence) and not isinstance(entries, str) else entries
@@ -235,7 +248,7 @@ class Optimizer:
             start += len(group.params)
 
     @staticmethod
-    def _check_count(count: Any, expected: int, who: str, where: str) -> None:
+    def _check_num_params(count: Any, expected: int, who: str, where: str) -> None:
         if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
             raise TypeError(
                 f"{who}: {where}'num_params' must be an int (the parameter count), got {type(count).__name__} "
@@ -251,7 +264,7 @@ class Optimizer:
         """A saved group's lr and hyperparameters, checked for this group (nothing is changed)."""
         if not isinstance(entry, Mapping) or not {"num_params", "lr", "hyperparameters"} <= set(entry):
             raise ValueError(f"{who}: {where}expected num_params, lr and hyperparameters, got {entry!r}")
-        self._check_count(entry["num_params"], len(self.params), who, where)
+        self._check_num_params(entry["num_params"], len(self.params), who, where)
         lr = _check_number("lr (learning rate)", entry["lr"], who, low=0.0, hint=_LR_HINT)
         saved = entry["hyperparameters"]
         if isinstance(saved, Mapping):  # a checkpoint from before a hyperparameter existed meant its old behaviour
@@ -300,11 +313,10 @@ class Optimizer:
             )
         ((params, overrides),) = _group_specs([param_group], who, ("params", "lr", *self._hyperparameters))
         _collect_params([*self.params, *params], who)  # (a parameter listed twice names its place in the whole list)
-        group = self._new_group(params, overrides, len(self._groups))
+        group = self._new_group(params, {**self.defaults, **overrides}, len(self._groups))
         if self._groups[0] is self:  # from one group to several: the first becomes a group of its own, state and all
-            first = type(self)(
-                self.params, lr=self._lr, **{name: getattr(self, name) for name in self._hyperparameters}
-            )
+            now = {name: getattr(self, name) for name in ("lr", *self._hyperparameters)}
+            first = self._new_group(self.params, now, 0)
             first.state = self.state
             for name in ("_lr", *self._hyperparameters):
                 object.__delattr__(self, name)

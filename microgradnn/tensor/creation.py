@@ -58,8 +58,9 @@ def _float(op: str, dtype: Any) -> np.dtype:
 
 
 # The generator of every draw given neither a seed nor a generator: random tensors, initial weights, Dropout,
-# attention's dropout. manual_seed() replaces it, as torch.manual_seed reseeds torch's.
-_DEFAULT_GENERATOR = {"rng": np.random.default_rng()}
+# attention's dropout, DataLoader shuffling. One object for the whole run, reseeded in place by manual_seed() (as
+# torch.manual_seed reseeds torch's), so a DataLoader made before the call follows it too.
+_DEFAULT_GENERATOR = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
@@ -67,12 +68,12 @@ def manual_seed(seed: int) -> None:
     ``torch.manual_seed`` does; a `seed=` or `generator=` given to one call still wins for that call."""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"manual_seed: seed must be an int >= 0, got {seed!r}; e.g. manual_seed(0)")
-    _DEFAULT_GENERATOR["rng"] = np.random.default_rng(int(seed))
+    _DEFAULT_GENERATOR.bit_generator.state = np.random.default_rng(int(seed)).bit_generator.state
 
 
 def default_generator() -> np.random.Generator:
-    """The generator unseeded draws use (the one `manual_seed` set last)."""
-    return _DEFAULT_GENERATOR["rng"]
+    """The generator unseeded draws use (reseeded by `manual_seed`)."""
+    return _DEFAULT_GENERATOR
 
 
 def _rng(seed: int | None, generator: np.random.Generator | None) -> np.random.Generator:
@@ -82,7 +83,7 @@ def _rng(seed: int | None, generator: np.random.Generator | None) -> np.random.G
         raise ValueError(f"seed must be an int >= 0, got {seed!r}")
     if generator is not None:
         return generator
-    return np.random.default_rng(seed) if seed is not None else _DEFAULT_GENERATOR["rng"]
+    return np.random.default_rng(seed) if seed is not None else _DEFAULT_GENERATOR
 
 
 def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -51,7 +51,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+# `train --optimizer`: the optimizer class in microgradnn.optim, and its default learning rate.
+OPTIMIZERS = {"adam": ("Adam", 0.01), "sgd": ("SGD", 0.1), "rmsprop": ("RMSprop", 0.01), "adagrad": ("Adagrad", 0.1)}
+
+
 # ----------------------------------------------------------------- argument types
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -180,8 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="mlp (default), or cnn: a LeNet-style convolutional network (digits only)",
     )
     train.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu", help="hidden activation")
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer (default: adam)")
-    train.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: 0.01 adam, 0.1 sgd)")
+    train.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="optimizer (default: adam)")
+    train.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: 0.01 adam, rmsprop; 0.1 sgd, adagrad; half that for --model cnn)",
+    )
     train.add_argument(
         "--epochs", type=_positive_int, default=None, help="passes over the data (default: 100; 20 for --model cnn)"
     )
@@ -372,8 +383,9 @@ def _run_train(args: argparse.Namespace) -> int:
             raise CommandError(f"--model cnn learns images: use it with digits, not {args.dataset}")
         model = nn.LeNet(seed=rng)  # reads the 64 pixels of a row as an 8x8 image
     args.epochs = args.epochs or (20 if cnn else 100)
-    lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "adam" else 0.1) / (2 if cnn else 1)
-    optimizer = (optim.Adam if args.optimizer == "adam" else optim.SGD)(model.parameters(), lr=lr)
+    kind, default_lr = OPTIMIZERS[args.optimizer]
+    lr = args.lr if args.lr is not None else default_lr / (2 if cnn else 1)
+    optimizer = getattr(optim, kind)(model.parameters(), lr=lr)
     held_out = X_test is not X_train
     shape = "LeNet (conv 1->16, pool, conv 16->32, pool, 128 -> 64 -> 10)" if cnn else " -> ".join(map(str, sizes))
     print(f"training {shape} on {args.dataset} ({len(y_train)} samples): {args.activation}, {args.optimizer} lr={lr:g}")

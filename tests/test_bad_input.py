@@ -901,10 +901,10 @@ CLI = [
     Bad("train dataset", lambda: _cli("train", "mnist"), UsageError, "microgradnn train", "'mnist'", "choose from"),
     Bad(
         "train optimizer",
-        lambda: _cli_train("--optimizer", "rmsprop"),
+        lambda: _cli_train("--optimizer", "lbfgs"),
         UsageError,
         "microgradnn train",
-        "'rmsprop'",
+        "'lbfgs'",
         "choose from",
     ),
     Bad(

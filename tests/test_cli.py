@@ -84,7 +84,7 @@ def test_the_top_help_lists_every_command(capsys: pytest.CaptureFixture[str]) ->
         (["train", "moons", "--lr", "fast"], "'fast' is not a number"),
         (["train", "moons", "--epochs", "-3"], "must be at least 1"),
         (["train", "moons", "--epochs", "2.5"], "not a whole number"),
-        (["train", "moons", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+        (["train", "moons", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
         (["train", "moons", "--seed", "-1"], "a seed must be a whole number >= 0"),
         (["train", "moons", "--hidden", "0"], "use --hidden none for no hidden layer"),
         (["graph", "x*" * 99 + "y", "--set", "x=1"], "unknown name 'y'"),
@@ -294,3 +294,20 @@ def test_only_the_graph_command_reads_a_leading_minus_as_a_formula(
     # "graph" as a folder name of another command is not the graph command: "-x" stays an unknown option there.
     assert main(["tour", "--out", "graph", "-x"]) == 2
     assert "unrecognized arguments: -x" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "kind", "lr"), [("rmsprop", "RMSprop", "0.01"), ("adagrad", "Adagrad", "0.1")])
+def test_train_with_each_optimizer_learns_moons(
+    name: str, kind: str, lr: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from microgradnn import optim
+
+    made = []
+    original = getattr(optim, kind)
+    monkeypatch.setattr(optim, kind, lambda *a, **k: made.append(k["lr"]) or original(*a, **k))
+    argv = ["train", "moons", "--optimizer", name, "--epochs", "40", "--samples", "100", "--out", str(tmp_path / "r")]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert f"{name} lr={lr}" in printed and made == [float(lr)]  # that optimizer, at its default rate
+    accuracy = float(printed.split("accuracy: ")[1].split("%")[0])
+    assert accuracy > 80.0

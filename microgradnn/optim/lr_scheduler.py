@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from microgradnn.engine import Node
-from microgradnn.optim.optimizer import Optimizer, _check_count, _check_number, _plain
+from microgradnn.optim.optimizer import Optimizer, _check_count, _check_number, _check_saved, _plain
 
 __all__ = [
     "CosineAnnealingLR",
@@ -121,17 +121,8 @@ class LRScheduler:
         """Restore what `state_dict()` gave and set the optimizer's lr for that epoch; checked first, so after an
         error nothing has changed."""
         who = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{who}: expected the dict from scheduler.state_dict(), got {type(state_dict).__name__}")
-        base_key = "base_lrs" if "base_lrs" in state_dict else "base_lr"
-        missing = [k for k in ("type", base_key, "last_epoch", "hyperparameters") if k not in state_dict]
-        if missing:
-            raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from scheduler.state_dict()")
-        if state_dict["type"] != type(self).__name__:
-            raise ValueError(
-                f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
-                f"create a {state_dict['type']} to load it"
-            )
+        base_key = "base_lrs" if isinstance(state_dict, Mapping) and "base_lrs" in state_dict else "base_lr"
+        _check_saved(state_dict, (base_key, "last_epoch", "hyperparameters"), type(self).__name__, "scheduler", who)
         saved_bases = state_dict[base_key]
         if base_key == "base_lr":
             saved_bases = [saved_bases]
@@ -415,13 +406,7 @@ class ReduceLROnPlateau(LRScheduler):
         """Restore what `state_dict()` gave (the rates themselves are in the optimizer's checkpoint); checked first,
         so after an error nothing has changed."""
         who = "ReduceLROnPlateau.load_state_dict"
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{who}: expected the dict from scheduler.state_dict(), got {type(state_dict).__name__}")
-        missing = [k for k in ("type", "hyperparameters", *self._counters) if k not in state_dict]
-        if missing:
-            raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from scheduler.state_dict()")
-        if state_dict["type"] != "ReduceLROnPlateau":
-            raise ValueError(f"{who}: the state was saved from {state_dict['type']!r}, not 'ReduceLROnPlateau'")
+        _check_saved(state_dict, ("hyperparameters", *self._counters), "ReduceLROnPlateau", "scheduler", who)
         saved = state_dict["hyperparameters"]
         if not isinstance(saved, Mapping) or set(saved) != set(self._hyperparameters):
             raise ValueError(f"{who}: hyperparameters {saved!r} do not match {list(self._hyperparameters)}")

@@ -63,6 +63,21 @@ def _check_count(name: str, value: Any, who: str, low: int = 1) -> int:
 _LR_HINT = "; e.g. lr=0.01 (try several: 0.001, 0.01, 0.1)"
 
 
+def _check_saved(state_dict: Any, keys: Sequence[str], kind: str, what: str, who: str) -> None:
+    """The start of every load_state_dict: a dict from `what`.state_dict() ("optimizer" or "scheduler") with all of
+    `keys`, saved from this very `kind` of optimizer or scheduler."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"{who}: expected the dict from {what}.state_dict(), got {type(state_dict).__name__}")
+    missing = [k for k in ("type", *keys) if k not in state_dict]
+    if missing:
+        raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from {what}.state_dict()")
+    if state_dict["type"] != kind:
+        raise ValueError(
+            f"{who}: the state was saved from {state_dict['type']!r}, not {kind!r}; create a {state_dict['type']} "
+            f"{what} to load it"
+        )
+
+
 class _SeveralGroupsError(ValueError, AttributeError):
     """No single lr (or hyperparameter) with several parameter groups: a ValueError saying so, and an
     AttributeError too, so ``hasattr(opt, "lr")`` and ``getattr(opt, "lr", None)`` answer instead of raising."""
@@ -191,22 +206,9 @@ class Optimizer:
         after an error the optimizer is unchanged. Resuming from it gives bit-identical training.
         """
         who = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{who}: expected the dict from optimizer.state_dict(), got {type(state_dict).__name__}")
-        grouped = "groups" in state_dict
-        needed = (
-            ("type", "num_params", "groups", "state")
-            if grouped
-            else ("type", "num_params", "lr", "hyperparameters", "state")
-        )
-        missing = [k for k in needed if k not in state_dict]
-        if missing:
-            raise KeyError(f"{who}: the state has no {missing} entries; pass the dict from optimizer.state_dict()")
-        if state_dict["type"] != type(self).__name__:
-            raise ValueError(
-                f"{who}: the state was saved from {state_dict['type']!r}, not {type(self).__name__!r}; "
-                f"create a {state_dict['type']} optimizer to load it"
-            )
+        grouped = isinstance(state_dict, Mapping) and "groups" in state_dict
+        needed = ("num_params", "groups", "state") if grouped else ("num_params", "lr", "hyperparameters", "state")
+        _check_saved(state_dict, needed, type(self).__name__, "optimizer", who)
         self._check_num_params(state_dict["num_params"], len(self.params), who, "")
         entries = state_dict["groups"] if grouped else [state_dict]
         if not isinstance(entries, Sequence) or isinstance(entries, str) or len(entries) != len(self._groups):

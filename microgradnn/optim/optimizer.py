@@ -108,8 +108,7 @@ class Optimizer:
         groups = _group_specs(params, who, ("params", "lr", *self._hyperparameters))
         if len(groups) == 1:  # model.parameters() (or one group as a dict): this optimizer is its one group
             if groups[0][1]:
-                one = self._new_group(groups[0][0], {**self.defaults, **groups[0][1]}, 0)  # (checks the group's own)
-                lr, hyper = one._lr, {name: getattr(one, name) for name in self._hyperparameters}
+                lr, hyper = self._group_settings({**self.defaults, **groups[0][1]}, 0)
             self._lr = lr
             for name, value in hyper.items():
                 setattr(self, name, value)
@@ -125,18 +124,21 @@ class Optimizer:
         self.params = flat
         self.state = [s for group in self._groups for s in group.state]  # the groups' own dicts: one state, two views
 
-    def _new_group(self, params: list[Node], settings: Mapping[str, Any], index: int) -> Optimizer:
-        """Group `index`: an optimizer of this kind over `params` with `settings` (its lr and hyperparameters).
-
-        A group's lr may be 0, as in PyTorch (a group held still, or a schedule run down to 0): the group is built
-        at the constructor's rate, which is > 0, and then given its own.
-        """
+    def _group_settings(self, settings: Mapping[str, Any], index: int) -> tuple[float, dict[str, Any]]:
+        """Group `index`'s lr and hyperparameters from `settings`, checked. A group's lr may be 0, as in PyTorch
+        (a group held still, or a schedule run down to 0)."""
         settings = dict(settings)
         try:
             lr = _check_number("lr (learning rate)", settings.pop("lr"), type(self).__name__, low=0.0, hint=_LR_HINT)
-            group = type(self)(params, lr=self.defaults["lr"], **settings)
+            return lr, self._configure(**settings)
         except (TypeError, ValueError) as error:  # name the group: the check itself names the setting and the fix
             raise type(error)(f"parameter group {index}: {error}") from None
+
+    def _new_group(self, params: list[Node], settings: Mapping[str, Any], index: int) -> Optimizer:
+        """Group `index`: an optimizer of this kind over `params` with `settings` (its lr and hyperparameters),
+        built at the constructor's rate (which is > 0) and then given its own."""
+        lr, hyper = self._group_settings(settings, index)
+        group = type(self)(params, lr=self.defaults["lr"], **hyper)
         group._lr = lr
         return group
 

@@ -47,6 +47,23 @@ def _normalize(x: Tensor, mean: Any, var: Any, eps: float) -> Tensor:
     return (x - mean) / ((var + eps) ** 0.5)
 
 
+def _standardize(x: Tensor, axes: Any, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """x normalised with its own mean and biased variance over `axes`; also that mean and variance."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    return centred / ((var + eps) ** 0.5), mean, var
+
+
+def _affine(module: Module, y: Tensor, shape: tuple[int, ...] | None = None) -> Tensor:
+    """y * weight + bias, each left out where the module has none; `shape` lays one number per channel on axis 1."""
+    if module.weight is not None:
+        y = y * (module.weight if shape is None else module.weight.reshape(shape))
+    if module.bias is not None:
+        y = y + (module.bias if shape is None else module.bias.reshape(shape))
+    return y
+
+
 class _BatchNorm(Module):
     _ndims: tuple[int, ...] = ()
     _layout = ""
@@ -114,31 +131,21 @@ class _BatchNorm(Module):
             if count == 0:  # an empty batch: an empty result, as in PyTorch (which still counts the batch)
                 if self.training and self.running_mean is not None:
                     self.num_batches_tracked += 1
-                return self._affine(x * 1, shape)
+                return _affine(self, x * 1, shape)
             if count < 2:  # also in eval mode without running stats, which uses the batch's statistics too
                 fix = "model.eval()" if self.running_mean is not None else "track_running_stats=True and model.eval()"
                 raise ValueError(
                     f"{who}: training needs more than one value per channel to take a variance, and so does any "
                     f"use of the batch's own statistics; got input {x.shape}; use a bigger batch, or {fix}"
                 )
-            mean = x.mean(axis=axes, keepdims=True)
-            centred = x - mean
-            var = (centred * centred).mean(axis=axes, keepdims=True)
-            y = centred / ((var + self.eps) ** 0.5)
+            y, mean, var = _standardize(x, axes, self.eps)
             if self.training and self.running_mean is not None and self.running_var is not None:
                 self._update(mean.data.reshape(-1), var.data.reshape(-1) * (count / max(count - 1, 1)))
         else:
             mean = self.running_mean.reshape(shape).astype(x.dtype)
             var = self.running_var.reshape(shape).astype(x.dtype)
             y = _normalize(x, mean, var, self.eps)
-        return self._affine(y, shape)
-
-    def _affine(self, y: Tensor, shape: tuple[int, ...]) -> Tensor:
-        if self.weight is not None:
-            y = y * self.weight.reshape(shape)
-        if self.bias is not None:
-            y = y + self.bias.reshape(shape)
-        return y
+        return _affine(self, y, shape)
 
     @no_grad()
     def _update(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
@@ -213,15 +220,8 @@ class LayerNorm(Module):
             raise ValueError(
                 f"{self!r}: expected the last {k} axes of the input to be {self.normalized_shape}, got shape {x.shape}"
             )
-        axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
-        y = centred / ((var + self.eps) ** 0.5)
-        if self.weight is not None:
-            y = y * self.weight
-        if self.bias is not None:
-            y = y + self.bias
+        y, _, _ = _standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        y = _affine(self, y)
         return y
 
     def extra_repr(self) -> str:
@@ -283,16 +283,8 @@ class GroupNorm(Module):
         if x.size == 0:  # an empty batch or an empty image: an empty result, as in PyTorch
             y = x * 1
         else:  # each sample's group of C / G channels, with all their positions, on one axis
-            grouped = x.reshape((x.shape[0], self.num_groups, -1))
-            mean = grouped.mean(axis=2, keepdims=True)
-            centred = grouped - mean
-            var = (centred * centred).mean(axis=2, keepdims=True)
-            y = (centred / ((var + self.eps) ** 0.5)).reshape(x.shape)
-        if self.weight is not None:
-            y = y * self.weight.reshape(shape)
-        if self.bias is not None:
-            y = y + self.bias.reshape(shape)
-        return y
+            y = _standardize(x.reshape((x.shape[0], self.num_groups, -1)), 2, self.eps)[0].reshape(x.shape)
+        return _affine(self, y, shape)
 
     def extra_repr(self) -> str:
         bias = self.bias is not None

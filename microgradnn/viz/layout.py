@@ -75,14 +75,12 @@ def layout(scene: Scene) -> Layout:
     tallest = max(len(col) for col in scene.columns)
     row_gaps = ((100.0, 150.0, 60.0, ROW_GAP) if tallest <= 4 else (60.0, 100.0, ROW_GAP)) if tallest <= 8 else ()
     crowded_at: dict[float, set[int]] = {}
-    for gap in row_gaps:
+    for gap in row_gaps or (ROW_GAP,):  # (the last one tried is ROW_GAP: the layout kept when labels are quiet)
         lay, crowded_at[gap] = _columns(scene, gap)
         if not scene.quiet_labels:
             return lay
-    lay, crowded = _columns(scene, ROW_GAP)
-    if not crowded:
+    if not crowded_at[ROW_GAP]:
         return lay
-    crowded_at[ROW_GAP] = crowded
     # Labels that show together would meet (a tensor layer's: one backward step gives all of them their
     # gradients): the columns around them move apart until each of those labels has a place of its own.
     fallbacks = []

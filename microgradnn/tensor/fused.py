@@ -35,8 +35,7 @@ class Linear(TensorFunction):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
         ctx.save_for_backward(x, weight)
-        # np.dot is the same product as @ when the second operand is a matrix, with less per-call overhead.
-        out = np.dot(x, weight.T)
+        out = x @ weight.T
         if bias is None:
             return out
         if bias.dtype == out.dtype:
@@ -48,11 +47,10 @@ class Linear(TensorFunction):
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         x, w = ctx.saved_values
         needs = ctx.needs_input_grad
-        # np.dot, as in forward (Tensors take it too, through NumPy's protocol, for create_graph).
-        gx = np.dot(grad, w) if needs[0] else None  # (..., out) times (out, in): one row of G W per sample
+        gx = grad @ w if needs[0] else None  # (..., out) times (out, in): one row of G W per sample
         if x.ndim != 2:  # fold every batch axis into one, so one product sums over all of them
             grad, x = grad.reshape((-1, grad.shape[-1])), x.reshape((-1, x.shape[-1]))
-        gw = np.dot(grad.T, x) if needs[1] else None
+        gw = grad.T @ x if needs[1] else None
         if len(needs) == 2:
             return gx, gw
         return gx, gw, np.add.reduce(grad, axis=0) if needs[2] else None

@@ -371,8 +371,7 @@ NN = [
 OPTIM = [
     Bad("SGD lr inf", lambda: _sgd(lr=INF), ValueError, "SGD", "inf", "e.g. lr=0.01"),
     Bad("SGD lr nan", lambda: _sgd(lr=NAN), ValueError, "SGD", "nan", "e.g. lr=0.01"),
-    Bad("SGD lr zero", lambda: _sgd(lr=0), ValueError, "SGD", "got 0.0", "e.g. lr=0.01"),
-    Bad("SGD lr negative", lambda: _sgd(lr=-1), ValueError, "SGD", "-1", "> 0"),
+    Bad("SGD lr negative", lambda: _sgd(lr=-1), ValueError, "SGD", "-1", ">= 0"),
     Bad("SGD lr text", lambda: _sgd(lr="0.1"), TypeError, "SGD", "'0.1'", "must be a number"),
     Bad("SGD lr bool", lambda: _sgd(lr=True), TypeError, "SGD", "True", "must be a number"),
     Bad("SGD momentum inf", lambda: _sgd(momentum=INF), ValueError, "SGD", "inf", "momentum=0.9"),

@@ -237,7 +237,7 @@ def test_load_state_dict_with_a_count_that_is_not_an_int(count):
         opt.load_state_dict({**opt.state_dict(), "num_params": count})
 
 
-@pytest.mark.parametrize("lr", [0.0, -0.1, float("nan")])
+@pytest.mark.parametrize("lr", [-0.1, float("nan")])  # (0 is allowed, as in PyTorch: the weights hold still)
 def test_bad_learning_rate_is_a_value_error(lr):
     with pytest.raises(ValueError, match="lr"):
         optim.SGD([Value(1.0)], lr=lr)

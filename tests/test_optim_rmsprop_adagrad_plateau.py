@@ -98,7 +98,7 @@ def test_bad_rmsprop_and_adagrad_settings_are_refused() -> None:
         (lambda: optim.RMSprop(p, alpha=1.0), ValueError, r"RMSprop: alpha must be >= 0 and < 1"),
         (lambda: optim.RMSprop(p, momentum=-0.1), ValueError, "RMSprop: momentum must be >= 0"),
         (lambda: optim.RMSprop(p, centered=1), TypeError, "RMSprop: centered must be True or False"),
-        (lambda: optim.RMSprop(p, lr=0.0), ValueError, r"RMSprop: lr \(learning rate\) must be > 0"),
+        (lambda: optim.RMSprop(p, lr=-0.1), ValueError, r"RMSprop: lr \(learning rate\) must be >= 0"),
         (lambda: optim.Adagrad(p, lr_decay=-1.0), ValueError, "Adagrad: lr_decay must be >= 0"),
         (lambda: optim.Adagrad(p, initial_accumulator_value=math.nan), ValueError, "initial_accumulator_value"),
         (lambda: optim.Adagrad(p, eps=math.inf), ValueError, "Adagrad: eps must be >= 0"),

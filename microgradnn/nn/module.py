@@ -116,6 +116,11 @@ class Module:
             value = ModuleList(value)  # a plain list of modules, micrograd style, becomes a ModuleList
         if isinstance(value, Module) or is_parameter(value):
             _check_name(name, type(self).__name__, "a submodule" if isinstance(value, Module) else "a parameter")
+        if isinstance(value, Module) and any(m is self for m in value.modules()):
+            raise ValueError(
+                f"{type(self).__name__}: cannot make {type(value).__name__} {name!r} a submodule, because it contains "
+                "this module (or is it): a model would then contain itself; use a new module there"
+            )
         if name in self._buffers and (isinstance(value, Module) or is_parameter(value)):
             self._buffers.remove(name)  # a buffer replaced by a submodule or a parameter is no longer a buffer
         # Replacing a registered name keeps its place in the order (dict assignment does).
@@ -317,10 +322,33 @@ class Module:
         """Evaluation mode (Dropout passes everything through); returns self."""
         return self.train(False)
 
+    def _state_entries(self) -> list[tuple[str, Module, str]]:
+        """(dotted key, module, attribute name) of every parameter and buffer, in PyTorch's state_dict order: each
+        module's own parameters, then its own buffers, then its children's entries, child by child. A module or a
+        parameter held in two places is listed under both names, as PyTorch lists it."""
+        entries: list[tuple[str, Module, str]] = []
+        stack: list[tuple[str, Module]] = [("", self)]  # (a module cannot contain itself: __setattr__ refuses it)
+        while stack:
+            prefix, module = stack.pop()
+            entries.extend((_join(prefix, name), module, name) for name in module._parameters)
+            entries.extend(
+                (_join(prefix, name), module, name)
+                for name in getattr(module, "_buffers", ())
+                if getattr(module, name, None) is not None
+            )
+            stack.extend(reversed([(_join(prefix, n), m) for n, m in module._modules.items()]))
+        return entries
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter (a Value gives a 0-d float64 array) and buffer as a numpy array, by dotted name."""
-        state = {name: np.array(p.data, dtype=_dtype_of(p), copy=True) for name, p in self.named_parameters()}
-        state.update((name, np.array(value, copy=True)) for name, value in self.named_buffers())
+        """A copy of every parameter (a Value gives a 0-d float64 array) and buffer as a numpy array, by dotted name,
+        in PyTorch's order (see `_state_entries`)."""
+        state = {}
+        for key, module, name in self._state_entries():
+            value = getattr(module, name)
+            if name in module._parameters:
+                state[key] = np.array(value.data, dtype=_dtype_of(value), copy=True)
+            else:
+                state[key] = np.array(value, copy=True)
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -335,9 +363,21 @@ class Module:
                 f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}; "
                 "pass model.state_dict() or microgradnn.load(path)"
             )
-        own = dict(self.named_parameters())
-        buffers = self._buffer_slots()
-        missing = [k for k in [*own, *buffers] if k not in state_dict]
+        own: dict[str, Node] = {}
+        buffers: dict[str, tuple[Module, str, Any]] = {}
+        names_of: dict[tuple[int, str], list[str]] = {}  # every key of one parameter or buffer (shared: several)
+        identity: dict[str, tuple[int, str]] = {}
+        for key, module, name in self._state_entries():
+            if name in module._parameters:
+                own[key] = module._parameters[name]
+                identity[key] = (id(own[key]), "")
+            else:
+                buffers[key] = (module, name, getattr(module, name))
+                identity[key] = (id(module), name)
+            names_of.setdefault(identity[key], []).append(key)
+        # Something shared is missing only when none of its names is given: a checkpoint that names it once (as this
+        # library saved shared modules before it listed every name, PyTorch's way) still loads.
+        missing = [k for k in identity if not any(n in state_dict for n in names_of[identity[k]])]
         unexpected = [k for k in state_dict if k not in own and k not in buffers]
         if strict and (missing or unexpected):
             raise KeyError(
@@ -519,6 +559,71 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
         return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put `module` before position `index` (as list.insert); the children are numbered again from "0"."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__}.insert: the index must be an int, got {type(index).__name__}")
+        items = list(self._modules.values())
+        items.insert(int(index), self._checked(module, "insert"))  # list.insert's rule: past either end is the end
+        self._renumber(items)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove the module at `index` (the last by default) and return it; the rest are numbered again."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """``model[i] = layer`` replaces the child at position i (PyTorch's spelling)."""
+        i = self._index(index, "item assignment", len(self._modules))
+        setattr(self, list(self._modules)[i], self._checked(module, "item assignment"))
+
+    def __delitem__(self, index: int | slice) -> None:
+        """``del model[i]`` or ``del model[1:3]``; the children left are numbered again from "0", as in PyTorch."""
+        items = list(self._modules.values())
+        if isinstance(index, slice):
+            del items[index]
+        else:
+            del items[self._index(index, "del", len(items))]
+        self._renumber(items)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new container of the same kind with this one's modules, then `other`'s."""
+        combined = self._part(list(self._modules.values()))
+        combined.extend(other)
+        return combined
+
+    def __iadd__(self, other: Iterable[Module]) -> ModuleList:
+        return self.extend(other)
+
+    def _checked(self, module: Any, what: str) -> Module:
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"{type(self).__name__} {what}: expected a Module, got {type(module).__name__} ({module!r}); "
+                "e.g. model[0] = Linear(2, 3)"
+            )
+        return module
+
+    def _index(self, index: Any, what: str, size: int) -> int:
+        """`index` as a position from 0 (a negative one counts from the end), checked against `size` positions."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__} {what}: the index must be an int, got {type(index).__name__}")
+        i = int(index) + size if index < 0 else int(index)
+        if not 0 <= i < size:
+            raise IndexError(
+                f"{type(self).__name__} {what}: index {index} out of range (length {size}); "
+                f"use an index from {-size} to {size - 1}"
+            )
+        return i
+
+    def _renumber(self, modules: list[Module]) -> None:
+        """Register `modules` as the children "0", "1", ..., in order (their paths follow: the pictures stay right)."""
+        for key in list(self._modules):
+            object.__delattr__(self, key)
+        self._modules.clear()
+        for module in modules:
+            self.append(module)
 
     def __len__(self) -> int:
         return len(self._modules)

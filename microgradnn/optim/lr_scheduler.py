@@ -232,11 +232,16 @@ class LinearLR(LRScheduler):
 
     def _configure(self, **h: Any) -> dict[str, Any]:
         who = "LinearLR"
+        start = _check_number(
+            "start_factor", h["start_factor"], who, low=0.0, strict=True, hint="; e.g. start_factor=1.0"
+        )
+        end = _check_number("end_factor", h["end_factor"], who, low=0.0, hint="; e.g. end_factor=0.1")
+        for name, factor in (("start_factor", start), ("end_factor", end)):
+            if factor > 1.0:  # PyTorch's range too: a factor scales the rate down, it never raises it past lr
+                raise ValueError(f"{who}: {name} must be at most 1, got {factor!r}; e.g. {name}=0.5")
         return {
-            "start_factor": _check_number(
-                "start_factor", h["start_factor"], who, low=0.0, strict=True, hint="; e.g. start_factor=1.0"
-            ),
-            "end_factor": _check_number("end_factor", h["end_factor"], who, low=0.0, hint="; e.g. end_factor=0.1"),
+            "start_factor": start,
+            "end_factor": end,
             "total_iters": _check_count("total_iters", h["total_iters"], who),
         }
 

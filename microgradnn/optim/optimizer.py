@@ -102,7 +102,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Node] | Iterable[Mapping[str, Any]], lr: float, **hyperparameters: Any) -> None:
         who = type(self).__name__
-        lr = _check_number("lr (learning rate)", lr, who, low=0.0, strict=True, hint=_LR_HINT)
+        lr = _check_number("lr (learning rate)", lr, who, low=0.0, hint=_LR_HINT)  # 0 holds still, as in PyTorch
         hyper = self._configure(**hyperparameters)
         self.defaults: dict[str, Any] = {"lr": lr, **hyper}
         groups = _group_specs(params, who, ("params", "lr", *self._hyperparameters))

@@ -243,6 +243,11 @@ def cross_entropy(
     s = _check_smoothing(op, label_smoothing)
     logits, single = _class_input(op, x)
     t_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t_arr.dtype.kind == "f" and ignore_index != -100:  # as PyTorch: there is no class index to ignore
+        raise ValueError(
+            f"{op}: ignore_index={ignore_index} needs class-index targets, but the targets are class probabilities "
+            f"({t_arr.dtype}); drop ignore_index, or pass class indices as targets"
+        )
     if single:
         t_arr = t_arr.reshape((1, *t_arr.shape)) if t_arr.dtype.kind == "f" else t_arr.reshape(1)
     if (

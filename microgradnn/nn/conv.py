@@ -15,7 +15,8 @@ node, whose gradient adds back into the copied elements) and then convolves with
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
@@ -139,6 +140,42 @@ class _ConvNd(Module):
         if self.padding_mode != "zeros":
             text += f", padding_mode={self.padding_mode}"  # unquoted, as PyTorch prints it
         return text
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        """PyTorch's ``_ConvTransposeNd._output_padding``: the output_padding per spatial axis that makes the output
+        `output_size` (its spatial sizes, or the whole shape with the batch and channel axes, which are not checked,
+        as in PyTorch). Each size must lie in [smallest, smallest + stride - 1], where smallest is
+        (in - 1) * stride - 2 * padding + dilation * (k - 1) + 1, the output size with output_padding 0."""
+        n = self._n
+        if isinstance(output_size, (str, bytes)) or not isinstance(output_size, (Sequence, np.ndarray)):
+            raise TypeError(
+                f"{self!r}: output_size must be a sequence of {n} ints (or the whole output shape), got {output_size!r}"
+            )
+        sizes = list(output_size)
+        leading = x.ndim - n  # the batch and channel axes (only the channels for an unbatched input)
+        if len(sizes) == leading + n:
+            sizes = sizes[leading:]
+        if len(sizes) != n:
+            raise ValueError(
+                f"{self!r}: for {x.ndim}D input, output_size must have {n} or {leading + n} elements "
+                f"(got {len(sizes)}: {output_size!r})"
+            )
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in sizes):
+            raise TypeError(f"{self!r}: output_size must hold ints, got {output_size!r}")
+        spatial = tuple(x.shape[leading:])
+        padding = cast(tuple[int, ...], self.padding)  # a transposed convolution's is never 'same' or 'valid'
+        smallest = [
+            (size - 1) * s - 2 * p + d * (k - 1) + 1
+            for size, s, p, d, k in zip(spatial, self.stride, padding, self.dilation, self.kernel_size)
+        ]
+        largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+        if any(not low <= v <= high for v, low, high in zip(sizes, smallest, largest)):
+            raise ValueError(
+                f"{self!r}: requested an output size of {tuple(int(v) for v in sizes)}, but valid sizes range "
+                f"from {tuple(smallest)} to {tuple(largest)} (for an input of {spatial}); the largest is the "
+                "smallest + stride - 1"
+            )
+        return tuple(int(v) - low for v, low in zip(sizes, smallest))
 
     def _pad(self, x: Tensor) -> Tensor:
         """x padded in self.padding_mode by the layer's padding ('same' too), for a convolution with padding 0."""
@@ -269,10 +306,13 @@ class ConvTranspose2d(_ConvNd):
             dtype=dtype,
         )
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Any, output_size: Sequence[int] | None = None) -> Any:
+        """The transposed convolution of x; output_size=(H, W) (or the whole (N, C, H, W) or (C, H, W) shape, as
+        in PyTorch) picks the output_padding that gives that size, in place of the layer's own output_padding."""
         _check_input(self, x, (3, 4), self.in_channels, "(N, C, H, W)")
+        output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
         return conv_transpose2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation
+            x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation
         )
 
 

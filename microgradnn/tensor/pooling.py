@@ -70,15 +70,26 @@ def _pool_geometry(
     out, extra = [], []
     for size, k, s, p, d in zip((h, w), kernel, strd, pad, dil):
         reach = d * (k - 1) + 1
-        if size + 2 * p < reach:
-            raise ValueError(
-                f"{op}: the kernel {kernel} (dilated to {reach}) is larger than the padded input "
-                f"{(h + 2 * pad[0], w + 2 * pad[1])} (input shape {x_shape}, padding {pad}); use a smaller kernel"
-            )
+        # PyTorch's output size: floor (or ceil) of (H + 2p - d(k-1) - 1) / s, plus 1. With ceil_mode a window may
+        # run past the padded input (even when the kernel is larger than it), so long as one window fits at all.
         span = size + 2 * p - reach
         o = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (o - 1) * s >= size + p:  # PyTorch: the last window must start inside the input
             o -= 1
+        if o < 1:
+            padded = (h + 2 * pad[0], w + 2 * pad[1])
+            if ceil_mode:
+                raise ValueError(
+                    f"{op}: the kernel {kernel} (dilated to {reach}) is too large for the padded input {padded} "
+                    f"(input shape {x_shape}, padding {pad}) even with ceil_mode=True: the output size "
+                    f"ceil(({size} + 2*{p} - {reach}) / {s}) + 1 would be {o}; with ceil_mode the dilated kernel "
+                    f"may be at most the padded size + stride - 1 = {size + 2 * p + s - 1}"
+                )
+            hint = " or ceil_mode=True (as in PyTorch)" if reach <= size + 2 * p + s - 1 else ""
+            raise ValueError(
+                f"{op}: the kernel {kernel} (dilated to {reach}) is larger than the padded input {padded} "
+                f"(input shape {x_shape}, padding {pad}); use a smaller kernel{hint}"
+            )
         out.append(o)
         extra.append(max(0, (o - 1) * s + reach - (size + 2 * p)))
     padding4 = (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1])

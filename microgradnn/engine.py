@@ -50,6 +50,7 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "no_grad",
+    "recorded_steps",
     "set_grad_enabled",
     "topological_order",
 ]
@@ -465,30 +466,43 @@ class _PausedPass:
 
 # The backward_steps() passes begun and not yet finished, oldest first. A pass that starts while one is paused over
 # some of the same nodes would begin from its half-added gradients, and the paused one, closed later, would put back
-# gradients from before both: so the newer pass first undoes the paused ones, newest first, back to the oldest that
-# shares a node with it (every pass begun after that one, too: undoing is only exact in reverse order).
+# gradients from before both: so the newer pass first undoes every paused pass that shares a node with it. Passes
+# still paused therefore never share a node, and a paused pass over nodes of its own goes on undisturbed.
 _PAUSED: list[_PausedPass] = []
 
 
 def _undo_paused_passes(order: list[Node]) -> None:
     mine = {id(node) for node in order}
-    oldest = next((i for i, p in enumerate(_PAUSED) if not p.undone and any(id(n) in mine for n in p.order)), None)
-    if oldest is None:
-        return
-    for paused in reversed(_PAUSED[oldest:]):
-        if not paused.undone:
+    for paused in _PAUSED:
+        if not paused.undone and any(id(n) in mine for n in paused.order):
             for node, grad in zip(paused.order, paused.before):
                 node.grad = grad
             paused.undone = True
 
 
-def _backprop(roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool) -> Iterator[Step]:
-    """The one backward loop. Yields a `Step` per interior node when `record`."""
+def recorded_steps(root: Node, gradient: Any = None) -> list[Step]:
+    """Every `Step` of a whole backward pass from `root`, for pictures: afterwards every `.grad` is as it was, and
+    a `backward_steps()` pass paused in between goes on undisturbed (this pass neither undoes it nor waits)."""
+    seed = root._seed(gradient, False)
+    order = topological_order(root)
+    saved = [node.grad for node in order]
+    try:
+        return list(_backprop((root,), (seed,), record=True, create_graph=False, private=True))
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+
+
+def _backprop(
+    roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_graph: bool, private: bool = False
+) -> Iterator[Step]:
+    """The one backward loop. Yields a `Step` per interior node when `record`. A `private` pass (run to its end by
+    `recorded_steps`, which puts every gradient back) leaves paused passes alone."""
     order = topological_order(roots)
-    if _PAUSED:  # a backward_steps() pass is paused somewhere: undo it first if it shares nodes with this one
+    if _PAUSED and not private:  # a backward_steps() pass is paused somewhere: undo it first if it shares nodes
         _undo_paused_passes(order)
     before = [node.grad for node in order]  # to put back if the pass fails or is abandoned
-    paused = _PausedPass(order, before) if record else None
+    paused = _PausedPass(order, before) if record and not private else None
     if paused is not None:
         _PAUSED.append(paused)
     # The zero shortcut: a scalar node whose gradient is exactly 0 would add 0 * (a finite local derivative) to
@@ -516,10 +530,10 @@ def _backprop(roots: Sequence[Node], seeds: Sequence[Any], record: bool, create_
                 contributions = chain_rule_step(node)
             if record:
                 yield Step(index, node, node.grad, node._parents, node._local_derivatives(), tuple(contributions))
-                if paused.undone:
+                if paused is not None and paused.undone:
                     raise RuntimeError(
                         "backward_steps: this pass was undone while it was paused, because a later backward() or "
-                        "backward_steps() ran over the same graph; start a new one with backward_steps()"
+                        "backward_steps() ran over some of its nodes; start a new one with backward_steps()"
                     )
             index += 1
         finished = True

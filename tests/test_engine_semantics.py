@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import threading
 import weakref
 
@@ -174,6 +175,19 @@ def test_a_paused_backward_steps_over_another_graph_is_left_alone():
     b = Value(3.0)
     (b * b).backward()
     assert [type(step).__name__ for step in first] == [] and a.grad == 4.0 and b.grad == 6.0
+
+
+def test_undoing_a_paused_pass_leaves_a_later_paused_pass_over_other_nodes_alone():
+    a, b = Value(2.0), Value(3.0)
+    y1, y2 = (a * a).tanh(), (b * b).tanh()
+    first, second = y1.backward_steps(), y2.backward_steps()
+    next(first)
+    next(second)  # begun after the first, over nodes of its own
+    y1.backward()  # undoes the first only
+    assert [step.index for step in second] == [1]  # the second goes on (it used to raise: "undone")
+    assert b.grad == pytest.approx(2 * 3.0 * (1 - math.tanh(9.0) ** 2))
+    with pytest.raises(RuntimeError, match="ran over some of its nodes"):
+        next(first)
 
 
 def test_a_backward_that_returns_too_few_gradients_is_named():

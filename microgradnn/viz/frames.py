@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from microgradnn.engine import Node, Step, topological_order
+from microgradnn.engine import Node, Step, recorded_steps, topological_order
 from microgradnn.viz.dot import (
     GraphvizNotFoundError,
     format_from_path,
@@ -124,16 +124,6 @@ class Frame:
 
 
 # --------------------------------------------------------------- recording
-def _record(root: Node, gradient: Any, order: Sequence[Node]) -> list[Step]:
-    """Run backward once and keep its steps; every node's .grad is restored afterwards."""
-    saved = [(node, node.grad) for node in order]
-    try:
-        return list(root.backward_steps(gradient))
-    finally:
-        for node, grad in saved:
-            node.grad = grad
-
-
 def _expression(node: Node, names: Sequence[str]) -> str:
     """How a node was computed, in words a learner reads: "a * b", "tanh(x)", "dot(x, w, ...)"."""
     op = node.op
@@ -350,7 +340,7 @@ def record_pass(
             f"{who}: the graph has {interior} backward steps, more than max_steps={max_steps}; "
             "draw a smaller graph (one sample, a smaller network) or pass a larger max_steps"
         )
-    steps = _record(root, gradient, order)
+    steps = recorded_steps(root, gradient)  # every .grad as it was afterwards, a paused pass included
     snapshots, captions = _Builder(root, order, steps, lang).run()
     for i in range(len(order)):  # one width per node in every frame, so its box never changes size
         width = max(len(snap.grads[i]) for snap in snapshots)

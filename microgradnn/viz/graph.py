@@ -427,21 +427,13 @@ def draw_graph(
 
 
 def local_derivatives(root: Node, order: Sequence[Node]) -> dict[int, tuple[float, ...]]:
-    """Each scalar node's local derivatives d(node)/d(parent_i), as the engine's backward steps record them.
-
-    Runs one backward pass and puts every `.grad` back as it was, so drawing never changes training.
-    A root that cannot be backpropagated on its own (a non-scalar Tensor) gives no local derivatives.
-    """
+    """Each scalar node's local derivatives d(node)/d(parent_i): its op's own backward at upstream 1, the numbers
+    the engine's backward steps record. No pass runs and no gradient is read or written, so drawing never changes
+    training, nor a `backward_steps()` pass paused in between. Tensors give none (their local derivative is a
+    Jacobian, not a number per edge)."""
     if is_tensor(root):
         return {}
-    saved = [(node, node.grad) for node in order]
-    try:
-        return {id(step.node): step.local_derivatives for step in root.backward_steps() if step.local_derivatives}
-    except Exception:  # a graph that cannot run backward (no gradient needed anywhere) still draws
-        return {}
-    finally:
-        for node, grad in saved:
-            node.grad = grad
+    return {id(node): derivatives for node in order if node._fn is not None and (derivatives := node.local_derivatives)}
 
 
 def _fill_scene(

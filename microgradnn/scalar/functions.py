@@ -47,12 +47,15 @@ __all__ = [
 
 _INF = math.inf
 _NAN = math.nan
+# What a backward formula tells apart: a plain number (a float, or an int where `.data` was set by hand, as in
+# neuron.b.data = 0) or, in a create_graph pass, a graph node.
+_NUMBER = (float, int)
 
 
 # ------------------------------------------------------------------- helpers
 def _log(x: Any) -> Any:
     """ln(x) of a float (IEEE: log(0) = -inf, log(<0) = nan) or of a Value (graph op)."""
-    if isinstance(x, float):
+    if isinstance(x, _NUMBER):
         if x > 0.0:
             return math.log(x)
         return -_INF if x == 0.0 else _NAN
@@ -61,7 +64,7 @@ def _log(x: Any) -> Any:
 
 def _number(x: Any) -> float:
     """The float itself, or a Value's data (a create_graph pass saves Values): for tests on the numbers."""
-    return x if isinstance(x, float) else x.data
+    return x if isinstance(x, _NUMBER) else x.data
 
 
 def _sign(x: float) -> float:
@@ -159,7 +162,7 @@ class Div(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         _, b, out = ctx.saved_values
-        if isinstance(b, float):
+        if isinstance(b, _NUMBER):
             return grad * _divide(1.0, b), grad * -_divide(out, b)
         return grad * (1.0 / b), grad * (-out / b)
 
@@ -196,7 +199,7 @@ class PowConstExponent(ScalarFunction):
         c = ctx.exponent
         if c == 0.0:  # x ** 0 is the constant 1
             return (grad * 0.0,)
-        if isinstance(x, float):
+        if isinstance(x, _NUMBER):
             return (grad * (c * _power(x, c - 1.0)),)
         return (grad * (c * x ** (c - 1.0)),)
 
@@ -248,7 +251,7 @@ class Pow(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         a, b, out = ctx.saved_values
-        slope = _power(a, b - 1.0) if isinstance(a, float) else a ** (b - 1.0)
+        slope = _power(a, b - 1.0) if isinstance(a, _NUMBER) else a ** (b - 1.0)
         # At b = 0 PyTorch gives 0. Masked only where a^(b-1) is inf or nan (0 ** 0, nan ** 0, a subnormal a):
         # elsewhere b = 0 gives 0 anyway, and the mask would cut the mixed d2/(da db) = 1/a (as Tensor's Pow).
         zero_base = _number(b) == 0.0 and not math.isfinite(_number(slope))
@@ -294,7 +297,7 @@ class Log(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (x,) = ctx.saved_values
-        return (grad * (_divide(1.0, x) if isinstance(x, float) else 1.0 / x),)
+        return (grad * (_divide(1.0, x) if isinstance(x, _NUMBER) else 1.0 / x),)
 
 
 class Sqrt(ScalarFunction):
@@ -311,7 +314,7 @@ class Sqrt(ScalarFunction):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any]:
         (out,) = ctx.saved_values
-        return (grad * (_divide(0.5, out) if isinstance(out, float) else 0.5 / out),)
+        return (grad * (_divide(0.5, out) if isinstance(out, _NUMBER) else 0.5 / out),)
 
 
 class Tanh(ScalarFunction):
@@ -421,7 +424,7 @@ class Step(ScalarFunction):
 
     The slope is 0 everywhere (and undefined at 0, where we also use 0), so no
     gradient passes through it: this is why networks use sigmoid instead.
-    step(nan) = nan, as PyTorch's heaviside.
+    step(nan) = nan, as NumPy's heaviside (PyTorch's gives 0).
     """
 
     name = "step"
@@ -477,7 +480,7 @@ class Dot(ScalarFunction):
     def forward(ctx: Context, *inputs: float) -> float:
         ctx.save_for_backward(*inputs)
         n = len(inputs) // 2
-        total = sum(map(operator.mul, inputs[:n], inputs[n : 2 * n]))
+        total = sum(map(operator.mul, inputs[:n], inputs[n : 2 * n]), 0.0)  # (0.0: an empty dot is a float)
         return total + inputs[-1] if len(inputs) % 2 else total
 
     @staticmethod

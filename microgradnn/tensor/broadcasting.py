@@ -76,6 +76,11 @@ def normalize_axes(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[int, ..
             raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if ndim == 0 and a in (0, -1):
             continue
+        if ndim == 0:
+            raise np.exceptions.AxisError(
+                f"{op}: the tensor is 0-d (a single number, shape ()), so it has no axis {a}; "
+                "a 0-d tensor takes only axis 0 or -1, as in PyTorch"
+            )
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(
                 f"{op}: axis {a} is out of range for a tensor of shape {shape}; use an axis from {-ndim} to {ndim - 1}"

@@ -16,8 +16,8 @@ import numpy as np
 
 from microgradnn.tensor import primitives as P
 from microgradnn.tensor.broadcasting import Axis, broadcast_error, count, normalize_axes
-from microgradnn.tensor.dtypes import dtype_arg, get_default_dtype
-from microgradnn.tensor.tensor import Operand, Tensor, leaf, operand, promote
+from microgradnn.tensor.dtypes import dtype_arg, get_default_dtype, to_array
+from microgradnn.tensor.tensor import Operand, Tensor, common_dtype, leaf, operand, promote
 
 __all__ = ["concatenate", "maximum", "minimum", "stack", "where"]
 
@@ -92,7 +92,14 @@ def clip(x: Tensor, low: Any, high: Any) -> Tensor:
                 "for a tensor bound use maximum(x, low) / minimum(x, high)"
             )
         bounds.append(bound)
-    return P.Clip.apply(x, low=bounds[0], high=bounds[1])
+    # PyTorch's dtype: a float x keeps its dtype (np.clip would make float32 with a np.float64 bound float64), an
+    # int x with a float bound becomes the default float, an int x with int bounds stays itself. As Python numbers
+    # the bounds take x's dtype (NumPy's rule for Python scalars).
+    if x.dtype.kind != "f" and any(b is not None and not isinstance(b, numbers.Integral) for b in bounds):
+        x = leaf(x.data.astype(get_default_dtype()))
+    kind = float if x.dtype.kind == "f" else int
+    low, high = (None if b is None else kind(b) for b in bounds)
+    return P.Clip.apply(x, low=low, high=high)
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
@@ -140,9 +147,14 @@ def arg_extreme(
     axes, keep = reduce_args(op, x.shape, axis, dim, keepdims, keepdim)
     if axes is not None and len(axes) > 1:
         raise TypeError(f"{op}: axis must be one int (or None), got {axis if dim is None else dim!r}")
-    if x.size == 0:
-        raise ValueError(f"{op}: an empty tensor (shape {x.shape}) has no {op[3:]}imum")
     a = None if axes is None else (axes[0] if axes else None)
+    if a is None and x.size == 0:
+        raise ValueError(f"{op}: an empty tensor (shape {x.shape}) has no {op[3:]}imum")
+    if a is not None and x.shape[a] == 0:  # an empty axis has none; a non-empty one of an empty tensor is fine
+        raise ValueError(
+            f"{op}: axis {axis if dim is None else dim} of shape {x.shape} is empty, so it has no {op[3:]}imum; "
+            "reduce over an axis of size > 0"
+        )
     return leaf(np.asarray(fn(x.data, axis=a, keepdims=keep), dtype=np.int64))
 
 
@@ -249,10 +261,10 @@ def _tensors(op: str, items: Sequence[Any]) -> tuple[Tensor, ...]:
     if isinstance(items, (Tensor, np.ndarray)) or not isinstance(items, Sequence) or not items:
         raise TypeError(f"{op}: pass a non-empty list of tensors, e.g. {op}([a, b], axis=0)")
     like = next((t for t in items if isinstance(t, Tensor)), None)
-    parts = tuple(operand(t, like if like is not None else leaf(np.zeros((), np.float32)), op) for t in items)
+    parts = tuple(operand(t, like if like is not None else leaf(np.zeros((), get_default_dtype())), op) for t in items)
     kinds = {p.dtype for p in parts}
     if len(kinds) > 1:
-        target = np.result_type(*kinds)
+        target = common_dtype(kinds)  # as for a + b: an int tensor joins a float32 one as float32
         parts = tuple(p if p.dtype == target else P.Astype.apply(p, dtype=target) for p in parts)
     return parts
 
@@ -293,8 +305,7 @@ def where(condition: Any, a: Operand, b: Operand) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: the condition must be boolean (e.g. x > 0), got dtype {cond.dtype}")
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else leaf(np.zeros((), np.float32))
-    ta, tb = promote(operand(a, like, "where"), operand(b, like, "where"))
+    ta, tb = _pair("where", a, b)
     try:
         np.broadcast_shapes(cond.shape, ta.shape, tb.shape)
     except ValueError:
@@ -305,9 +316,28 @@ def where(condition: Any, a: Operand, b: Operand) -> Tensor:
     return P.Where.apply(ta, tb, condition=cond)
 
 
+def _pair(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """The two operands of where/maximum/minimum as Tensors, kinds promoted.
+
+    A number beside a Tensor or an array takes its dtype (`operand`'s rule); two numbers take PyTorch's scalar
+    rule, as `Tensor(x)` does: bools stay bool, ints become int64, floats the default float dtype.
+    """
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if like is None:
+        array = next((x for x in (a, b) if isinstance(x, (np.ndarray, list, tuple))), None)
+        if array is None:  # two numbers (or what `operand` refuses below, as for any other op)
+            a, b = (leaf(to_array(op, x, None, copy=False)) if isinstance(x, _NUMBERS) else x for x in (a, b))
+            like = next((x for x in (a, b) if isinstance(x, Tensor)), leaf(np.zeros((), get_default_dtype())))
+        else:
+            like = leaf(to_array(op, array, None, copy=False))
+    return promote(operand(a, like, op), operand(b, like, op))
+
+
+_NUMBERS = (numbers.Number, np.bool_)
+
+
 def _extreme_pair(op: str, largest: bool, a: Operand, b: Operand) -> Tensor:
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else leaf(np.zeros((), np.float32))
-    ta, tb = promote(operand(a, like, op), operand(b, like, op))
+    ta, tb = _pair(op, a, b)
     try:
         return P.Maximum.apply(ta, tb, largest=largest)
     except ValueError:

@@ -8,7 +8,10 @@ written into operand k's subscripts. Two details make that exact:
   diagonal, so the gradient einsum multiplies by an identity matrix that
   puts it there;
 * a letter that only operand k has ("ij->i", j summed away) gets a vector
-  of ones, so the gradient is spread over that axis.
+  of ones, so the gradient is spread over that axis; so does a letter of size
+  1 everywhere else, broadcast against operand k's size ("ij,j->i" with b of
+  shape (1,)). Where operand k has size 1 and another operand more, the
+  gradient einsum keeps the larger size and the engine sums it back to 1.
 
 Ellipses are expanded into letters first, so broadcasting batch axes works
 as in NumPy (the engine sums gradients back over axes of size 1).
@@ -29,7 +32,8 @@ import numpy as np
 from microgradnn.engine import Context
 from microgradnn.tensor import composed as C
 from microgradnn.tensor.creation import default_generator
-from microgradnn.tensor.tensor import Tensor, TensorFunction, leaf, operand
+from microgradnn.tensor.dtypes import get_default_dtype
+from microgradnn.tensor.tensor import Tensor, TensorFunction, common_dtype, leaf, operand
 
 __all__ = ["Einsum", "einsum", "scaled_dot_product_attention"]
 
@@ -69,7 +73,10 @@ def _operand_grad(ctx: Context, operands: Sequence[Any], grad: Any, k: int) -> A
     terms = [output] + [s for i, s in enumerate(inputs) if i != k]
     ops = [grad] + [o for i, o in enumerate(operands) if i != k]
     target, seen = [], set()
-    elsewhere = set("".join(terms))
+    elsewhere: dict[str, int] = {}  # each letter's largest size in the other terms
+    for term, o in zip(terms, ops):
+        for letter, n in zip(term, o.shape):
+            elsewhere[letter] = max(n, elsewhere.get(letter, n))
     dtype = _dtype(grad)
     for letter, size in zip(inputs[k], shape):
         if letter in seen:  # a repeated letter: an identity puts the gradient on the diagonal
@@ -79,10 +86,12 @@ def _operand_grad(ctx: Context, operands: Sequence[Any], grad: Any, k: int) -> A
             target.append(new)
             continue
         seen.add(letter)
-        if letter not in elsewhere:  # summed away in the forward pass: the gradient spreads over that axis
+        # Summed away in the forward pass, or of size 1 wherever else it appears (broadcast against operand k's
+        # size, as "ij,j->i" with j of size 1 in the second operand): the gradient spreads over that axis.
+        if elsewhere.get(letter, 1) == 1 and (letter not in elsewhere or size != 1):
             terms.append(letter)
             ops.append(np.ones(size, dtype=dtype))
-            elsewhere.add(letter)
+            elsewhere[letter] = size
         target.append(letter)
     spec = ",".join(terms) + "->" + "".join(target)
     if any(isinstance(o, Tensor) for o in ops):
@@ -174,10 +183,11 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     if not operands:
         raise ValueError("einsum: give at least one operand")
     like = next((o for o in operands if isinstance(o, Tensor)), None)
-    tensors = [operand(o, like if like is not None else leaf(np.zeros((), np.float32)), "einsum") for o in operands]
+    like = leaf(np.zeros((), get_default_dtype())) if like is None else like
+    tensors = [operand(o, like, "einsum") for o in operands]
     kinds = {t.dtype for t in tensors}
     if len(kinds) > 1:
-        target = np.result_type(*kinds)
+        target = common_dtype(kinds)  # as for a * b: an int operand meets a float32 one in float32
         tensors = [t if t.dtype == target else C.astype(t, target) for t in tensors]
     inputs, output = _parse(subscripts, [t.shape for t in tensors])
     return Einsum.apply(*tensors, inputs=inputs, output=output)

@@ -664,8 +664,15 @@ def copysign(a: Operand, b: Operand) -> Tensor:
 
 # ---------------------------------------------------------- no gradient
 def sign(x: Operand) -> Tensor:
-    """-1, 0 or 1 by the sign of x, and 0 for nan (as PyTorch; NumPy gives nan); no gradient (piecewise constant)."""
-    return _no_gradient("sign", x, lambda a: np.where(np.isnan(a), 0, np.sign(a)).astype(a.dtype, copy=False))
+    """-1, 0 or 1 by the sign of x, and 0 for nan (as PyTorch; NumPy gives nan); no gradient (piecewise constant).
+    A bool tensor is its own sign, as in PyTorch (NumPy has no sign of a bool)."""
+    return _no_gradient("sign", x, _sign)
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "b":
+        return a.copy()
+    return np.where(np.isnan(a), 0, np.sign(a)).astype(a.dtype, copy=False)
 
 
 def floor(x: Operand) -> Tensor:

@@ -259,7 +259,8 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
         size = int(split_size_or_sections)
         if size <= 0 and not (size == 0 and n == 0):
             raise ValueError(f"split: the split size must be positive, got {size}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        # an empty axis is one empty piece, as in PyTorch
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
     else:
         sizes = [_int("split", "a section size", s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
@@ -280,7 +281,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if x.ndim == 0:
         raise ValueError("chunk: a 0-d tensor has no axis to split")
     n = x.shape[axis]
-    return split(x, max(math.ceil(n / chunks), 1) if n else 0, axis) if n else (x,)
+    # an empty axis gives `chunks` empty pieces, as in PyTorch
+    return split(x, math.ceil(n / chunks), axis) if n else split(x, [0] * chunks, axis)
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
@@ -351,15 +353,23 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
 
 def _fill_value(op: str, value: Tensor, dtype: np.dtype) -> Tensor:
     """A 0-d value cast to an int or bool tensor's dtype (truncated, as PyTorch), or a clear error if it cannot fit."""
-    v = value.data
-    if dtype.kind in "iu" and v.dtype.kind in "fiu":
-        info = np.iinfo(dtype)
-        if not (np.isfinite(v) and info.min <= v <= info.max):
-            raise ValueError(
-                f"{op}: the value {v.item()!r} does not fit in the tensor's dtype {dtype} "
-                f"(from {info.min} to {info.max}); convert the tensor first, e.g. x.float().{op}(...)"
-            )
-    return leaf(v.astype(dtype))
+    check_fits(op, value.data, dtype, f"x.float().{op}(...)")
+    return leaf(value.data.astype(dtype))
+
+
+def check_fits(op: str, v: np.ndarray, dtype: np.dtype, fix: str) -> None:
+    """Raise a clear error if a value to be written into an int tensor has an element it cannot hold (300 in int8,
+    nan in int64): NumPy's cast would wrap it or make it INT64_MIN without a word. Floats are truncated, as PyTorch."""
+    if dtype.kind not in "iu" or v.dtype.kind not in "fiu":
+        return
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(v) & (v >= info.min) & (v <= info.max))
+    if bad.any():
+        raise ValueError(
+            f"{op}: the value {v[bad].flat[0].item()!r} does not fit in the tensor's dtype {dtype} "
+            f"(from {info.min} to {info.max}); convert the tensor first, e.g. {fix}"
+        )
 
 
 def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:

@@ -160,6 +160,14 @@ def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     return leaf(a.data.astype(b.data.dtype)), b
 
 
+def common_dtype(dtypes: Any) -> np.dtype:
+    """`promote`'s rule for any number of operands (cat, stack, einsum): ints and bools meet the floats in the
+    floats' dtype (int64 with float32 is float32); floats among themselves, or ints alone, as NumPy promotes."""
+    dtypes = [np.dtype(d) for d in dtypes]
+    floats = [d for d in dtypes if d.kind == "f"]
+    return np.result_type(*floats) if floats else np.result_type(*dtypes)
+
+
 def _fit(node: Node, grads: Sequence[Any]) -> list[Any]:
     """`Tensor._conform`'s general case: broadcasting undone, dtypes matched, no two gradients sharing memory."""
     out: list[Any] = []
@@ -467,7 +475,7 @@ class Tensor(Node):
         return _binary(P.Mul, "*", self, other)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return _binary(P.Div, "/", _as_float(self), other)
+        return _divide(self, other, reflected=False)
 
     def __pow__(self, other: Operand) -> Tensor:
         """a ** p. A plain number p is a constant (one parent); a Tensor p is a second parent."""
@@ -504,7 +512,7 @@ class Tensor(Node):
         return _binary(P.Mul, "*", operand(other, self, "*"), self)
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return _binary(P.Div, "/", _as_float(operand(other, self, "/")), self)
+        return _divide(self, other, reflected=True)
 
     def __rpow__(self, other: Operand) -> Tensor:
         return _binary(P.Pow, "**", operand(other, self, "**"), self)
@@ -741,8 +749,23 @@ class Tensor(Node):
         self._check_writable("t[key] = value")
         from microgradnn.tensor.primitives import index_key
 
+        op = "Tensor t[key] = value"
+        key = index_key(key)[0]
         v = value.data if isinstance(value, Tensor) else np.asarray(value)
-        self.data[index_key(key)[0]] = v
+        wider = v.dtype.kind != "f" and self.data.dtype != np.int64
+        I.check_fits(op, v, self.data.dtype, "t = t.astype(np.int64)" if wider else "t = t.float()")
+        try:
+            self.data[key] = v
+        except ValueError:
+            if v.dtype.kind not in "biuf":
+                raise
+            target = np.shape(self.data[key])
+            if v.size != 1 or target != ():
+                raise ValueError(
+                    f"{op}: a value of shape {v.shape} does not broadcast to the shape {target} it is written into "
+                    f"(t has shape {self.shape})"
+                ) from None
+            self.data[key] = v.reshape(())  # one element given as [5.0]: NumPy refuses it, PyTorch takes it
         self._bump()
 
     def _in_place(self, op: str, other: Any, fn: Any) -> Tensor:
@@ -752,6 +775,8 @@ class Tensor(Node):
             fn(self.data, o, out=self.data, casting="same_kind")
         except ValueError:
             raise broadcast_error(op, self.shape, np.shape(o)) from None
+        except (TypeError, OverflowError) as error:  # NumPy's raw UFuncTypeError names no op and no fix
+            raise _in_place_error(op, self.data.dtype, o, fn, error) from None
         self._bump()
         return self
 
@@ -1339,6 +1364,37 @@ def _binary(fn: type[TensorFunction], op: str, a: Tensor, b: Any) -> Tensor:
         if a.shape == b.shape:
             raise
         raise broadcast_error(op, a.shape, b.shape) from None
+
+
+def _divide(t: Tensor, other: Any, reflected: bool) -> Tensor:
+    """t / other (other / t when reflected): true division, a float, in PyTorch's dtype. An int or bool tensor meets
+    a float tensor in the float's dtype (int / float16 is float16); beside an int tensor or a number it becomes the
+    default float first, so the number is never squeezed into the int dtype (-1 / a uint8 tensor is -1.0 / ...)."""
+    if t.data.dtype.kind != "f" and not (isinstance(other, Tensor) and other.data.dtype.kind == "f"):
+        t = _as_float(t)
+    b = operand(other, t, "/")
+    return _binary(P.Div, "/", b, t) if reflected else _binary(P.Div, "/", t, b)
+
+
+def _in_place_error(op: str, dtype: np.dtype, other: Any, fn: np.ufunc, error: Exception) -> Exception:
+    """The clear error for an in-place op whose result the tensor's dtype cannot hold (PyTorch refuses it too)."""
+    if isinstance(error, OverflowError):  # 300 into an int8 tensor
+        return OverflowError(
+            f"Tensor {op}: the number {other!r} does not fit in the tensor's dtype {dtype}; convert the tensor "
+            f"first, e.g. t = t.astype(np.int64), then t.{op}(...)"
+        )
+    given = np.asarray(other).dtype
+    if given.kind not in "biuf":
+        return TypeError(f"Tensor {op}: unsupported operand {other!r}; use a Tensor, a number or an array")
+    result = fn(np.ones(1, dtype), np.ones(1, given)).dtype
+    kind, fix = ("a float", "t = t.float()") if result.kind == "f" else ("an int", "t = t.astype(np.int64)")
+    number = isinstance(other, numbers.Number) and not isinstance(other, np.ndarray)
+    what = f"the number {other.item() if isinstance(other, np.generic) else other!r}" if number else f"a {given} tensor"
+    return TypeError(
+        f"Tensor {op}: with {what} the result is {kind}, which this {dtype} tensor cannot hold in "
+        f"place (PyTorch refuses it too); convert the tensor first ({fix}, then t.{op}(...)), or build a new "
+        f"tensor (t = t.{op[:-1]}(...))"
+    )
 
 
 def _as_float(x: Tensor) -> Tensor:

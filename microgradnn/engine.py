@@ -76,6 +76,12 @@ class _GradModeSwitch:
     enabled: ClassVar[bool]
 
     def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        if fn is not None and not callable(fn):  # no_grad(False) would otherwise hand back a decorated 3
+            name = cls.__name__
+            raise TypeError(
+                f"{name}: got {fn!r}; write `with {name}():`, or put @{name} above a function "
+                "(to choose the mode by a flag: `with set_grad_enabled(flag):`)"
+            )
         self = super().__new__(cls)
         self.previous = True
         return self if fn is None else self(fn)

@@ -284,3 +284,10 @@ def test_second_derivatives_of_0d_tensors():
 
     h = 1e-6
     assert abs(float(x.grad) - (first(0.3 + h) - first(0.3 - h)) / (2 * h)) < 1e-5
+
+
+@pytest.mark.parametrize("make", [lambda: no_grad(3), lambda: no_grad(False), lambda: enable_grad("on")])
+def test_a_grad_mode_block_given_a_non_function_names_the_fix(make):
+    with pytest.raises(TypeError, match=r"write `with (no|enable)_grad\(\):`.*set_grad_enabled\(flag\)"):
+        make()
+    assert is_grad_enabled()

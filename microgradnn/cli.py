@@ -176,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--hidden",
         type=_layer_sizes,
-        default=[16, 16],
-        help="hidden layer sizes, e.g. 16,16 (default), or none for a linear model",
+        default=None,
+        help="hidden layer sizes of the MLP, e.g. 16,16 (default), or none for a linear model",
     )
     train.add_argument(
         "--model",
@@ -197,7 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs", type=_positive_int, default=None, help="passes over the data (default: 100; 20 for --model cnn)"
     )
     train.add_argument("--batch-size", type=_positive_int, default=32, help="examples per step (default: 32)")
-    train.add_argument("--samples", type=_positive_int, default=200, help="points in a 2-D dataset (default: 200)")
+    train.add_argument(
+        "--samples", type=_positive_int, default=None, help="points in moons, circles, spiral or blobs (default: 200)"
+    )
     train.add_argument("--seed", type=_seed, default=0, help="random seed for data and weights (default: 0)")
     train.add_argument(
         "--out", type=Path, default=Path("microgradnn-train"), help="folder for the pictures (default: %(default)s)"
@@ -330,6 +332,13 @@ def _check_train_prerequisites(args: argparse.Namespace) -> None:
             ) from None
     from microgradnn.data import MAX_SAMPLES
 
+    if args.model == "cnn" and args.hidden is not None:
+        raise CommandError("--hidden sets the MLP's hidden layers; --model cnn has layers of its own: drop --hidden")
+    fixed = {"xor": "its 4 points", "digits": "its 1,797 images"}.get(args.dataset)
+    if fixed is not None and args.samples is not None:
+        raise CommandError(f"--samples: {args.dataset} always has {fixed}; drop --samples")
+    args.hidden = [16, 16] if args.hidden is None else args.hidden
+    args.samples = 200 if args.samples is None else args.samples
     minimum = {"moons": 2, "circles": 2, "spiral": 3, "blobs": 3}.get(args.dataset)
     if minimum is not None and not minimum <= args.samples <= MAX_SAMPLES:
         raise CommandError(
@@ -428,7 +437,7 @@ def _run_train(args: argparse.Namespace) -> int:
             line += f", {np.mean(predict(X_test) == y_test):.1%} on {len(y_test)} held-out samples"
         print(line)
         start = history.step_loss[0]  # the loss before the first update
-        if not history.loss[-1] < start:
+        if len(history.step_loss) > 1 and not history.loss[-1] < start:  # (after one step there is nothing to judge)
             print(
                 f"note: training made the loss worse ({start:.4g} before the first step, {history.loss[-1]:.4g} "
                 f"after); --lr {lr:g} is probably too large, try --lr {lr / 10:g}",

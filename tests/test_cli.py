@@ -87,6 +87,9 @@ def test_the_top_help_lists_every_command(capsys: pytest.CaptureFixture[str]) ->
         (["train", "moons", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
         (["train", "moons", "--seed", "-1"], "a seed must be a whole number >= 0"),
         (["train", "moons", "--hidden", "0"], "use --hidden none for no hidden layer"),
+        (["train", "digits", "--model", "cnn", "--hidden", "4"], "--model cnn has layers of its own: drop --hidden"),
+        (["train", "xor", "--samples", "50"], "xor always has its 4 points; drop --samples"),
+        (["train", "digits", "--samples", "50"], "digits always has its 1,797 images; drop --samples"),
         (["graph", "x*" * 99 + "y", "--set", "x=1"], "unknown name 'y'"),
     ],
 )
@@ -311,3 +314,13 @@ def test_train_with_each_optimizer_learns_moons(
     assert f"{name} lr={lr}" in printed and made == [float(lr)]  # that optimizer, at its default rate
     accuracy = float(printed.split("accuracy: ")[1].split("%")[0])
     assert accuracy > 80.0
+
+
+def test_the_too_large_learning_rate_note_needs_more_than_one_step(capsys, tmp_path) -> None:
+    one_step = ["train", "moons", "--epochs", "1", "--samples", "10", "--out", str(tmp_path / "one")]
+    assert main(one_step) == 0
+    assert "note:" not in capsys.readouterr().err  # one step: its epoch loss is the loss before it
+    diverging = ["train", "moons", "--optimizer", "sgd", "--lr", "1000", "--epochs", "3"]
+    diverging += ["--out", str(tmp_path / "big")]
+    assert main(diverging) == 0
+    assert "note: training made the loss worse" in capsys.readouterr().err

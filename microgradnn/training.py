@@ -32,7 +32,7 @@ import numpy as np
 
 from microgradnn import data as datasets
 from microgradnn.engine import Node, no_grad
-from microgradnn.nn.module import _mark_written
+from microgradnn.nn.module import Module, _mark_written
 from microgradnn.optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from microgradnn.scalar import Value
 
@@ -106,7 +106,8 @@ class TrainingError(FloatingPointError):
 def accuracy(outputs: Any, targets: Any, threshold: float = 0.5) -> float:
     """The fraction of samples classified correctly.
 
-    * outputs of shape (N, C), C > 1: the predicted class is the argmax of the row;
+    * outputs of shape (N, C), C > 1: the predicted class is the argmax of the row; targets of that shape too
+      (one-hot rows, or class probabilities) name their class by their own argmax;
     * one output per sample and targets in {-1, +1}: the sign of the output (a margin score);
     * one output per sample otherwise: class 1 where output >= `threshold`
       (0.5 for probabilities, 0.0 for raw scores).
@@ -117,6 +118,8 @@ def accuracy(outputs: Any, targets: Any, threshold: float = 0.5) -> float:
         if array.dtype.kind not in "biuf":
             raise TypeError(f"accuracy: {what} must be numbers, got dtype {array.dtype}; pass the model's outputs")
     if out.ndim == 2 and out.shape[1] > 1:
+        if y.shape == out.shape:  # one-hot targets (mse_loss against np.eye(C)[labels], as in the chapter)
+            y = np.argmax(y, axis=1)
         if len(out) != len(y):
             raise ValueError(f"accuracy: {len(out)} outputs but {len(y)} targets")
         return float(np.mean(np.argmax(out, axis=1) == y.reshape(-1)))
@@ -129,9 +132,12 @@ def accuracy(outputs: Any, targets: Any, threshold: float = 0.5) -> float:
 
 
 def _as_array(x: Any) -> np.ndarray:
-    """Values (nested lists of them), Tensors or arrays as a float array."""
-    if isinstance(x, Node):
+    """Values (nested lists of them) as a float array; Tensors and arrays as their arrays, dtype kept (a Tensor of
+    class labels stays integers)."""
+    if isinstance(x, Value):
         return np.asarray(x.data, dtype=np.float64)
+    if isinstance(x, Node):
+        return np.asarray(x.data)
     if isinstance(x, (list, tuple)):
         parts = [_as_array(v) for v in x]
         # Values become float64; plain numbers keep NumPy's dtype, so a list of class labels stays integers.
@@ -276,6 +282,28 @@ class _Snapshot:
             live.update(kept)
         for group, lr in zip(self.optimizer._groups, self.lrs):
             group._lr = lr
+
+
+class _BufferSnapshot:
+    """A module's buffers before a forward pass, to put back if the step goes wrong (nothing, for a model without
+    buffers or a plain function)."""
+
+    def __init__(self, model: Any) -> None:
+        slots = model._buffer_slots() if isinstance(model, Module) else {}
+        self.slots = [(module, name) for module, name, _ in slots.values()]
+        self.kept: list[Any] = []
+
+    def take(self) -> None:
+        if self.slots:
+            self.kept = [np.copy(getattr(module, name)) for module, name in self.slots]
+
+    def restore(self) -> None:
+        for (module, name), value in zip(self.slots, self.kept):
+            live = getattr(module, name)
+            if isinstance(live, np.ndarray) and live.shape == value.shape:
+                live[...] = value
+            else:  # a number (num_batches_tracked), or a buffer replaced rather than updated in place
+                object.__setattr__(module, name, type(live)(value) if not isinstance(live, np.ndarray) else value)
 
 
 class _DeferredInterrupt:
@@ -440,7 +468,12 @@ def fit(
     snapshot = _Snapshot(optimizer)
     interrupt = _DeferredInterrupt()
 
+    # The model's buffers (BatchNorm's running statistics), changed by each forward pass: kept before it, and put
+    # back with the weights when a step fails (a NaN batch would leave NaN statistics behind).
+    buffers = _BufferSnapshot(model)
+
     def stop(message: str, epoch: int, step: int, parameter: str | None) -> TrainingError:
+        buffers.restore()
         return TrainingError(
             f"fit: {message} at epoch {epoch}, step {step}; {_STOPPED} {_FIX}", history, epoch, step, parameter
         )
@@ -462,6 +495,7 @@ def fit(
                         break
                     updated = False
                     X, y = _batch_pair(batch, step)
+                    buffers.take()
                     out = _forward(model, X, scalar, dtype)
                     loss = loss_fn(out, _targets(y, scalar, dtype))
                     value = _loss_number(loss)

@@ -4,7 +4,8 @@
   (float32 unless `set_default_dtype` says otherwise); Python ints become
   int64 and bools bool, as in PyTorch;
 * a NumPy array keeps its dtype (int32 stays int32, float64 stays float64),
-  and so does a NumPy scalar (`np.float64(1.0)`, as in PyTorch and NumPy);
+  and so does a NumPy scalar (`np.float64(1.0)`, as in PyTorch and NumPy) and
+  any other array-like object with ``__array__`` (a torch tensor, a pandas column);
 * complex numbers, strings and objects are refused with a clear error;
 * only floating-point tensors can require gradients;
 * mixing an integer or bool tensor with a float one computes in the float
@@ -60,6 +61,8 @@ def to_array(op: str, data: Any, dtype: Any, copy: bool) -> np.ndarray:
     wanted = dtype_arg(op, dtype)
     if isinstance(data, np.generic):  # np.float64(1.0) is a Python float too, but keeps its dtype, as an array does
         data = np.asarray(data)
+    elif not isinstance(data, (list, tuple, np.ndarray)) and hasattr(data, "__array__"):
+        data = np.asarray(data)  # a torch tensor or a pandas column is an array already: its dtype is kept too
     if isinstance(data, np.ndarray):
         if data.dtype.kind not in "biuf":
             raise _bad_kind(op, data.dtype, type(data).__name__)

@@ -9,6 +9,8 @@
 * Convolutions (`Conv1d`, `Conv2d`, `ConvTranspose2d`, with their `padding_mode`), pooling,
   `BatchNorm1d`/`2d` (with their running statistics), `LayerNorm`, `GroupNorm`, `Embedding` and
   `LeNet` map too; train/eval mode is kept.
+* A module used in several places converts to one shared module (its weights stay tied), frozen parameters
+  stay frozen, and a subclass that overrides ``forward`` or an option the other side lacks is refused.
 * `compare_with_torch(fn, *inputs)` runs one function (or one model) on both
   engines and returns a `Comparison`: a table of the forward values and the
   gradients with their largest differences, that prints as text and shows as
@@ -71,6 +73,20 @@ _FROM_TORCH = (
     "BatchNorm2d, LayerNorm, GroupNorm, Embedding, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, Tanh, Sigmoid, "
     "Softmax, TorchStep"
 )
+
+
+# The classes each direction converts (a subclass converts as the first of these in its MRO).
+_TO_TORCH_TYPES: tuple[type, ...] = (
+    nn.MLP, nn.Layer, nn.Neuron, nn.Linear, nn.Sequential, nn.LeNet, nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d,
+    nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm,
+    nn.Embedding, nn.Flatten, nn.Unflatten, nn.Dropout, nn.LeakyReLU, nn.Softmax,
+)  # fmt: skip
+_FROM_TORCH_TYPES: tuple[type, ...] = (
+    torch.nn.Linear, torch.nn.Sequential, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.ConvTranspose2d,
+    torch.nn.MaxPool2d, torch.nn.AvgPool2d, torch.nn.AdaptiveAvgPool2d, torch.nn.BatchNorm1d, torch.nn.BatchNorm2d,
+    torch.nn.LayerNorm, torch.nn.GroupNorm, torch.nn.Embedding, torch.nn.Flatten, torch.nn.Unflatten,
+    torch.nn.Dropout, torch.nn.LeakyReLU, torch.nn.Softmax,
+)  # fmt: skip
 
 
 def _torch_dtype(dtype: Any) -> torch.dtype:
@@ -184,14 +200,43 @@ def to_torch(module: nn.Module) -> torch.nn.Module:
     train/eval mode. Supported: MLP, Layer, Neuron, Linear, Sequential, LeNet, the convolutions, pooling
     and normalization layers, Embedding, Flatten, Unflatten, Dropout and the activations.
     """
-    converted = _to_torch(module)
+    return _to_torch_shared(module, {})
+
+
+def _to_torch_shared(module: nn.Module, memo: dict[int, tuple[nn.Module, torch.nn.Module]]) -> torch.nn.Module:
+    """`to_torch` of one module; `memo` maps a module already converted in this call to its torch module, so a
+    module used in several places becomes one shared torch module (its weights stay tied)."""
+    if id(module) in memo:
+        return memo[id(module)][1]
+    _refuse_own_forward("to_torch", module, _TO_TORCH_TYPES, type(module).__name__)
+    converted = _to_torch(module, memo)
+    memo[id(module)] = (module, converted)  # (the module too: its id stays unique while it is kept)
     if isinstance(module, (nn.Neuron, nn.Layer, nn.MLP)):
         return converted.train(module.training)  # its parts are new: they all take the model's mode
     converted.training = module.training  # (not .train(): children converted on their own keep their own mode)
+    for name, p in module._parameters.items():  # a frozen parameter stays frozen
+        theirs = converted._parameters.get(name)
+        if isinstance(p, Tensor) and theirs is not None:
+            theirs.requires_grad_(p.requires_grad)
     return converted
 
 
-def _to_torch(module: nn.Module) -> torch.nn.Module:
+def _refuse_own_forward(who: str, module: Any, supported: tuple[type, ...], shown: str) -> None:
+    """Refuse a subclass of a supported class that computes something else: the copy would run the base's forward."""
+    base = next((c for c in type(module).__mro__ if c in supported), None)
+    if base is None or base is type(module):
+        return
+    for method in ("forward", "__call__"):
+        if getattr(type(module), method) is not getattr(base, method):
+            prefix = "torch.nn." if who == "from_torch" and base.__module__.startswith("torch") else ""
+            raise TypeError(
+                f"{who}: {shown} overrides {prefix}{base.__name__}'s {method}, which the converted "
+                f"{base.__name__} would not run; convert its children and copy the weights with load_state_dict "
+                "into a module of your own that computes the same"
+            )
+
+
+def _to_torch(module: nn.Module, memo: dict[int, tuple[nn.Module, torch.nn.Module]]) -> torch.nn.Module:
     if isinstance(module, nn.Neuron):
         weight = np.array([[w.data for w in module.w]], dtype=np.float64)
         bias = np.array([module.b.data], dtype=np.float64)
@@ -211,12 +256,12 @@ def _to_torch(module: nn.Module) -> torch.nn.Module:
     if isinstance(module, nn.Sequential):
         converted = torch.nn.Sequential()
         for name, child in module.named_children():
-            converted.add_module(name, to_torch(child))
+            converted.add_module(name, _to_torch_shared(child, memo))
         return converted
     if isinstance(module, nn.LeNet):  # forward is classifier(features(x)): a Sequential of the two, same names
         converted = torch.nn.Sequential()
         for name, child in module.named_children():
-            converted.add_module(name, to_torch(child))
+            converted.add_module(name, _to_torch_shared(child, memo))
         return converted
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d)):
         return _conv_to_torch(module)
@@ -284,12 +329,48 @@ def from_torch(module: torch.nn.Module) -> nn.Module:
     ``Embedding``, ``Flatten``, ``Unflatten``, ``Dropout``, ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Softmax``
     and `TorchStep`. A ``Sequential`` keeps its child names; every module keeps its own train/eval mode.
     """
-    ours = _from_torch(module)
+    if isinstance(module, torch.Tensor):
+        raise TypeError(
+            "from_torch: got a torch.Tensor, not a module; from_torch converts torch.nn modules. For a tensor "
+            "use Tensor(t.detach().cpu().numpy()) (add requires_grad=True to take gradients)"
+        )
+    return _from_torch_shared(module, {})
+
+
+def _from_torch_shared(module: torch.nn.Module, memo: dict[int, tuple[torch.nn.Module, nn.Module]]) -> nn.Module:
+    """`from_torch` of one module; `memo` maps a module already converted in this call to ours, so a module used
+    in several places becomes one shared module (its weights stay tied)."""
+    if id(module) in memo:
+        return memo[id(module)][1]
+    _refuse_own_forward("from_torch", module, _FROM_TORCH_TYPES, type(module).__name__)
+    for t in [*module.parameters(recurse=False), *module.buffers(recurse=False)]:
+        if t is not None and t.is_floating_point():
+            _numpy_dtype(t.dtype)  # a clear error for bfloat16 and float16 weights, whatever the module
+    _refuse_dropped_options(module)
+    ours = _from_torch(module, memo)
+    memo[id(module)] = (module, ours)  # (the module too: its id stays unique while it is kept)
     ours.training = module.training  # (not .train(): children converted on their own keep their own mode)
+    for name, p in module._parameters.items():  # a frozen parameter stays frozen (and registered)
+        mine = ours._parameters.get(name)
+        if p is not None and isinstance(mine, Tensor):
+            mine.requires_grad_(p.requires_grad)
     return ours
 
 
-def _from_torch(module: torch.nn.Module) -> nn.Module:
+def _refuse_dropped_options(module: torch.nn.Module) -> None:
+    """Refuse an option our equivalent module does not have, rather than convert without it."""
+    if isinstance(module, torch.nn.Embedding):
+        dropped = {"max_norm": module.max_norm is not None, "scale_grad_by_freq": module.scale_grad_by_freq}
+        for option, used in dropped.items():
+            if used:
+                raise ValueError(
+                    f"from_torch: torch.nn.Embedding({option}={getattr(module, option)!r}) has no equivalent in "
+                    f"microgradnn's Embedding (its outputs or gradients would differ); build the torch module "
+                    f"without {option} to convert it"
+                )
+
+
+def _from_torch(module: torch.nn.Module, memo: dict[int, tuple[torch.nn.Module, nn.Module]]) -> nn.Module:
     if isinstance(module, torch.nn.Linear):
         weight = module.weight.detach().cpu().numpy()
         dtype = _numpy_dtype(module.weight.dtype)
@@ -343,14 +424,13 @@ def _from_torch(module: torch.nn.Module) -> nn.Module:
     if isinstance(module, torch.nn.AdaptiveAvgPool2d):
         return nn.AdaptiveAvgPool2d(module.output_size)
     if isinstance(module, torch.nn.Sequential):
-        seq = nn.Sequential(*(from_torch(child) for child in module.children()))
-        names = [name for name, _ in module.named_children()]
+        names = list(module._modules)  # (every entry: children() would skip a module used twice)
         if names != [str(i) for i in range(len(names))]:
             raise ValueError(
                 f"from_torch: our Sequential names its children 0, 1, ...; this one has {names}. "
                 "Rebuild it as torch.nn.Sequential(*modules) first"
             )
-        return seq
+        return nn.Sequential(*(_from_torch_shared(child, memo) for child in module._modules.values()))
     simple = {
         torch.nn.ReLU: nn.ReLU,
         torch.nn.Tanh: nn.Tanh,
@@ -561,6 +641,18 @@ def _our_backward(outputs: list[Any]) -> None:
                 total.backward()
 
 
+def _check_outputs(outputs: list[Any], engine: str, kinds: tuple[type, ...], wanted: str) -> None:
+    """Refuse an output neither compared nor differentiated, such as a plain float."""
+    for out in outputs:
+        parts = _flat_values(out) if isinstance(out, list) and engine == "microgradnn" else [out]
+        if not parts or not all(isinstance(p, kinds) for p in parts):
+            raise TypeError(
+                f"compare_with_torch: fn must return a Tensor (a Value, or a tuple of them); on {engine}'s side it "
+                f"returned a {type(out).__name__} ({out!r}), not {wanted}. Compute the result from the inputs with "
+                "their operations (x.sum(), x * w, ...) so that both engines can differentiate it"
+            )
+
+
 def _their_backward(outputs: list[torch.Tensor]) -> None:
     total = sum(o.sum() for o in outputs if o.requires_grad)
     if isinstance(total, torch.Tensor):
@@ -676,6 +768,8 @@ def compare_with_torch(
 
     ours_out = _outputs(fn(*ours_in))
     theirs_out = _outputs(their_fn(*theirs_in))
+    _check_outputs(ours_out, "microgradnn", (Tensor, Value), "a Tensor or a Value (or a list of Values)")
+    _check_outputs(theirs_out, "PyTorch", (torch.Tensor,), "a torch.Tensor")
     if len(ours_out) != len(theirs_out):
         raise ValueError(f"compare_with_torch: microgradnn returned {len(ours_out)} outputs, PyTorch {len(theirs_out)}")
     rows: list[Row] = []

@@ -99,3 +99,26 @@ def test_the_player_of_a_shared_module_runs_without_page_errors(tmp_path):
         page.keyboard.press("End")
         browser.close()
     watch.check()
+
+
+@needs_browser
+@pytest.mark.parametrize("cell", [1300, 300])
+def test_a_network_picture_in_a_notebook_cell_shrinks_but_never_grows(tmp_path, cell):
+    from playwright.sync_api import sync_playwright
+
+    from microgradnn.nn import MLP
+
+    picture = draw_network(MLP(2, [2, 1], seed=0))
+    page_file = tmp_path / "cell.html"
+    cell_html = f'<div id="cell" style="width:{cell}px">{picture._repr_html_()}</div>'
+    page_file.write_text(f"<html><body>{cell_html}</body></html>", encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        watch = Watch(page)
+        page.goto(page_file.resolve().as_uri())
+        width = page.evaluate("document.querySelector('#cell svg').getBoundingClientRect().width")
+        browser.close()
+    watch.check()
+    natural = picture.layout.width
+    assert width == pytest.approx(min(natural, cell), abs=1)  # its own size in a wide cell (it was stretched)

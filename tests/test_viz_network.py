@@ -238,7 +238,7 @@ def test_png_and_notebook_display(tmp_path):
     assert picture.render(tmp_path / "n.png").read_bytes().startswith(b"\x89PNG")
     assert picture.render(tmp_path / "n.svg").read_text(encoding="utf-8").startswith("<svg")
     html = picture._repr_html_()
-    assert 'width="100%"' in html  # fits the cell
+    assert 'width="100%"' in html and re.search(r'style="max-width:[\d.]+px"', html)  # shrinks, never grows
     with pytest.raises(ValueError, match=r"\.pdf.*use \.svg or \.png"):
         picture.render(tmp_path / "n.pdf")
 

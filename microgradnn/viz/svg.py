@@ -166,10 +166,12 @@ def line_end(route: Route, size: float = 9.0) -> list[tuple[float, float]]:
 
 
 def svg(scene: Scene, lay: Layout, state: dict[str, Any] | None = None, *, prefix: str = "", fit: bool = False) -> str:
-    """The scene as an SVG document in frame `state` ({"cls": ..., "txt": ...}); `fit` makes it scale to its box."""
+    """The scene as an SVG document in frame `state` ({"cls": ..., "txt": ...}); `fit` makes it shrink to a box
+    narrower than the picture (a notebook cell), never grow past its own size."""
     cls = (state or {}).get("cls", {})
     txt = (state or {}).get("txt", {})
-    size = 'width="100%"' if fit else f'width="{_num(lay.width)}" height="{_num(lay.height)}"'
+    natural = f'width="{_num(lay.width)}" height="{_num(lay.height)}"'
+    size = f'width="100%" style="max-width:{_num(lay.width)}px"' if fit else natural
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="mg" viewBox="0 0 {_num(lay.width)} {_num(lay.height)}" '
         f'{size} role="img">',

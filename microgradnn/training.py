@@ -413,7 +413,7 @@ def fit(
     via tqdm.auto) or when stdout and stderr are terminals, and stays quiet otherwise.
     scheduler: stepped once after every epoch (a ReduceLROnPlateau with the epoch's
     validation loss, or its training loss without val_data). callback(epoch, history): called
-    after every epoch; returning True stops training.
+    after every epoch; returning True stops training. The model is left in the mode (train or eval) it had.
     A NaN or infinite loss or gradient, or a step that makes a weight NaN or
     infinite, raises `TrainingError` (a FloatingPointError) naming the
     parameter, the epoch and the step (both counted from 1); the weights and
@@ -445,6 +445,11 @@ def fit(
         raise TypeError(
             f"fit: scheduler must be a microgradnn.optim scheduler, got {type(scheduler).__name__}; "
             "e.g. optim.StepLR(optimizer, step_size=10)"
+        )
+    if scheduler is not None and scheduler.optimizer is not optimizer:
+        raise ValueError(
+            "fit: the scheduler was made for another optimizer, so it would change that one's learning rate; "
+            "make it from the optimizer fit trains with, e.g. optim.StepLR(optimizer, step_size=10)"
         )
     if callback is not None and not callable(callback):
         raise TypeError(f"fit: callback must be a function (epoch, history) -> bool, got {type(callback).__name__}")
@@ -479,6 +484,7 @@ def fit(
         )
 
     set_mode = getattr(model, "train", None)
+    was_training = getattr(model, "training", None)
     bar = _progress_bar(int(epochs), progress)
     epoch = step = 0
     updated = False  # has the current step's update been applied? (what the note on an error says)
@@ -558,6 +564,8 @@ def fit(
         raise
     finally:
         bar.close()
+        if callable(set_mode) and isinstance(was_training, bool):  # validation switched to eval: leave it as found
+            set_mode(was_training)
     return history
 
 
@@ -567,7 +575,13 @@ _STOPPED = "training stopped and the weights are as they were before that step."
 def _batch_pair(batch: Any, step: int) -> tuple[Any, Any]:
     """One batch as (X, y), or a clear error for anything else."""
     if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch[0], batch[1]
+        y = batch[1]
+        if np.ndim(y.data if isinstance(y, Node) else y) == 0:  # one sample, not a batch: len(y) fails after the step
+            raise TypeError(
+                f"fit: batch {step} has a single target ({y!r}), not one per row: it is one sample, not a batch "
+                "(a DataLoader with batch_size=None yields samples one by one); give the DataLoader a batch_size"
+            )
+        return batch[0], y
     kind = type(batch).__name__
     shape = f" of shape {np.shape(batch)}" if isinstance(batch, (np.ndarray, Node)) else ""
     raise TypeError(

@@ -87,3 +87,31 @@ def test_a_loader_per_epoch_resumes_bit_for_bit_as_the_checkpoints_guide_says() 
     straight, straight_opt = build()
     train(straight, straight_opt, 0, 6)
     assert all(np.array_equal(a.data, b.data) for a, b in zip(resumed.parameters(), straight.parameters()))
+
+
+@pytest.mark.parametrize("make", [lambda o: optim.StepLR(o, step_size=1), lambda o: optim.ReduceLROnPlateau(o)])
+def test_a_scheduler_of_another_optimizer_is_refused(make) -> None:
+    model = nn.Linear(2, 3, seed=0)
+    other = optim.SGD(nn.Linear(2, 3).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="the scheduler was made for another optimizer"):
+        fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), (X, Y), scheduler=make(other))
+    assert other.lr == 0.1
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("validate", [True, False])
+def test_fit_leaves_the_model_in_the_mode_it_found(training, validate) -> None:
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Dropout(0.1))
+    model.train(training)
+    val = (X, Y) if validate else None
+    fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), (X, Y), val_data=val, epochs=2)
+    assert model.training is training and model[1].training is training
+
+
+def test_single_samples_instead_of_batches_are_refused_before_any_step() -> None:
+    model = nn.Linear(2, 3, seed=0)
+    before = model.weight.data.copy()
+    one_by_one = data.DataLoader(data.TensorDataset(X, Y), batch_size=None)
+    with pytest.raises(TypeError, match=r"it is one sample, not a batch .* give the DataLoader a batch_size"):
+        fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), one_by_one)
+    assert np.array_equal(model.weight.data, before)  # (it used to fail after the first step, with len() of 0-d)

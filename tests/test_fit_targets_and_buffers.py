@@ -3,6 +3,8 @@ weights; array-like data (a torch tensor) keeps its dtype in Tensor()."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,17 @@ def test_single_samples_instead_of_batches_are_refused_before_any_step() -> None
     with pytest.raises(TypeError, match=r"it is one sample, not a batch .* give the DataLoader a batch_size"):
         fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), one_by_one)
     assert np.array_equal(model.weight.data, before)  # (it used to fail after the first step, with len() of 0-d)
+
+
+@pytest.mark.parametrize(
+    "ragged, where",
+    [
+        ([[1.0], [2.0, 3.0]], "a row of length 1 beside one of length 2"),
+        ([[[1, 2], [3]], [[1, 2], [3, 4]]], "a row of length 2 beside one of length 1"),
+        ([1.0, [2.0]], "a number beside a list"),
+    ],
+)
+def test_ragged_nested_lists_get_a_clear_error(ragged, where) -> None:
+    for make, who in ((Tensor, "Tensor()"), (data.TensorDataset, "TensorDataset")):
+        with pytest.raises(ValueError, match=rf"{re.escape(who)}: the nested lists have different lengths \({where}\)"):
+            make(ragged)

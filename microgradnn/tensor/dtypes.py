@@ -69,12 +69,34 @@ def to_array(op: str, data: Any, dtype: Any, copy: bool) -> np.ndarray:
         if wanted is None or wanted == data.dtype:
             return data.copy() if copy else data
         return data.astype(wanted)
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError as error:
+        if not isinstance(data, (list, tuple)) or "inhomogeneous" not in str(error):
+            raise
+        raise ValueError(
+            f"{op}: the nested lists have different lengths ({_ragged_lengths(data)}), so they make no array; "
+            "give every row the same length (pad the short ones, or keep separate tensors)"
+        ) from None
     if arr.dtype.kind not in "biuf":
         raise _bad_kind(op, arr.dtype, type(data).__name__)
     if wanted is None:
         wanted = _DEFAULT.dtype if arr.dtype.kind == "f" else np.dtype(np.int64) if arr.dtype.kind in "iu" else None
     return arr if wanted is None or arr.dtype == wanted else arr.astype(wanted)
+
+
+def _ragged_lengths(data: list[Any] | tuple[Any, ...]) -> str:
+    """Where nested lists first differ in length, for the error: "rows of lengths 1 and 2"."""
+    level = list(data)
+    while level:
+        lengths = [len(x) if isinstance(x, (list, tuple)) else None for x in level]
+        if len(set(lengths)) > 1:
+            if None in lengths:
+                return "a number beside a list"
+            first, other = lengths[0], next(n for n in lengths if n != lengths[0])
+            return f"a row of length {first} beside one of length {other}"
+        level = [y for x in level if isinstance(x, (list, tuple)) for y in x]
+    return "rows of different lengths"
 
 
 def _bad_kind(op: str, dtype: np.dtype, source: str) -> TypeError:

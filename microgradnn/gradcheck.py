@@ -21,7 +21,8 @@ once per input (v nonzero on that input only), so a failure names the input.
 function it hands to `gradcheck` is f's own backward, x -> J(x)^T u for a
 random u, computed by `microgradnn.grad` with ``create_graph=True`` (so its
 gradient comes from differentiating the backward formulas) and compared with
-central differences of that first derivative.
+central differences of that first derivative. Its derivative in u must be J^T,
+which is compared with central differences of f's forward pass instead.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class _Input:
 
     def __init__(self, node: Node, position: int, who: str = "gradcheck") -> None:
         self.name = node.label or f"input {position}"
+        self.leaf_label = self.name  # the label the fresh leaf gets; `name` may be disambiguated for the report
+        self.position = position
         self.kind = type(node)
         if isinstance(node, Value):
             self.shape: tuple[int, ...] = ()
@@ -78,8 +81,8 @@ class _Input:
 
     def leaf(self, flat: np.ndarray) -> Node:
         if self.kind is Value:
-            return Value(float(flat[0]), label=self.name)
-        return self.kind(flat.reshape(self.shape).copy(), requires_grad=True, label=self.name)
+            return Value(float(flat[0]), label=self.leaf_label)
+        return self.kind(flat.reshape(self.shape).copy(), requires_grad=True, label=self.leaf_label)
 
     def grad_of(self, leaf: Node) -> np.ndarray:
         grad = leaf.grad
@@ -102,6 +105,16 @@ class _Input:
         if not self.shape:
             return ""
         return str(tuple(int(i) for i in np.unravel_index(j, self.shape)))
+
+
+def _disambiguate(specs: list[_Input]) -> list[_Input]:
+    """Two inputs with the same label are told apart in the report: the later ones become 'w (input 2)'."""
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            spec.name = f"{spec.name} (input {spec.position})"
+        seen.add(spec.name)
+    return specs
 
 
 def _flatten_outputs(out: Any) -> list[Node]:
@@ -142,23 +155,63 @@ def _evaluate(f: Callable[..., Any], specs: list[_Input], flats: list[np.ndarray
         return _output_values(_flatten_outputs(f(*[s.leaf(x) for s, x in zip(specs, flats)])))
 
 
-def _numeric_jacobian(f: Callable[..., Any], specs: list[_Input], eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Central-difference Jacobian, and per entry how far the two one-sided slopes disagree."""
+def _numeric_jacobian(
+    f: Callable[..., Any], specs: list[_Input], eps: float, tol: tuple[float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Central-difference Jacobian, and per entry how far the two one-sided slopes disagree.
+
+    With `tol` (atol, rtol), entries whose one-sided slopes differ by more than 10x the tolerance are probed
+    again at half and twice the step, so that curvature (a gap that shrinks with the step) is not taken for
+    a kink (a gap that does not): see `_slope_jump`.
+    """
     base = [s.flat.copy() for s in specs]
     f0 = _evaluate(f, specs, base)
     columns, kinks = [], []
     for i, spec in enumerate(specs):
         for j in range(spec.flat.size):
-            plus = [x.copy() for x in base]
-            minus = [x.copy() for x in base]
-            plus[i][j] += eps
-            minus[i][j] -= eps
-            f_plus, f_minus = _evaluate(f, specs, plus), _evaluate(f, specs, minus)
-            columns.append((f_plus - f_minus) / (2 * eps))
-            kinks.append(np.abs((f_plus - f0) / eps - (f0 - f_minus) / eps))
+
+            def at(step: float, i: int = i, j: int = j) -> np.ndarray:
+                moved = [x.copy() for x in base]
+                moved[i][j] += step
+                return _evaluate(f, specs, moved)
+
+            f_plus, f_minus = at(eps), at(-eps)
+            column = (f_plus - f_minus) / (2 * eps)
+            columns.append(column)
+            kinks.append(_slope_jump(at, f0, f_plus, f_minus, eps, column, tol))
     if not columns:  # every input is empty: a Jacobian with no columns
         return np.zeros((f0.size, 0)), np.zeros((f0.size, 0))
     return np.stack(columns, axis=1), np.stack(kinks, axis=1)
+
+
+def _slope_jump(
+    at: Callable[[float], Any],
+    f0: Any,
+    f_plus: Any,
+    f_minus: Any,
+    eps: float,
+    numeric: Any,
+    tol: tuple[float, float] | None,
+) -> Any:
+    """How far the right and left slopes disagree beyond what curvature explains.
+
+    The one-sided slopes at step h differ by d(h) = (f(x+h) - 2 f(x) + f(x-h)) / h: about f'' h where f is
+    smooth, but about the jump in slope at a kink, whatever h. So where |d(eps)| is large enough to matter
+    (over 10x the tolerance), d is measured again at eps/2 and 2 eps and the part that does not shrink with
+    the step is kept: 2 d(h/2) - d(h) is ~0 at a smooth point (curvature cancels) and ~ the jump at a kink.
+    """
+    d = (f_plus - 2 * f0 + f_minus) / eps
+    gap = np.abs(d)
+    if tol is None:
+        return gap
+    atol, rtol = tol
+    suspects = gap > 10 * (atol + rtol * np.abs(numeric))
+    if not np.any(suspects):
+        return gap
+    half = (at(eps / 2) - 2 * f0 + at(-eps / 2)) / (eps / 2)
+    double = (at(2 * eps) - 2 * f0 + at(-2 * eps)) / (2 * eps)
+    jump = np.maximum(np.abs(2 * half - d), np.abs(2 * d - double))
+    return np.where(suspects, jump, gap)
 
 
 # ------------------------------------------------------------------ analytic
@@ -353,17 +406,43 @@ def gradcheck(
     if mode not in ("auto", "full", "projected"):
         raise ValueError(f"gradcheck: mode must be 'auto', 'full' or 'projected', got {mode!r}")
     _check_settings("gradcheck", eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
-    specs = [_Input(x, i) for i, x in enumerate(inputs)]
+    specs = _disambiguate([_Input(x, i) for i, x in enumerate(inputs)])
+    result = _check(f, specs, eps, atol, rtol, mode, projections, seed)
+    if raise_on_failure and not result.ok:
+        raise GradcheckError(result)
+    return result
+
+
+@dataclass
+class _Reference:
+    """The numeric side for the inputs from `start` on, computed some other way than differencing f in them.
+
+    `full(eps, tol)` gives their columns of the Jacobian and of the one-sided gaps; `directional(i, u, v, eps,
+    tol)` gives (u . J_i v, gap) for input i. gradgradcheck uses it for its grad_outputs (see there).
+    """
+
+    start: int
+    full: Callable[[float, tuple[float, float]], tuple[np.ndarray, np.ndarray]]
+    directional: Callable[[int, np.ndarray, np.ndarray, float, tuple[float, float]], tuple[float, float]]
+
+
+def _check(
+    f: Callable[..., Any],
+    specs: list[_Input],
+    eps: float,
+    atol: float,
+    rtol: float,
+    mode: str,
+    projections: int,
+    seed: int,
+    reference: _Reference | None = None,
+) -> GradcheckResult:
     if mode == "auto":
         n_out = _evaluate(f, specs, [s.flat for s in specs]).size
         mode = "full" if n_out * sum(s.flat.size for s in specs) <= FULL_JACOBIAN_LIMIT else "projected"
     if mode == "full":
-        result = _full_check(f, specs, eps, atol, rtol)
-    else:
-        result = _projected_check(f, specs, eps, atol, rtol, projections, seed)
-    if raise_on_failure and not result.ok:
-        raise GradcheckError(result)
-    return result
+        return _full_check(f, specs, eps, atol, rtol, reference)
+    return _projected_check(f, specs, eps, atol, rtol, projections, seed, reference)
 
 
 def _row(
@@ -384,9 +463,27 @@ def _row(
     )
 
 
-def _full_check(f: Callable[..., Any], specs: list[_Input], eps: float, atol: float, rtol: float) -> GradcheckResult:
+def _full_check(
+    f: Callable[..., Any],
+    specs: list[_Input],
+    eps: float,
+    atol: float,
+    rtol: float,
+    reference: _Reference | None = None,
+) -> GradcheckResult:
     analytic = _analytic_jacobian(f, specs)
-    numeric, one_sided_gap = _numeric_jacobian(f, specs, eps)
+    if reference is None:
+        numeric, one_sided_gap = _numeric_jacobian(f, specs, eps, (atol, rtol))
+    else:  # difference f in the first inputs only (the others held at their values); the rest comes from reference
+        head, tail = specs[: reference.start], specs[reference.start :]
+
+        def f_head(*xs: Node) -> Any:
+            return f(*xs, *[s.leaf(s.flat) for s in tail])
+
+        numeric, one_sided_gap = _numeric_jacobian(f_head, head, eps, (atol, rtol))
+        ref_numeric, ref_gap = reference.full(eps, (atol, rtol))
+        numeric = np.concatenate([numeric, ref_numeric], axis=1)
+        one_sided_gap = np.concatenate([one_sided_gap, ref_gap], axis=1)
     rows = []
     for k in range(numeric.shape[0]):
         col = 0
@@ -399,7 +496,14 @@ def _full_check(f: Callable[..., Any], specs: list[_Input], eps: float, atol: fl
 
 
 def _projected_check(
-    f: Callable[..., Any], specs: list[_Input], eps: float, atol: float, rtol: float, projections: int, seed: int
+    f: Callable[..., Any],
+    specs: list[_Input],
+    eps: float,
+    atol: float,
+    rtol: float,
+    projections: int,
+    seed: int,
+    reference: _Reference | None = None,
 ) -> GradcheckResult:
     """Per projection and per input i: u . (J_i v_i) by one backward pass and by a central difference along v_i."""
     rng = np.random.default_rng(seed)
@@ -429,17 +533,38 @@ def _projected_check(
             size = spec.flat.size
             a = float(backprop[k, col : col + size] @ vs[i])
             col += size
-            plus = [x + eps * vs[i] if j == i else x for j, x in enumerate(base)]
-            minus = [x - eps * vs[i] if j == i else x for j, x in enumerate(base)]
-            fp, fm = float(u @ _evaluate(f, specs, plus)), float(u @ _evaluate(f, specs, minus))
-            n = (fp - fm) / (2 * eps)
-            gap = abs((fp - float(u @ f0)) / eps - (float(u @ f0) - fm) / eps)
+            if reference is not None and i >= reference.start:
+                n, gap = reference.directional(i, u, vs[i], eps, (atol, rtol))
+            else:
+                n, gap = _directional(f, specs, base, f0, i, u, vs[i], eps, (atol, rtol))
             rows.append(_row(k, spec.name, f"u.J.v #{k}", a, n, gap, atol, rtol))
     notes = [
         f"projected check: {projections} random directions per input (seed {seed}); "
         "to see which elements are wrong, run mode='full' on smaller inputs"
     ]
     return GradcheckResult(rows, notes=notes)
+
+
+def _directional(
+    f: Callable[..., Any],
+    specs: list[_Input],
+    base: list[np.ndarray],
+    f0: np.ndarray,
+    i: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    eps: float,
+    tol: tuple[float, float],
+) -> tuple[float, float]:
+    """u . (J_i v) by a central difference of f along v on input i, and the one-sided slopes' disagreement."""
+
+    def at(step: float) -> float:
+        moved = [x + step * v if j == i else x for j, x in enumerate(base)]
+        return float(u @ _evaluate(f, specs, moved))
+
+    fp, fm = at(eps), at(-eps)
+    n = (fp - fm) / (2 * eps)
+    return n, float(_slope_jump(at, float(u @ f0), fp, fm, eps, n, tol))
 
 
 # ------------------------------------------------------------ second order
@@ -468,15 +593,19 @@ def gradgradcheck(
     """Compare the second derivatives of f (its backward, differentiated) with finite differences of the first.
 
     The function checked is g(x, u) = d(u . f(x))/dx, one output per input of f, computed by
-    ``microgradnn.grad(..., create_graph=True)``; u (`grad_outputs`, one per output of f) is drawn from
-    `seed` unless given. Its derivative with respect to x is the Hessian-like term, which only exists if
-    every backward formula is built from graph operations. With `check_grad_outputs`, u is an input of g
-    too: d g / d u is the Jacobian again, so a backward that ignores its upstream gradient is caught as well.
+    ``microgradnn.grad(..., create_graph=True)``; u (`grad_outputs`, one per output of f, each a finite number
+    or array of that output's shape) is drawn from `seed` unless given. Its derivative with respect to x is the
+    Hessian-like term, which only exists if every backward formula is built from graph operations. With
+    `check_grad_outputs`, u is an input of g too: g = J^T u is linear in u, so d g / d u must be J^T, and it is
+    compared with central differences of f's *forward* pass (not of g, whose every value comes from the same
+    backward): a backward that ignores its upstream gradient is caught as well.
     The report is gradcheck's table; "output k" is the gradient with respect to input k.
     """
     from microgradnn.functional import grad
 
     inputs = _checked_inputs(inputs, "gradgradcheck")
+    if mode not in ("auto", "full", "projected"):
+        raise ValueError(f"gradgradcheck: mode must be 'auto', 'full' or 'projected', got {mode!r}")
     _check_settings("gradgradcheck", eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
     specs = [_Input(x, i, "gradgradcheck") for i, x in enumerate(inputs)]
     with no_grad():
@@ -494,22 +623,50 @@ def gradgradcheck(
         return [_as_node(g, x) for g, x in zip(grads, xs)]
 
     checked = [*inputs, *us] if check_grad_outputs else list(inputs)
-    result = gradcheck(
-        first_derivative,
-        checked,
-        eps=eps,
-        atol=atol,
-        rtol=rtol,
-        raise_on_failure=False,
-        mode=mode,
-        projections=projections,
-        seed=seed,
-    )
-    names = ", ".join(f"output {k} = d(u.f)/d({s.name})" for k, s in enumerate(specs))
+    checked_specs = _disambiguate([_Input(x, i, "gradgradcheck") for i, x in enumerate(checked)])
+    reference = _forward_reference(f, checked_specs[:n], n) if check_grad_outputs else None
+    result = _check(first_derivative, checked_specs, eps, atol, rtol, mode, projections, seed, reference)
+    names = ", ".join(f"output {k} = d(u.f)/d({s.name})" for k, s in enumerate(checked_specs[:n]))
     result.notes.insert(0, f"second derivatives: {names}; u = grad_outputs")
+    if check_grad_outputs:
+        result.notes.insert(1, "d(u.f)/dx by grad_output: compared with central differences of f itself (J^T)")
     if raise_on_failure and not result.ok:
         raise GradgradcheckError(result)
     return result
+
+
+def _forward_reference(f: Callable[..., Any], x_specs: list[_Input], n: int) -> _Reference:
+    """The numeric d g / d u for g(x, u) = J(x)^T u: J^T itself, by central differences of f's forward pass.
+
+    Differencing g in u would compare the backward with itself (a backward that ignores u is linear in u
+    too); f's forward pass is independent of every backward formula.
+    """
+    base = [s.flat for s in x_specs]
+
+    def full(eps: float, tol: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+        jac, gaps = _numeric_jacobian(f, x_specs, eps, tol)  # (f's output elements) x (x elements)
+        return jac.T, gaps.T  # g's outputs are the x elements, its u columns f's output elements
+
+    def directional(i: int, w: np.ndarray, v: np.ndarray, eps: float, tol: tuple[float, float]) -> tuple[float, float]:
+        # w . (dg/du_m v) = v . (J_m w): difference f_m (output m, the one u_m seeds) along w in x-space
+        m = i - n
+        sizes = np.cumsum([0, *(s.flat.size for s in x_specs)])
+        steps = [w[sizes[k] : sizes[k + 1]] for k in range(len(x_specs))]
+
+        def at(step: float) -> float:
+            outs = _flatten_outputs(_call_no_grad(f, x_specs, [x + step * d for x, d in zip(base, steps)]))
+            return float(v @ np.asarray(outs[m].data, dtype=np.float64).ravel())
+
+        fp, fm = at(eps), at(-eps)
+        value = (fp - fm) / (2 * eps)
+        return value, float(_slope_jump(at, at(0.0), fp, fm, eps, value, tol))
+
+    return _Reference(start=n, full=full, directional=directional)
+
+
+def _call_no_grad(f: Callable[..., Any], specs: list[_Input], flats: list[np.ndarray]) -> Any:
+    with no_grad():
+        return f(*[s.leaf(x) for s, x in zip(specs, flats)])
 
 
 def _grad_output_nodes(outputs: list[Node], given: Sequence[Any] | None, seed: int) -> list[Node]:
@@ -523,7 +680,7 @@ def _grad_output_nodes(outputs: list[Node], given: Sequence[Any] | None, seed: i
     for k, out in enumerate(outputs):
         label = f"grad_output {k}"
         shape = np.shape(out.data)
-        u = rng.standard_normal(shape) if given is None else np.asarray(getattr(given[k], "data", given[k]), float)
+        u = rng.standard_normal(shape) if given is None else _given_grad_output(given[k], k, shape)
         if np.shape(u) != shape:
             raise ValueError(f"gradgradcheck: grad_outputs[{k}] has shape {np.shape(u)} but output {k} has {shape}")
         if isinstance(out, Value):
@@ -531,6 +688,31 @@ def _grad_output_nodes(outputs: list[Node], given: Sequence[Any] | None, seed: i
         else:
             nodes.append(type(out)(np.asarray(u, dtype=np.float64), requires_grad=True, label=label))
     return nodes
+
+
+def _given_grad_output(value: Any, k: int, shape: tuple[int, ...]) -> np.ndarray:
+    """grad_outputs[k] as a float64 array: a finite number, array, Value or Tensor; anything else is refused."""
+    example = "1.0" if not shape else f"np.ones({shape})"
+    data = getattr(value, "data", value) if isinstance(value, Node) else value
+    if data is None:
+        raise TypeError(
+            f"gradgradcheck: grad_outputs[{k}] is None; give a number or array of output {k}'s shape "
+            f"{shape}, e.g. {example}, or pass grad_outputs=None to draw them all at random"
+        )
+    if isinstance(data, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"gradgradcheck: grad_outputs[{k}] must be numbers, got {data!r}; e.g. {example}")
+    try:
+        u = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"gradgradcheck: grad_outputs[{k}] must be a number or an array of numbers, got {data!r} ({error}); "
+            f"e.g. {example}"
+        ) from None
+    if not np.all(np.isfinite(u)):
+        raise ValueError(
+            f"gradgradcheck: grad_outputs[{k}] must be finite (no NaN or inf), got {data!r}; e.g. {example}"
+        )
+    return u
 
 
 def _as_node(g: Any, like: Node) -> Node:

@@ -18,11 +18,11 @@ from microgradnn.testing import strategies as mst
 
 
 # ------------------------------------------------ 1. a backward that ignores its upstream gradient
-class IgnoresUpstream(ScalarFunction):
-    """x^2 whose backward returns 2x instead of grad * 2x."""
+class _IgnoresUpstream:
+    """x^2 whose backward returns 2x instead of grad * 2x (for Values and for Tensors below)."""
 
     @staticmethod
-    def forward(ctx: Any, x: float) -> float:
+    def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return x * x
 
@@ -32,16 +32,12 @@ class IgnoresUpstream(ScalarFunction):
         return (2 * x,)
 
 
-class TensorIgnoresUpstream(TensorFunction):
-    @staticmethod
-    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return x * x
+class IgnoresUpstream(_IgnoresUpstream, ScalarFunction):
+    pass
 
-    @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple[Any]:
-        (x,) = ctx.saved_values
-        return (2 * x,)
+
+class TensorIgnoresUpstream(_IgnoresUpstream, TensorFunction):
+    pass
 
 
 def test_gradgradcheck_catches_a_backward_that_ignores_its_upstream_gradient() -> None:

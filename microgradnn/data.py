@@ -187,6 +187,11 @@ def blobs(
                 f"blobs: centers must be an int or a finite array (k, n_features), got shape {centre_points.shape}"
             )
     k = len(centre_points)
+    if k > n_samples:  # as for an int: a centre with no point would be a class with no sample
+        raise ValueError(
+            f"blobs: {k} centres for {n_samples} samples leave some centres without a point; "
+            f"give at least {k} samples (n_samples={k}) or fewer centres"
+        )
     sizes = [n_samples // k + (1 if i < n_samples % k else 0) for i in range(k)]
     X = np.concatenate(
         [c + rng.normal(0.0, cluster_std, (n, centre_points.shape[1])) for c, n in zip(centre_points, sizes)]

@@ -305,3 +305,17 @@ def test_a_0d_tensor_takes_axis_0_and_minus_1_only(op):
         getattr(Tensor(1.0), op)(dim=1)
     with pytest.raises(IndexError):
         getattr(torch.tensor(1.0), op)(dim=1)
+
+
+def test_copy_converts_dtypes_as_pytorch_and_refuses_what_does_not_fit():
+    torch = pytest.importorskip("torch")
+    for target, src in (([1, 2, 3], [0.5, 1.5, -2.5]), ([True, False], [0.0, 2.0]), ([1.0, 2.0], [3, 4])):
+        ours = Tensor(target)
+        ours.copy_(Tensor(src))
+        theirs = torch.tensor(target)
+        theirs.copy_(torch.tensor(src))
+        assert ours.data.tolist() == theirs.tolist() and ours.dtype == np.dtype(str(theirs.dtype).split(".")[1])
+    small = Tensor(np.array([1, 2], np.uint8))
+    with pytest.raises(ValueError, match=r"copy_: the value 300.0 does not fit in the tensor's dtype uint8"):
+        small.copy_(Tensor([300.0, 1.0]))  # (PyTorch wraps it to 44 without a word)
+    assert small.data.tolist() == [1, 2]

@@ -813,8 +813,13 @@ class Tensor(Node):
         """Copy `src` into this tensor (broadcast), in place; returns self."""
         self._check_writable("copy_")
         s = src.data if isinstance(src, Tensor) else np.asarray(src)
+        if s.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor copy_: src must be numbers, got dtype {s.dtype}")
+        # PyTorch's copy_ converts any dtype (floats into an int tensor truncate); a value the dtype cannot hold
+        # (300 into int8, nan into int64) is refused rather than wrapped.
+        I.check_fits("copy_", s, self.data.dtype, "t = t.float(), or a wider int dtype")
         try:
-            np.copyto(self.data, s, casting="same_kind")
+            np.copyto(self.data, s, casting="unsafe")
         except ValueError:
             raise broadcast_error("copy_", self.shape, np.shape(s)) from None
         self._bump()

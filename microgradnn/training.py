@@ -32,7 +32,7 @@ import numpy as np
 
 from microgradnn import data as datasets
 from microgradnn.engine import Node, no_grad
-from microgradnn.nn.module import Module, _mark_written
+from microgradnn.nn.module import _BufferSnapshot, _mark_written
 from microgradnn.optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from microgradnn.scalar import Value
 
@@ -282,28 +282,6 @@ class _Snapshot:
             live.update(kept)
         for group, lr in zip(self.optimizer._groups, self.lrs):
             group._lr = lr
-
-
-class _BufferSnapshot:
-    """A module's buffers before a forward pass, to put back if the step goes wrong (nothing, for a model without
-    buffers or a plain function)."""
-
-    def __init__(self, model: Any) -> None:
-        slots = model._buffer_slots() if isinstance(model, Module) else {}
-        self.slots = [(module, name) for module, name, _ in slots.values()]
-        self.kept: list[Any] = []
-
-    def take(self) -> None:
-        if self.slots:
-            self.kept = [np.copy(getattr(module, name)) for module, name in self.slots]
-
-    def restore(self) -> None:
-        for (module, name), value in zip(self.slots, self.kept):
-            live = getattr(module, name)
-            if isinstance(live, np.ndarray) and live.shape == value.shape:
-                live[...] = value
-            else:  # a number (num_batches_tracked), or a buffer replaced rather than updated in place
-                object.__setattr__(module, name, type(live)(value) if not isinstance(live, np.ndarray) else value)
 
 
 class _DeferredInterrupt:

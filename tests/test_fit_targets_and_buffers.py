@@ -131,3 +131,10 @@ def test_ragged_nested_lists_get_a_clear_error(ragged, where) -> None:
     for make, who in ((Tensor, "Tensor()"), (data.TensorDataset, "TensorDataset")):
         with pytest.raises(ValueError, match=rf"{re.escape(who)}: the nested lists have different lengths \({where}\)"):
             make(ragged)
+
+
+def test_blobs_refuses_more_given_centres_than_samples_as_it_does_a_count() -> None:
+    with pytest.raises(ValueError, match="blobs: 5 centres for 3 samples leave some centres without a point"):
+        data.blobs(3, centers=np.zeros((5, 2)))
+    _, y3 = data.blobs(5, centers=np.zeros((5, 2)), seed=0)
+    assert sorted(y3.tolist()) == [0, 1, 2, 3, 4]

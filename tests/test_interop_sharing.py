@@ -162,3 +162,12 @@ def test_from_torch_of_a_tensor_says_it_is_a_tensor():
 def test_compare_with_torch_says_the_function_must_return_a_tensor():
     with pytest.raises(TypeError, match=r"compare_with_torch: fn must return a Tensor.*returned a float"):
         compare_with_torch(lambda x: 1.0, [1.0])
+
+
+def test_compare_with_torch_leaves_the_model_s_running_statistics_as_they_were():
+    pytest.importorskip("torch")
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.BatchNorm1d(4))  # in training mode: a forward moves them
+    before = (model[1].running_mean.copy(), model[1].running_var.copy(), model[1].num_batches_tracked)
+    assert compare_with_torch(model, np.random.default_rng(0).normal(size=(8, 2))).ok
+    assert np.array_equal(model[1].running_mean, before[0]) and np.array_equal(model[1].running_var, before[1])
+    assert model[1].num_batches_tracked == before[2]

@@ -39,6 +39,7 @@ except ImportError as e:  # pragma: no cover - exercised only where torch is mis
     ) from e
 
 from microgradnn import nn
+from microgradnn.nn.module import _BufferSnapshot
 from microgradnn.scalar import Value
 from microgradnn.tensor import Tensor
 
@@ -766,7 +767,10 @@ def compare_with_torch(
         their_fn = fn
         names = _input_names(fn, len(arrays))
 
+    kept = _BufferSnapshot(fn if is_model else None)  # comparing must not move the model's running statistics
+    kept.take()
     ours_out = _outputs(fn(*ours_in))
+    kept.restore()
     theirs_out = _outputs(their_fn(*theirs_in))
     _check_outputs(ours_out, "microgradnn", (Tensor, Value), "a Tensor or a Value (or a list of Values)")
     _check_outputs(theirs_out, "PyTorch", (torch.Tensor,), "a torch.Tensor")

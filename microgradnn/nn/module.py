@@ -536,6 +536,29 @@ def _tag_walk(o: Node, claimed: set[int], scope: str) -> None:
     set_scopes(made, scope, o)  # o depends on every node of its walk, so it keeps them alive
 
 
+class _BufferSnapshot:
+    """A module's buffers (BatchNorm's running statistics) as they were, to put back after a forward pass that
+    must leave no trace: a failed training step, a comparison (nothing to do for a model without buffers, or for
+    something that is not a Module)."""
+
+    def __init__(self, model: Any) -> None:
+        slots = model._buffer_slots() if isinstance(model, Module) else {}
+        self.slots = [(module, name) for module, name, _ in slots.values()]
+        self.kept: list[Any] = []
+
+    def take(self) -> None:
+        if self.slots:
+            self.kept = [np.copy(getattr(module, name)) for module, name in self.slots]
+
+    def restore(self) -> None:
+        for (module, name), value in zip(self.slots, self.kept):
+            live = getattr(module, name)
+            if isinstance(live, np.ndarray) and live.shape == value.shape:
+                live[...] = value
+            else:  # a number (num_batches_tracked), or a buffer replaced rather than updated in place
+                object.__setattr__(module, name, type(live)(value) if not isinstance(live, np.ndarray) else value)
+
+
 class ModuleList(Module):
     """A list of modules, registered as children "0", "1", ...; indexable and iterable like a list."""
 

@@ -176,3 +176,27 @@ def test_cross_entropy_refuses_ignore_index_with_probability_targets() -> None:
     with pytest.raises(ValueError, match="ignore_index=1 needs class-index targets"):
         F.cross_entropy(logits, probs, ignore_index=1)
     assert float(F.cross_entropy(logits, probs).data) == pytest.approx(np.log(3))
+
+
+@pytest.mark.parametrize("inner", [lambda layers: layers, lambda layers: nn.Sequential(layers)])
+def test_an_insert_refused_for_a_cycle_changes_nothing(inner) -> None:
+    a, b = nn.Linear(1, 1), nn.Linear(1, 1)
+    layers = nn.ModuleList([a, b])
+    with pytest.raises(ValueError, match="would then contain itself"):
+        layers.insert(1, inner(layers))
+    assert list(layers) == [a, b]  # (it used to be left with [a], or empty)
+
+
+def test_changing_a_slice_leaves_the_paths_of_the_model_it_came_from() -> None:
+    from microgradnn.scopes import scope_of
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+    part = model[1:]
+    del part[0]
+    part.insert(0, nn.Tanh())
+    part.pop()
+    assert model[2].path == "2" and scope_of(model[2].weight) == "2"  # its pictures still call it layer 2
+    assert _kinds(part) == ["Tanh"]
+    own = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    own.insert(0, nn.Tanh())
+    assert own[1].path == "1" and scope_of(own[1].weight) == "1"  # a container's own children are renumbered

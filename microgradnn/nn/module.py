@@ -116,11 +116,8 @@ class Module:
             value = ModuleList(value)  # a plain list of modules, micrograd style, becomes a ModuleList
         if isinstance(value, Module) or is_parameter(value):
             _check_name(name, type(self).__name__, "a submodule" if isinstance(value, Module) else "a parameter")
-        if isinstance(value, Module) and any(m is self for m in value.modules()):
-            raise ValueError(
-                f"{type(self).__name__}: cannot make {type(value).__name__} {name!r} a submodule, because it contains "
-                "this module (or is it): a model would then contain itself; use a new module there"
-            )
+        if isinstance(value, Module):
+            self._refuse_cycle(name, value)
         if name in self._buffers and (isinstance(value, Module) or is_parameter(value)):
             self._buffers.remove(name)  # a buffer replaced by a submodule or a parameter is no longer a buffer
         # Replacing a registered name keeps its place in the order (dict assignment does).
@@ -136,6 +133,13 @@ class Module:
             params.pop(name, None)
             modules.pop(name, None)
         object.__setattr__(self, name, value)
+
+    def _refuse_cycle(self, name: str, value: Module) -> None:
+        if any(m is self for m in value.modules()):
+            raise ValueError(
+                f"{type(self).__name__}: cannot make {type(value).__name__} {name!r} a submodule, because it contains "
+                "this module (or is it): a model would then contain itself; use a new module there"
+            )
 
     def __delattr__(self, name: str) -> None:
         object.__delattr__(self, name)
@@ -562,6 +566,8 @@ class _BufferSnapshot:
 class ModuleList(Module):
     """A list of modules, registered as children "0", "1", ...; indexable and iterable like a list."""
 
+    _borrowed = False  # True for a slice, whose modules belong to (and keep their paths in) another model
+
     def __init__(self, modules: Iterable[Module] | None = ()) -> None:
         super().__init__()
         for module in modules or ():
@@ -641,12 +647,22 @@ class ModuleList(Module):
         return i
 
     def _renumber(self, modules: list[Module]) -> None:
-        """Register `modules` as the children "0", "1", ..., in order (their paths follow: the pictures stay right)."""
+        """Register `modules` as the children "0", "1", ..., in order, checked first (an error changes nothing).
+
+        Their paths follow, so the pictures stay right, except in a slice: its modules keep their paths in the
+        model they came from (see `_part`).
+        """
+        for i, module in enumerate(modules):
+            self._refuse_cycle(str(i), module)
         for key in list(self._modules):
             object.__delattr__(self, key)
         self._modules.clear()
-        for module in modules:
-            self.append(module)
+        for i, module in enumerate(modules):
+            if self._borrowed:
+                self._modules[str(i)] = module
+                object.__setattr__(self, str(i), module)
+            else:
+                setattr(self, str(i), module)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -677,6 +693,7 @@ class ModuleList(Module):
         part = type(self).__new__(type(self))
         ModuleList.__init__(part)
         object.__setattr__(part, "training", self.training)
+        object.__setattr__(part, "_borrowed", True)
         for i, module in enumerate(modules):
             part._modules[str(i)] = module
             object.__setattr__(part, str(i), module)

@@ -70,3 +70,16 @@ def test_a_recording_keeps_gradients_accumulated_before() -> None:
     once = _grads(leaves)
     recorded_steps(y)
     assert _grads(leaves) == once
+
+
+def test_a_function_with_no_backward_yet_still_draws() -> None:
+    from microgradnn.scalar.value import ScalarFunction
+
+    class Cube(ScalarFunction):  # a learner's op before its backward is written
+        name = "cube"
+
+        @staticmethod
+        def forward(ctx, x):
+            return x**3
+
+    assert "cube" in viz.draw_graph(Cube.apply(Value(2.0)) + 1).source

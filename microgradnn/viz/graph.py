@@ -433,7 +433,17 @@ def local_derivatives(root: Node, order: Sequence[Node]) -> dict[int, tuple[floa
     Jacobian, not a number per edge)."""
     if is_tensor(root):
         return {}
-    return {id(node): derivatives for node in order if node._fn is not None and (derivatives := node.local_derivatives)}
+    found = {}
+    for node in order:
+        if node._fn is None:
+            continue
+        try:
+            derivatives = node.local_derivatives
+        except Exception:  # an op with no backward yet (a Function being written) is drawn without its numbers
+            continue
+        if derivatives:
+            found[id(node)] = derivatives
+    return found
 
 
 def _fill_scene(

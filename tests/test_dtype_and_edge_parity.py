@@ -319,3 +319,13 @@ def test_copy_converts_dtypes_as_pytorch_and_refuses_what_does_not_fit():
     with pytest.raises(ValueError, match=r"copy_: the value 300.0 does not fit in the tensor's dtype uint8"):
         small.copy_(Tensor([300.0, 1.0]))  # (PyTorch wraps it to 44 without a word)
     assert small.data.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("write", [lambda t, v: t.__setitem__(0, v), lambda t, v: t.copy_(np.array([v]))])
+def test_two_to_the_63_does_not_wrap_into_int64(write):
+    t = Tensor(np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="does not fit in the tensor's dtype int64"):
+        write(t, 2.0**63)  # int64's max rounds up to this as a float, and the cast wrapped it to INT64_MIN
+    assert t.data.tolist() == [0]
+    write(t, -(2.0**63))  # the least int64 fits exactly
+    assert t.data.tolist() == [-(2**63)]

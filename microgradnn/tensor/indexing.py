@@ -363,8 +363,13 @@ def check_fits(op: str, v: np.ndarray, dtype: np.dtype, fix: str) -> None:
     if dtype.kind not in "iu" or v.dtype.kind not in "fiu":
         return
     info = np.iinfo(dtype)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(v) & (v >= info.min) & (v <= info.max))
+    if v.dtype.kind == "f":  # what the cast stores, against bounds floats hold exactly: int64's max is not one
+        # (as a float it rounds up to 2**63, which wraps to INT64_MIN); info.min and max + 1 are powers of two.
+        with np.errstate(invalid="ignore"):
+            stored = np.trunc(v)
+            bad = ~(np.isfinite(v) & (stored >= info.min) & (stored < float(2 ** (info.bits - (info.min < 0)))))
+    else:
+        bad = ~((v >= info.min) & (v <= info.max))
     if bad.any():
         raise ValueError(
             f"{op}: the value {v[bad].flat[0].item()!r} does not fit in the tensor's dtype {dtype} "

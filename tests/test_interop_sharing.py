@@ -171,3 +171,28 @@ def test_compare_with_torch_leaves_the_model_s_running_statistics_as_they_were()
     assert compare_with_torch(model, np.random.default_rng(0).normal(size=(8, 2))).ok
     assert np.array_equal(model[1].running_mean, before[0]) and np.array_equal(model[1].running_var, before[1])
     assert model[1].num_batches_tracked == before[2]
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.ones((2, 3)),
+        np.zeros((0, 3), np.float32),
+        np.array(5.0),
+        np.array([1, 2], np.int64),
+        np.array([True, False]),
+        np.arange(12.0).reshape(3, 4)[:, ::2],
+    ],
+    ids=["2-d", "empty", "0-d", "int", "bool", "strided"],
+)
+def test_torch_tensor_of_our_tensor_has_its_shape_dtype_and_values(array):
+    ours = Tensor(array)
+    theirs = torch.tensor(ours)  # through DLPack (it walked the elements, and failed or got the shape wrong)
+    assert tuple(theirs.shape) == ours.shape and str(theirs.dtype) == f"torch.{ours.dtype}"
+    np.testing.assert_array_equal(theirs.numpy(), ours.data)
+
+
+def test_from_dlpack_shares_the_data_as_numpy_does():
+    ours = Tensor(np.ones(3))
+    torch.from_dlpack(ours)[0] = 7.0
+    assert ours.data.tolist() == [7.0, 1.0, 1.0]

@@ -329,6 +329,14 @@ class Tensor(Node):
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        """The data through DLPack, which ``torch.tensor(t)``, ``torch.from_dlpack(t)`` and ``np.from_dlpack(t)``
+        read (``torch.tensor`` ignores the array protocol above and would walk the elements one by one)."""
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self.data.__dlpack_device__()
+
     def __iter__(self) -> Iterator[Tensor]:
         """Iterate over the first axis (each item is an indexing op, so gradients flow)."""
         if not self.data.ndim:

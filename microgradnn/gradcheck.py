@@ -150,9 +150,14 @@ def numeric_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1e-
     return grads
 
 
-def _evaluate(f: Callable[..., Any], specs: list[_Input], flats: list[np.ndarray]) -> np.ndarray:
+def _call_no_grad(f: Callable[..., Any], specs: list[_Input], flats: list[np.ndarray]) -> Any:
+    """f on fresh leaves holding `flats`, recording no graph."""
     with no_grad():
-        return _output_values(_flatten_outputs(f(*[s.leaf(x) for s, x in zip(specs, flats)])))
+        return f(*[s.leaf(x) for s, x in zip(specs, flats)])
+
+
+def _evaluate(f: Callable[..., Any], specs: list[_Input], flats: list[np.ndarray]) -> np.ndarray:
+    return _output_values(_flatten_outputs(_call_no_grad(f, specs, flats)))
 
 
 def _numeric_jacobian(
@@ -362,8 +367,13 @@ def _checked_inputs(inputs: Any, who: str) -> list[Node]:
 
 
 def _check_settings(who: str, **settings: Any) -> None:
-    """eps > 0, atol and rtol >= 0 (numbers, not NaN), projections an int >= 1, seed an int >= 0."""
+    """mode one of the three, eps > 0, atol and rtol >= 0 (numbers, not NaN), projections an int >= 1, seed an
+    int >= 0."""
     for name, value in settings.items():
+        if name == "mode":
+            if value not in ("auto", "full", "projected"):
+                raise ValueError(f"{who}: mode must be 'auto', 'full' or 'projected', got {value!r}")
+            continue
         if name in ("projections", "seed"):
             low = 1 if name == "projections" else 0
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -403,9 +413,7 @@ def gradcheck(
     the size; mode="auto" (the default) is full up to `FULL_JACOBIAN_LIMIT` entries.
     """
     inputs = _checked_inputs(inputs, "gradcheck")
-    if mode not in ("auto", "full", "projected"):
-        raise ValueError(f"gradcheck: mode must be 'auto', 'full' or 'projected', got {mode!r}")
-    _check_settings("gradcheck", eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
+    _check_settings("gradcheck", mode=mode, eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
     specs = _disambiguate([_Input(x, i) for i, x in enumerate(inputs)])
     result = _check(f, specs, eps, atol, rtol, mode, projections, seed)
     if raise_on_failure and not result.ok:
@@ -604,9 +612,7 @@ def gradgradcheck(
     from microgradnn.functional import grad
 
     inputs = _checked_inputs(inputs, "gradgradcheck")
-    if mode not in ("auto", "full", "projected"):
-        raise ValueError(f"gradgradcheck: mode must be 'auto', 'full' or 'projected', got {mode!r}")
-    _check_settings("gradgradcheck", eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
+    _check_settings("gradgradcheck", mode=mode, eps=eps, atol=atol, rtol=rtol, projections=projections, seed=seed)
     specs = [_Input(x, i, "gradgradcheck") for i, x in enumerate(inputs)]
     with no_grad():
         probe = _flatten_outputs(f(*[s.leaf(s.flat) for s in specs]))
@@ -642,6 +648,7 @@ def _forward_reference(f: Callable[..., Any], x_specs: list[_Input], n: int) -> 
     too); f's forward pass is independent of every backward formula.
     """
     base = [s.flat for s in x_specs]
+    at_base = [np.asarray(o.data, dtype=np.float64).ravel() for o in _flatten_outputs(_call_no_grad(f, x_specs, base))]
 
     def full(eps: float, tol: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
         jac, gaps = _numeric_jacobian(f, x_specs, eps, tol)  # (f's output elements) x (x elements)
@@ -659,14 +666,9 @@ def _forward_reference(f: Callable[..., Any], x_specs: list[_Input], n: int) -> 
 
         fp, fm = at(eps), at(-eps)
         value = (fp - fm) / (2 * eps)
-        return value, float(_slope_jump(at, at(0.0), fp, fm, eps, value, tol))
+        return value, float(_slope_jump(at, float(v @ at_base[m]), fp, fm, eps, value, tol))
 
     return _Reference(start=n, full=full, directional=directional)
-
-
-def _call_no_grad(f: Callable[..., Any], specs: list[_Input], flats: list[np.ndarray]) -> Any:
-    with no_grad():
-        return f(*[s.leaf(x) for s, x in zip(specs, flats)])
 
 
 def _grad_output_nodes(outputs: list[Node], given: Sequence[Any] | None, seed: int) -> list[Node]:

@@ -369,8 +369,7 @@ class Module:
             )
         own: dict[str, Node] = {}
         buffers: dict[str, tuple[Module, str, Any]] = {}
-        names_of: dict[tuple[int, str], list[str]] = {}  # every key of one parameter or buffer (shared: several)
-        identity: dict[str, tuple[int, str]] = {}
+        identity: dict[str, tuple[int, str]] = {}  # which parameter or buffer each key names (shared: several keys)
         for key, module, name in self._state_entries():
             if name in module._parameters:
                 own[key] = module._parameters[name]
@@ -378,11 +377,11 @@ class Module:
             else:
                 buffers[key] = (module, name, getattr(module, name))
                 identity[key] = (id(module), name)
-            names_of.setdefault(identity[key], []).append(key)
         # Something shared is missing only when none of its names is given: a checkpoint that names it once (as this
         # library saved shared modules before it listed every name, PyTorch's way) still loads.
-        missing = [k for k in identity if not any(n in state_dict for n in names_of[identity[k]])]
-        unexpected = [k for k in state_dict if k not in own and k not in buffers]
+        given = {identity[k] for k in state_dict if k in identity}
+        missing = [k for k, named in identity.items() if named not in given]
+        unexpected = [k for k in state_dict if k not in identity]
         if strict and (missing or unexpected):
             raise KeyError(
                 f"load_state_dict({type(self).__name__}): keys do not match; missing: {missing or 'none'}, "
@@ -557,10 +556,12 @@ class _BufferSnapshot:
     def restore(self) -> None:
         for (module, name), value in zip(self.slots, self.kept):
             live = getattr(module, name)
-            if isinstance(live, np.ndarray) and live.shape == value.shape:
+            if not isinstance(live, np.ndarray):  # a number (num_batches_tracked): put back as the same kind
+                object.__setattr__(module, name, type(live)(value))
+            elif live.shape == value.shape:
                 live[...] = value
-            else:  # a number (num_batches_tracked), or a buffer replaced rather than updated in place
-                object.__setattr__(module, name, type(live)(value) if not isinstance(live, np.ndarray) else value)
+            else:  # a buffer replaced rather than updated in place
+                object.__setattr__(module, name, value)
 
 
 class ModuleList(Module):

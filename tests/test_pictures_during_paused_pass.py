@@ -18,6 +18,15 @@ def _grads(nodes: list[Value]) -> list[float]:
     return [n.grad for n in nodes]
 
 
+def _paused_after_two_steps():
+    """The neuron, its leaves, and a backward_steps() pass paused after its first two steps."""
+    y, leaves = _neuron()
+    steps = y.backward_steps()
+    next(steps)
+    next(steps)
+    return y, leaves, steps
+
+
 def _full_pass_grads() -> list[float]:
     y, leaves = _neuron()
     y.backward()
@@ -33,10 +42,7 @@ DRAWINGS = {
 
 @pytest.mark.parametrize("draw", DRAWINGS.values(), ids=DRAWINGS.keys())
 def test_drawing_between_steps_leaves_the_paused_pass_going_on(draw, tmp_path) -> None:
-    y, leaves = _neuron()
-    steps = y.backward_steps()
-    next(steps)
-    next(steps)
+    y, leaves, steps = _paused_after_two_steps()
     mid = _grads(leaves)
     draw(y, tmp_path)
     assert _grads(leaves) == mid  # nothing changed by looking
@@ -47,10 +53,7 @@ def test_drawing_between_steps_leaves_the_paused_pass_going_on(draw, tmp_path) -
 
 @pytest.mark.parametrize("draw", DRAWINGS.values(), ids=DRAWINGS.keys())
 def test_a_pass_closed_after_drawing_puts_every_gradient_back(draw, tmp_path) -> None:
-    y, leaves = _neuron()
-    steps = y.backward_steps()
-    next(steps)
-    next(steps)
+    y, leaves, steps = _paused_after_two_steps()
     draw(y, tmp_path)
     steps.close()
     assert _grads(leaves) == [0.0, 0.0, 0.0]  # as before the pass (it used to keep the half-added gradients)
